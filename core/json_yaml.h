@@ -1,0 +1,18 @@
+// Conversions between YAML nodes and JSON values, and emitting YAML text for -o yaml.
+// Scalars are typed the way YAML 1.2 core schema reads them (ints, floats, bools, null);
+// quoted scalars stay strings.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+
+namespace rayctl {
+
+nlohmann::json yaml_to_json(const YAML::Node& n);
+YAML::Node json_to_yaml(const nlohmann::json& j);
+// Block-style YAML text with stable key order (the JSON object's order).
+std::string to_yaml_text(const nlohmann::json& j);
+
+}  // namespace rayctl

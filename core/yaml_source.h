@@ -1,0 +1,43 @@
+// YAML files loaded with source positions. Every node of a YamlDocument keeps its
+// file:line:column (yaml-cpp marks), so any later check can point at the exact place.
+// Embedded YAML (KubeRay serveConfigV2 block strings) is parsed with a line/column offset so
+// positions map back to the enclosing file.
+#pragma once
+
+#include "core/diagnostics.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+namespace rayctl {
+
+// One document of a (possibly multi-document) YAML stream.
+struct YamlDocument {
+  std::string file;       // label used in diagnostics (the path as the user gave it)
+  YAML::Node root;
+  int index = 0;          // 0-based document index in the stream
+  int line_offset = 0;    // added to yaml-cpp's 0-based line, plus 1
+  int column_offset = 0;  // added to yaml-cpp's 0-based column, plus 1
+
+  SourceLoc loc(const YAML::Node& n) const;  // position of a node (or of the document when n is null)
+  SourceLoc start() const;                   // position of the document's root
+};
+
+struct YamlFile {
+  std::string file;
+  std::string text;
+  std::vector<YamlDocument> documents;  // empty documents ("---" alone) are skipped
+
+  // Throws Error(Invalid) with file:line:col on a syntax error, Error(Io) when unreadable.
+  static YamlFile load(const std::string& path);
+  // Parses text already in memory. Offsets are 0-based lines/columns to add to every mark,
+  // e.g. for a block scalar starting at line 20 with 6 spaces of indentation: (20, 6).
+  static YamlFile parse(const std::string& label, std::string text, int line_offset = 0, int column_offset = 0);
+};
+
+// Name of a YAML node's type for messages: "a mapping", "a list", "a string", "null".
+std::string yaml_kind_name(const YAML::Node& n);
+
+}  // namespace rayctl

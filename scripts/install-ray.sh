@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the pinned Ray (with Serve) into a venv outside the repository and prints its path.
+# The venv is cached: a second run only checks the version. Used by the main job, the SSH rig
+# (all namespace hosts share it) and the Serve integration tests.
+set -euo pipefail
+RAY_VERSION="${RAY_VERSION:-2.53.0}"
+VENV="${RAYCTL_RAY_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/rayctl/ray-$RAY_VERSION}"
+if [ -x "$VENV/bin/ray" ] && "$VENV/bin/python" -c "import ray, sys; sys.exit(ray.__version__ != '$RAY_VERSION')" 2>/dev/null; then
+  echo "$VENV"; exit 0
+fi
+PY="${PYTHON:-python3}"
+"$PY" -m venv "$VENV" >&2
+"$VENV/bin/pip" install -q --disable-pip-version-check "ray[serve]==$RAY_VERSION" >&2
+"$VENV/bin/ray" --version >&2
+echo "$VENV"
