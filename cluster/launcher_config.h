@@ -1,0 +1,64 @@
+// LauncherConfig: a Ray cluster-launcher YAML file (`ray up` format) after loading,
+// validation and Ray's defaults — the plain struct `rayctl up/down/exec` plan from.
+// Loading keeps positions (for diagnostics); this struct is what the rest of rayctl sees.
+// rayctl-only settings live under `provider:` (Ray allows extra keys there, so the same file
+// still works with `ray up`); they are documented in man/rayctl-config.5.
+#pragma once
+
+#include "cluster/cluster_resources.h"
+#include "core/diagnostics.h"
+#include "core/yaml_source.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rayctl {
+
+struct SshSettings {
+  std::string user;              // auth.ssh_user (Ray's schema default "ubuntu"; local: $USER)
+  std::string private_key;       // auth.ssh_private_key, ~ expanded; "" = agent / default keys
+  int port = 22;                 // provider.ssh_port (rayctl extension)
+  std::string proxy_command;     // auth.ssh_proxy_command (Ray); rayctl only supports ProxyJump-like bastions
+  std::string bastion;           // provider.bastion "user@host:port" (rayctl extension)
+  std::string known_hosts;       // provider.known_hosts_file (rayctl extension); "" = ~/.ssh/known_hosts
+  int connect_timeout_s = 10;    // provider.connect_timeout_s (rayctl extension)
+};
+
+// One machine of an on-prem cluster, with what rayctl will run there.
+struct LauncherNode {
+  std::string name;  // "head", "worker-1", ... or the node type name + index; unique
+  std::string host;  // IP or host name from head_ip / worker_ips
+  std::string node_type;  // key of available_node_types (local: "local.cluster.node")
+  bool is_head = false;
+  bool is_local = false;  // 127.0.0.1 / localhost / ::1: run without SSH
+  std::vector<std::string> initialization_commands;
+  std::vector<std::string> setup_commands;       // common + head/worker setup, merged as Ray does
+  std::vector<std::string> start_ray_commands;   // head_start_ray_commands / worker_start_ray_commands
+  SourceLoc loc;  // where the node's host is written
+};
+
+struct LauncherConfig {
+  std::string file;
+  std::string cluster_name = "default";
+  std::string provider_type = "local";
+  std::string head_ip;
+  std::vector<std::string> worker_ips;
+  int max_workers = 0;
+  SshSettings ssh;
+  std::map<std::string, std::string> file_mounts;  // remote path → local path (as written, ~ expanded)
+  std::vector<std::string> rsync_exclude;
+  std::vector<LauncherNode> nodes;  // head first, then workers in file order
+  ClusterResources resources;       // node types as shapes (for Serve placement checks)
+  std::string source_text;          // the file's bytes (hashing, render)
+};
+
+// Loads and validates a launcher file; diagnostics get every problem with its position.
+// Returns nullopt only when the file cannot be interpreted at all (not a mapping, not YAML).
+std::optional<LauncherConfig> load_launcher_config(const YamlDocument& doc, Diagnostics& diags);
+
+// True when a YAML document looks like a launcher file (has cluster_name/provider, no kind).
+bool looks_like_launcher_config(const YAML::Node& root);
+
+}  // namespace rayctl
