@@ -1,0 +1,73 @@
+// Sampling: how the next token is chosen from a step's logits (greedy, temperature, top_k,
+// top_p, min_p, penalties, a seeded RNG), and when a generation stops (stop token ids, EOS
+// unless ignore_eos, max_tokens, stop strings cut from the streamed text). The parameters are
+// the vLLM / OpenAI ones; validation of their ranges happens in the API layer.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rayctl::inference {
+
+struct SamplingParams {
+  float temperature = 1.0f;  // <= 0: greedy
+  int top_k = 0;             // <= 0: off
+  float top_p = 1.0f;        // 1: off
+  float min_p = 0.0f;        // 0: off
+  float presence_penalty = 0.0f;
+  float frequency_penalty = 0.0f;
+  float repetition_penalty = 1.0f;  // 1: off (HF / vLLM semantics)
+  std::optional<uint64_t> seed;
+  int max_tokens = 16;
+  bool ignore_eos = false;
+  std::vector<std::string> stop;         // stop strings (excluded from the output)
+  std::vector<int32_t> stop_token_ids;   // extra stop ids, besides the model's EOS ids
+};
+
+// Chooses tokens for one sequence; owns that sequence's RNG so seeded runs are reproducible.
+class Sampler {
+ public:
+  explicit Sampler(const SamplingParams& params);
+  // `logits` is modified in place (penalties, temperature). `history` holds the tokens
+  // generated so far (for the penalties).
+  int32_t sample(std::span<float> logits, std::span<const int32_t> history);
+
+ private:
+  void apply_penalties(std::span<float> logits, std::span<const int32_t> history) const;
+  SamplingParams params_;
+  std::mt19937_64 rng_;
+  std::vector<std::pair<float, int32_t>> candidates_;  // reused: no allocation per token
+};
+
+int32_t argmax(std::span<const float> logits);
+
+// StopStringFilter: streams generated text through while holding back any tail that could
+// still become a stop string; once one matches, the text before it is released and the
+// filter reports stopped(). Text after the match is dropped.
+class StopStringFilter {
+ public:
+  explicit StopStringFilter(std::vector<std::string> stops);
+  // Adds text; returns what may be emitted now.
+  std::string push(std::string_view text);
+  // At the end of a generation that did not stop on a string: releases the held-back text.
+  std::string flush();
+  bool stopped() const { return stopped_; }
+  const std::string& matched() const { return matched_; }
+
+ private:
+  std::vector<std::string> stops_;
+  std::string pending_;
+  bool stopped_ = false;
+  std::string matched_;
+};
+
+// Length of the longest suffix of `text` that is an incomplete UTF-8 sequence (0..3): bytes a
+// streaming decoder must hold back until the next token completes the character.
+size_t incomplete_utf8_tail(std::string_view text);
+
+}  // namespace rayctl::inference
