@@ -105,6 +105,8 @@ float vec_dot_f32(GgmlType t, const void* row, const float* x, int64_t n);
 // Dot product of one quantized weight row with a Q8 activation vector (n/32 blocks), using
 // integer arithmetic (AVX2 when available). Only for ggml_type_uses_q8_activations(t).
 float vec_dot_q8(GgmlType t, const void* row, const BlockQ8Act* x, int64_t n);
+// The same with the portable scalar kernels (tests compare the two; also the fallback).
+float vec_dot_q8_scalar(GgmlType t, const void* row, const BlockQ8Act* x, int64_t n);
 
 // y[b * y_stride + r] = row r of W · x_b for r in [row_begin, row_end) and b in [0, batch).
 // W is `rows` rows of n elements, row r at weights + r * ggml_row_bytes(t, n). For q8 types

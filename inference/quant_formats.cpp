@@ -1,0 +1,435 @@
+// Type table, half-float conversion, dequantization and reference quantization for the ggml
+// block formats. The dot-product kernels live in quant_kernels.cpp.
+#include "inference/quant_formats.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace rayctl::inference {
+
+namespace {
+
+struct TypeRow {
+  uint32_t id;
+  GgmlTypeInfo info;
+};
+
+constexpr TypeRow kTypes[] = {
+    {0, {"F32", 1, 4, true}},        {1, {"F16", 1, 2, true}},        {2, {"Q4_0", 32, 18, true}},
+    {3, {"Q4_1", 32, 20, true}},     {6, {"Q5_0", 32, 22, true}},     {7, {"Q5_1", 32, 24, false}},
+    {8, {"Q8_0", 32, 34, true}},     {9, {"Q8_1", 32, 36, false}},    {10, {"Q2_K", 256, 84, false}},
+    {11, {"Q3_K", 256, 110, false}}, {12, {"Q4_K", 256, 144, true}},  {13, {"Q5_K", 256, 176, false}},
+    {14, {"Q6_K", 256, 210, true}},  {15, {"Q8_K", 256, 292, false}}, {16, {"IQ2_XXS", 256, 66, false}},
+    {17, {"IQ2_XS", 256, 74, false}}, {18, {"IQ3_XXS", 256, 98, false}}, {19, {"IQ1_S", 256, 50, false}},
+    {20, {"IQ4_NL", 32, 18, false}}, {21, {"IQ3_S", 256, 110, false}}, {22, {"IQ2_S", 256, 82, false}},
+    {23, {"IQ4_XS", 256, 136, false}}, {24, {"I8", 1, 1, false}},     {25, {"I16", 1, 2, false}},
+    {26, {"I32", 1, 4, false}},      {27, {"I64", 1, 8, false}},      {28, {"F64", 1, 8, false}},
+    {29, {"IQ1_M", 256, 56, false}}, {30, {"BF16", 1, 2, true}},      {34, {"TQ1_0", 256, 54, false}},
+    {35, {"TQ2_0", 256, 66, false}}, {39, {"MXFP4", 32, 17, false}},
+};
+
+std::array<float, 65536> make_fp16_table() {
+  std::array<float, 65536> t{};
+  for (uint32_t h = 0; h < 65536; ++h) {
+    uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1F, mant = h & 0x3FF, bits;
+    if (exp == 0) {
+      if (mant == 0) {
+        bits = sign;
+      } else {  // subnormal: normalise
+        int e = -1;
+        do {
+          ++e;
+          mant <<= 1;
+        } while ((mant & 0x400) == 0);
+        bits = sign | uint32_t(127 - 15 - e) << 23 | (mant & 0x3FF) << 13;
+      }
+    } else if (exp == 31) {
+      bits = sign | 0x7F800000u | mant << 13;
+    } else {
+      bits = sign | (exp + 127 - 15) << 23 | mant << 13;
+    }
+    std::memcpy(&t[h], &bits, 4);
+  }
+  return t;
+}
+
+const std::array<float, 65536>& fp16_table() {
+  static const std::array<float, 65536> table = make_fp16_table();
+  return table;
+}
+
+[[noreturn]] void bad_type(GgmlType t, const char* what) {
+  throw std::invalid_argument(std::string(what) + ": unsupported ggml type " + std::string(ggml_type_name(t)));
+}
+
+void check_blocks(GgmlType t, int64_t n) {
+  const GgmlTypeInfo* info = ggml_type_info(uint32_t(t));
+  if (!info || n < 0 || n % info->block_elems != 0)
+    throw std::invalid_argument("row of " + std::to_string(n) + " elements is not a whole number of " +
+                                std::string(ggml_type_name(t)) + " blocks");
+}
+
+inline int nearest_int(float f) { return int(std::lrintf(f)); }
+
+// Q4_K: 6-bit scale and min of sub-block j from the packed 12 bytes.
+inline void scale_min_k4(int j, const uint8_t* s, uint8_t& sc, uint8_t& m) {
+  if (j < 4) {
+    sc = s[j] & 63;
+    m = s[j + 4] & 63;
+  } else {
+    sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+    m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+  }
+}
+
+void dequant_q4_0(const BlockQ4_0* b, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, y += 32) {
+    float d = fp16_to_fp32(b[i].d);
+    for (int j = 0; j < 16; ++j) {
+      y[j] = float((b[i].qs[j] & 0xF) - 8) * d;
+      y[j + 16] = float((b[i].qs[j] >> 4) - 8) * d;
+    }
+  }
+}
+
+void dequant_q4_1(const BlockQ4_1* b, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, y += 32) {
+    float d = fp16_to_fp32(b[i].d), m = fp16_to_fp32(b[i].m);
+    for (int j = 0; j < 16; ++j) {
+      y[j] = float(b[i].qs[j] & 0xF) * d + m;
+      y[j + 16] = float(b[i].qs[j] >> 4) * d + m;
+    }
+  }
+}
+
+void dequant_q5_0(const BlockQ5_0* b, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, y += 32) {
+    float d = fp16_to_fp32(b[i].d);
+    uint32_t qh;
+    std::memcpy(&qh, b[i].qh, 4);
+    for (int j = 0; j < 16; ++j) {
+      int x0 = (b[i].qs[j] & 0xF) | int(((qh >> j) & 1u) << 4);
+      int x1 = (b[i].qs[j] >> 4) | int(((qh >> (j + 16)) & 1u) << 4);
+      y[j] = float(x0 - 16) * d;
+      y[j + 16] = float(x1 - 16) * d;
+    }
+  }
+}
+
+void dequant_q8_0(const BlockQ8_0* b, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, y += 32) {
+    float d = fp16_to_fp32(b[i].d);
+    for (int j = 0; j < 32; ++j) y[j] = float(b[i].qs[j]) * d;
+  }
+}
+
+void dequant_q4_k(const BlockQ4_K* b, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i) {
+    float d = fp16_to_fp32(b[i].d), dmin = fp16_to_fp32(b[i].dmin);
+    const uint8_t* q = b[i].qs;
+    for (int c = 0; c < 4; ++c, q += 32) {
+      uint8_t sc, m;
+      scale_min_k4(2 * c, b[i].scales, sc, m);
+      float d1 = d * sc, m1 = dmin * m;
+      scale_min_k4(2 * c + 1, b[i].scales, sc, m);
+      float d2 = d * sc, m2 = dmin * m;
+      for (int l = 0; l < 32; ++l) *y++ = d1 * float(q[l] & 0xF) - m1;
+      for (int l = 0; l < 32; ++l) *y++ = d2 * float(q[l] >> 4) - m2;
+    }
+  }
+}
+
+void dequant_q6_k(const BlockQ6_K* b, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i) {
+    float d = fp16_to_fp32(b[i].d);
+    const uint8_t* ql = b[i].ql;
+    const uint8_t* qh = b[i].qh;
+    const int8_t* sc = b[i].scales;
+    for (int half = 0; half < 2; ++half, y += 128, ql += 64, qh += 32, sc += 8) {
+      for (int l = 0; l < 32; ++l) {
+        int is = l / 16;
+        int q1 = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+        int q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+        int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+        int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+        y[l] = d * float(sc[is]) * float(q1);
+        y[l + 32] = d * float(sc[is + 2]) * float(q2);
+        y[l + 64] = d * float(sc[is + 4]) * float(q3);
+        y[l + 96] = d * float(sc[is + 6]) * float(q4);
+      }
+    }
+  }
+}
+
+// ---- reference quantizers (ggml's rounding for the legacy types; a plain min/max scheme for
+// the K-quants, whose layout is exact but whose scale search is simpler than ggml's) ----
+
+void quant_q4_0(const float* x, BlockQ4_0* b, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, x += 32) {
+    float amax = 0, max = 0;
+    for (int j = 0; j < 32; ++j)
+      if (std::fabs(x[j]) > amax) amax = std::fabs(x[j]), max = x[j];
+    float d = max / -8, id = d ? 1.0f / d : 0.0f;
+    b[i].d = fp32_to_fp16(d);
+    for (int j = 0; j < 16; ++j) {
+      int x0 = std::min(15, int(int8_t(x[j] * id + 8.5f)));
+      int x1 = std::min(15, int(int8_t(x[j + 16] * id + 8.5f)));
+      b[i].qs[j] = uint8_t(x0 | (x1 << 4));
+    }
+  }
+}
+
+void quant_q4_1(const float* x, BlockQ4_1* b, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, x += 32) {
+    float mn = x[0], mx = x[0];
+    for (int j = 1; j < 32; ++j) mn = std::min(mn, x[j]), mx = std::max(mx, x[j]);
+    float d = (mx - mn) / 15, id = d ? 1.0f / d : 0.0f;
+    b[i].d = fp32_to_fp16(d);
+    b[i].m = fp32_to_fp16(mn);
+    for (int j = 0; j < 16; ++j) {
+      int x0 = std::min(15, int(int8_t((x[j] - mn) * id + 0.5f)));
+      int x1 = std::min(15, int(int8_t((x[j + 16] - mn) * id + 0.5f)));
+      b[i].qs[j] = uint8_t(x0 | (x1 << 4));
+    }
+  }
+}
+
+void quant_q5_0(const float* x, BlockQ5_0* b, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, x += 32) {
+    float amax = 0, max = 0;
+    for (int j = 0; j < 32; ++j)
+      if (std::fabs(x[j]) > amax) amax = std::fabs(x[j]), max = x[j];
+    float d = max / -16, id = d ? 1.0f / d : 0.0f;
+    b[i].d = fp32_to_fp16(d);
+    uint32_t qh = 0;
+    for (int j = 0; j < 16; ++j) {
+      int x0 = std::min(31, int(int8_t(x[j] * id + 16.5f)));
+      int x1 = std::min(31, int(int8_t(x[j + 16] * id + 16.5f)));
+      b[i].qs[j] = uint8_t((x0 & 0xF) | ((x1 & 0xF) << 4));
+      qh |= uint32_t((x0 & 0x10) >> 4) << j;
+      qh |= uint32_t((x1 & 0x10) >> 4) << (j + 16);
+    }
+    std::memcpy(b[i].qh, &qh, 4);
+  }
+}
+
+void quant_q8_0(const float* x, BlockQ8_0* b, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, x += 32) {
+    float amax = 0;
+    for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[j]));
+    float d = amax / 127, id = d ? 1.0f / d : 0.0f;
+    b[i].d = fp32_to_fp16(d);
+    for (int j = 0; j < 32; ++j) b[i].qs[j] = int8_t(nearest_int(x[j] * id));
+  }
+}
+
+void quant_q4_k(const float* x, BlockQ4_K* b, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, x += 256) {
+    float scale[8], minv[8];
+    for (int j = 0; j < 8; ++j) {
+      float mn = 0, mx = 0;
+      for (int l = 0; l < 32; ++l) mn = std::min(mn, x[32 * j + l]), mx = std::max(mx, x[32 * j + l]);
+      scale[j] = (mx - mn) / 15;
+      minv[j] = -mn;
+    }
+    float max_scale = *std::max_element(scale, scale + 8), max_min = *std::max_element(minv, minv + 8);
+    float d = max_scale / 63, dmin = max_min / 63;
+    b[i].d = fp32_to_fp16(d);
+    b[i].dmin = fp32_to_fp16(dmin);
+    d = fp16_to_fp32(b[i].d);
+    dmin = fp16_to_fp32(b[i].dmin);
+    uint8_t sc[8], m[8];
+    for (int j = 0; j < 8; ++j) {
+      sc[j] = uint8_t(std::clamp(d ? nearest_int(scale[j] / d) : 0, 0, 63));
+      m[j] = uint8_t(std::clamp(dmin ? nearest_int(minv[j] / dmin) : 0, 0, 63));
+    }
+    for (int j = 0; j < 4; ++j) {
+      b[i].scales[j] = uint8_t(sc[j] | ((sc[j + 4] >> 4) << 6));
+      b[i].scales[j + 4] = uint8_t(m[j] | ((m[j + 4] >> 4) << 6));
+      b[i].scales[j + 8] = uint8_t((sc[j + 4] & 0xF) | ((m[j + 4] & 0xF) << 4));
+    }
+    uint8_t q[256];
+    for (int j = 0; j < 8; ++j) {
+      float ds = d * sc[j], dm = dmin * m[j];
+      for (int l = 0; l < 32; ++l)
+        q[32 * j + l] = uint8_t(std::clamp(ds ? nearest_int((x[32 * j + l] + dm) / ds) : 0, 0, 15));
+    }
+    for (int c = 0; c < 4; ++c)
+      for (int l = 0; l < 32; ++l) b[i].qs[32 * c + l] = uint8_t(q[64 * c + l] | (q[64 * c + 32 + l] << 4));
+  }
+}
+
+void quant_q6_k(const float* x, BlockQ6_K* b, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, x += 256) {
+    float scale[16];
+    float max_abs_scale = 0;
+    for (int j = 0; j < 16; ++j) {
+      float amax = 0, max = 0;
+      for (int l = 0; l < 16; ++l) {
+        float v = x[16 * j + l];
+        if (std::fabs(v) > amax) amax = std::fabs(v), max = v;
+      }
+      scale[j] = max / -32;
+      max_abs_scale = std::max(max_abs_scale, std::fabs(scale[j]));
+    }
+    float d = max_abs_scale / 127;
+    b[i].d = fp32_to_fp16(d);
+    d = fp16_to_fp32(b[i].d);
+    uint8_t L[256];
+    for (int j = 0; j < 16; ++j) {
+      int s = std::clamp(d ? nearest_int(scale[j] / d) : 0, -127, 127);
+      b[i].scales[j] = int8_t(s);
+      float ds = d * float(s);
+      for (int l = 0; l < 16; ++l)
+        L[16 * j + l] = uint8_t(std::clamp(ds ? nearest_int(x[16 * j + l] / ds) : 0, -32, 31) + 32);
+    }
+    for (int half = 0; half < 2; ++half) {
+      const uint8_t* Lh = L + 128 * half;
+      uint8_t* ql = b[i].ql + 64 * half;
+      uint8_t* qh = b[i].qh + 32 * half;
+      for (int l = 0; l < 32; ++l) {
+        ql[l] = uint8_t((Lh[l] & 0xF) | ((Lh[l + 64] & 0xF) << 4));
+        ql[l + 32] = uint8_t((Lh[l + 32] & 0xF) | ((Lh[l + 96] & 0xF) << 4));
+        qh[l] = uint8_t((Lh[l] >> 4) | ((Lh[l + 32] >> 4) << 2) | ((Lh[l + 64] >> 4) << 4) | ((Lh[l + 96] >> 4) << 6));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+const GgmlTypeInfo* ggml_type_info(uint32_t type_id) {
+  for (const TypeRow& r : kTypes)
+    if (r.id == type_id) return &r.info;
+  return nullptr;
+}
+
+std::string_view ggml_type_name(GgmlType t) {
+  const GgmlTypeInfo* i = ggml_type_info(uint32_t(t));
+  return i ? i->name : std::string_view("unknown");
+}
+
+bool ggml_type_supported(GgmlType t) {
+  const GgmlTypeInfo* i = ggml_type_info(uint32_t(t));
+  return i && i->supported;
+}
+
+size_t ggml_row_bytes(GgmlType t, int64_t n) {
+  const GgmlTypeInfo* i = ggml_type_info(uint32_t(t));
+  if (!i || n < 0 || n % i->block_elems != 0) return 0;
+  return size_t(n / i->block_elems) * size_t(i->block_bytes);
+}
+
+float fp16_to_fp32(uint16_t h) { return fp16_table()[h]; }
+
+uint16_t fp32_to_fp16(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000u;
+  uint32_t absx = x & 0x7FFFFFFFu;
+  if (absx >= 0x7F800000u) return uint16_t(sign | 0x7C00u | (absx > 0x7F800000u ? 0x200u : 0u));  // inf / nan
+  if (absx >= 0x477FF000u) return uint16_t(sign | 0x7C00u);  // rounds to > 65504: overflow to inf
+  if (absx < 0x38800000u) {  // result is subnormal or zero
+    if (absx < 0x33000000u) return uint16_t(sign);  // below half the smallest subnormal
+    uint32_t mant = (absx & 0x7FFFFFu) | 0x800000u;
+    int shift = 126 - int(absx >> 23);  // 14..24
+    uint32_t val = mant >> shift;
+    uint32_t rem = mant & ((1u << shift) - 1), halfway = 1u << (shift - 1);
+    if (rem > halfway || (rem == halfway && (val & 1u))) ++val;
+    return uint16_t(sign | val);
+  }
+  uint32_t val = ((absx >> 13) - (112u << 10));
+  uint32_t rem = absx & 0x1FFFu;
+  if (rem > 0x1000u || (rem == 0x1000u && (val & 1u))) ++val;
+  return uint16_t(sign | val);
+}
+
+uint16_t fp32_to_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7FFFFFFFu) > 0x7F800000u) return uint16_t((u >> 16) | 64);  // quiet NaN
+  return uint16_t((u + (0x7FFFu + ((u >> 16) & 1u))) >> 16);
+}
+
+void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n) {
+  check_blocks(t, n);
+  switch (t) {
+    case GgmlType::F32: std::memcpy(dst, src, size_t(n) * 4); return;
+    case GgmlType::F16: {
+      const auto* h = static_cast<const uint16_t*>(src);
+      for (int64_t i = 0; i < n; ++i) dst[i] = fp16_to_fp32(h[i]);
+      return;
+    }
+    case GgmlType::BF16: {
+      const auto* h = static_cast<const uint16_t*>(src);
+      for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_fp32(h[i]);
+      return;
+    }
+    case GgmlType::Q4_0: return dequant_q4_0(static_cast<const BlockQ4_0*>(src), dst, n / 32);
+    case GgmlType::Q4_1: return dequant_q4_1(static_cast<const BlockQ4_1*>(src), dst, n / 32);
+    case GgmlType::Q5_0: return dequant_q5_0(static_cast<const BlockQ5_0*>(src), dst, n / 32);
+    case GgmlType::Q8_0: return dequant_q8_0(static_cast<const BlockQ8_0*>(src), dst, n / 32);
+    case GgmlType::Q4_K: return dequant_q4_k(static_cast<const BlockQ4_K*>(src), dst, n / 256);
+    case GgmlType::Q6_K: return dequant_q6_k(static_cast<const BlockQ6_K*>(src), dst, n / 256);
+    default: bad_type(t, "dequantize_row");
+  }
+}
+
+void quantize_row(GgmlType t, const float* src, void* dst, int64_t n) {
+  check_blocks(t, n);
+  switch (t) {
+    case GgmlType::F32: std::memcpy(dst, src, size_t(n) * 4); return;
+    case GgmlType::F16: {
+      auto* h = static_cast<uint16_t*>(dst);
+      for (int64_t i = 0; i < n; ++i) h[i] = fp32_to_fp16(src[i]);
+      return;
+    }
+    case GgmlType::BF16: {
+      auto* h = static_cast<uint16_t*>(dst);
+      for (int64_t i = 0; i < n; ++i) h[i] = fp32_to_bf16(src[i]);
+      return;
+    }
+    case GgmlType::Q4_0: return quant_q4_0(src, static_cast<BlockQ4_0*>(dst), n / 32);
+    case GgmlType::Q4_1: return quant_q4_1(src, static_cast<BlockQ4_1*>(dst), n / 32);
+    case GgmlType::Q5_0: return quant_q5_0(src, static_cast<BlockQ5_0*>(dst), n / 32);
+    case GgmlType::Q8_0: return quant_q8_0(src, static_cast<BlockQ8_0*>(dst), n / 32);
+    case GgmlType::Q4_K: return quant_q4_k(src, static_cast<BlockQ4_K*>(dst), n / 256);
+    case GgmlType::Q6_K: return quant_q6_k(src, static_cast<BlockQ6_K*>(dst), n / 256);
+    default: bad_type(t, "quantize_row");
+  }
+}
+
+void quantize_activation_q8(const float* x, int64_t n, BlockQ8Act* out) {
+  if (n % kQ8ActBlock != 0) throw std::invalid_argument("activation length is not a multiple of 32");
+  for (int64_t i = 0; i < n / kQ8ActBlock; ++i, x += kQ8ActBlock) {
+    float amax = 0;
+    for (int j = 0; j < kQ8ActBlock; ++j) amax = std::max(amax, std::fabs(x[j]));
+    float d = amax / 127, id = d ? 1.0f / d : 0.0f;
+    int sum = 0;
+    for (int j = 0; j < kQ8ActBlock; ++j) {
+      int q = nearest_int(x[j] * id);
+      out[i].qs[j] = int8_t(q);
+      sum += q;
+    }
+    out[i].d = d;
+    out[i].sum = d * float(sum);
+  }
+}
+
+bool ggml_type_uses_q8_activations(GgmlType t) {
+  switch (t) {
+    case GgmlType::Q4_0:
+    case GgmlType::Q4_1:
+    case GgmlType::Q5_0:
+    case GgmlType::Q8_0:
+    case GgmlType::Q4_K:
+    case GgmlType::Q6_K: return true;
+    default: return false;
+  }
+}
+
+}  // namespace rayctl::inference
