@@ -33,6 +33,14 @@ struct RayGroupSpec {
   std::vector<ContainerPort> ports;
   NodeShape shape;  // the resources one pod of this group gives Ray
   SourceLoc loc;
+  // Extensions of the contract:
+  bool replicas_set = false, min_set = false, max_set = false;
+  std::string container_name;                       // containers[0].name
+  int container_count = 0;
+  std::map<std::string, std::string> ray_resources;  // the group's `resources:` (Ray logical)
+  // Positions by field: "groupName", "replicas", "minReplicas", "maxReplicas", "rayStartParams",
+  // "rayStartParams.<k>", "requests.<r>", "limits.<r>", "ports", "containers", "resources.<r>".
+  std::map<std::string, SourceLoc> locs;
 };
 
 struct RayClusterSpecView {
@@ -47,6 +55,9 @@ struct EmbeddedServeConfig {
   int line_offset = 0;    // 0-based line of the first content line in the manifest file
   int column_offset = 0;  // indentation stripped from each content line
   SourceLoc loc;          // the serveConfigV2 key
+  // False when the string could not be mapped line by line (folded `>` or escaped quoted
+  // strings): positions found inside `text` are then relative to the string itself.
+  bool positions_exact = true;
 };
 
 struct KubeRayManifest {
@@ -58,9 +69,15 @@ struct KubeRayManifest {
   ClusterResources resources;
   nlohmann::json object;  // the whole document as JSON, untouched (for server-side apply)
   SourceLoc loc;
+  // Positions by field path: "metadata.name", "spec.serviceUnhealthySecondThreshold", ...
+  std::map<std::string, SourceLoc> locs;
 };
 
 std::optional<KubeRayManifest> load_kuberay_manifest(const YamlDocument& doc, Diagnostics& diags);
+// Same, with the document's file text (needed to map serveConfigV2 block strings to lines;
+// the two-argument form reads doc.file from disk when it can).
+std::optional<KubeRayManifest> load_kuberay_manifest(const YamlDocument& doc, Diagnostics& diags,
+                                                     const std::string& source_text);
 bool looks_like_kuberay_manifest(const YAML::Node& root);  // apiVersion ray.io/* and a kind
 
 // Kubernetes quantities: "500m" → 0.5, "4Gi" → 4294967296, "1e3" → 1000. nullopt if malformed.

@@ -35,8 +35,31 @@ struct LauncherNode {
   bool is_local = false;  // 127.0.0.1 / localhost / ::1: run without SSH
   std::vector<std::string> initialization_commands;
   std::vector<std::string> setup_commands;       // common + head/worker setup, merged as Ray does
-  std::vector<std::string> start_ray_commands;   // head_start_ray_commands / worker_start_ray_commands
+  // head_start_ray_commands / worker_start_ray_commands. Worker commands keep Ray's
+  // `$RAY_HEAD_IP`: executors export RAY_HEAD_IP=<head host> first, as Ray does. When the node's
+  // type declares resources (available_node_types or rayctl's provider.worker_groups), each
+  // command is prefixed with `export RAY_OVERRIDE_RESOURCES='<json>';` (Ray's own mechanism).
+  std::vector<std::string> start_ray_commands;
   SourceLoc loc;  // where the node's host is written
+};
+
+// The `docker:` section (Ray's schema); empty image = Docker off.
+struct LauncherDocker {
+  std::string image, head_image, worker_image, container_name;
+  bool pull_before_run = true;
+  std::vector<std::string> run_options, head_run_options, worker_run_options;
+  bool enabled() const { return !image.empty() || !head_image.empty() || !worker_image.empty(); }
+};
+
+// One entry of available_node_types (or, for provider local, the head / a rayctl worker group),
+// with Ray's per-type defaults applied. `resources` empty = auto-detected by Ray at start.
+struct LauncherNodeType {
+  std::string name;
+  bool is_head = false;
+  int min_workers = 0, max_workers = 0;
+  std::map<std::string, double> resources;  // as written: CPU, GPU, memory (bytes), custom
+  std::vector<std::string> hosts;           // provider local: the IPs of this group
+  SourceLoc loc;
 };
 
 struct LauncherConfig {
@@ -52,6 +75,13 @@ struct LauncherConfig {
   std::vector<LauncherNode> nodes;  // head first, then workers in file order
   ClusterResources resources;       // node types as shapes (for Serve placement checks)
   std::string source_text;          // the file's bytes (hashing, render)
+  // Extensions of the contract (render, checks):
+  std::string head_node_type;
+  std::vector<LauncherNodeType> node_types;  // head type first
+  LauncherDocker docker;
+  // Where fields are written, by dotted path ("provider.head_ip", "available_node_types.gpu"),
+  // for checks that point at a field after loading.
+  std::map<std::string, SourceLoc> locs;
 };
 
 // Loads and validates a launcher file; diagnostics get every problem with its position.

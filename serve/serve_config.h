@@ -37,6 +37,12 @@ struct ServeDeployment {
   nlohmann::json user_config;  // null if unset
   SourceLoc loc;                // the deployment entry
   SourceLoc resources_loc;      // ray_actor_options (or the entry when absent)
+  // Extensions of the contract:
+  bool has_actor_options = false;  // ray_actor_options written (else the code's options apply)
+  std::optional<std::string> placement_group_strategy;
+  // Positions by field: "name", "num_replicas", "autoscaling_config", "autoscaling_config.<k>",
+  // "ray_actor_options.<k>", "placement_group_bundles", "max_replicas_per_node", ...
+  std::map<std::string, SourceLoc> locs;
 };
 
 struct ServeApplication {
@@ -47,6 +53,7 @@ struct ServeApplication {
   nlohmann::json args;         // null if unset
   std::vector<ServeDeployment> deployments;
   SourceLoc loc;
+  std::map<std::string, SourceLoc> locs;  // "name", "route_prefix", "import_path", "runtime_env.<k>"
 };
 
 struct ServeConfig {
@@ -55,6 +62,7 @@ struct ServeConfig {
   nlohmann::json http_options;  // null if unset
   nlohmann::json grpc_options;  // null if unset
   std::optional<std::string> proxy_location;
+  std::optional<double> target_capacity;
   // The request body for PUT /api/serve/applications/: exactly the fields written, with
   // deprecated names already mapped to current ones.
   nlohmann::json body;
