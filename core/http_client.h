@@ -18,7 +18,6 @@ struct TlsOptions {
   std::string client_cert_pem;  // client certificate PEM text
   std::string client_key_pem;   // client key PEM text (never logged)
   bool insecure_skip_verify = false;
-  std::string server_name;     // tls-server-name override
 };
 
 struct HttpRequest {

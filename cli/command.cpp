@@ -1,0 +1,35 @@
+// The command registry and the shared error printer.
+#include "cli/command.h"
+
+#include <fmt/format.h>
+
+namespace rayctl::cli {
+
+std::vector<CommandEntry>& command_registry() {
+  static std::vector<CommandEntry> registry;
+  return registry;
+}
+
+void set_examples(CLI::App* cmd, const std::string& examples) { cmd->footer("\nExamples:\n" + examples); }
+
+int report_error(CliContext& ctx, const Error& e) {
+  int code = static_cast<int>(exit_code_for(e.kind()));
+  if (ctx.global.output == "json") {
+    *ctx.io.out << nlohmann::json{{"error", to_json(e)}}.dump(2) << '\n';
+    return code;
+  }
+  Style st{ctx.io.color};
+  std::string where = e.loc().file.empty() ? std::string("rayctl") : e.loc().str();
+  std::string subject = e.subject().empty() ? "" : e.subject() + ": ";
+  *ctx.io.err << st.bold(where) << ": " << st.red("error:") << ' ' << subject << e.message() << '\n';
+  if (e.loc().known() && ctx.io.err_tty) {
+    SourceCache cache;
+    if (auto line = cache.line(e.loc().file, e.loc().line)) {
+      *ctx.io.err << "  " << *line << '\n' << "  " << std::string(std::max(0, e.loc().column - 1), ' ') << st.red("^") << '\n';
+    }
+  }
+  if (!e.hint().empty()) *ctx.io.err << "  " << st.green("hint:") << ' ' << e.hint() << '\n';
+  return code;
+}
+
+}  // namespace rayctl::cli

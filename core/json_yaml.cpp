@@ -1,0 +1,99 @@
+// YAML ↔ JSON with YAML 1.2 core-schema typing of plain scalars.
+#include "core/json_yaml.h"
+
+#include "core/yaml_reader.h"
+
+#include <cmath>
+
+namespace rayctl {
+
+static nlohmann::json scalar_to_json(const YAML::Node& n) {
+  const std::string& s = n.Scalar();
+  if (n.Tag() == "!") return s;  // quoted: always a string
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  if (auto i = parse_int(s)) return *i;
+  if (s.find_first_of(".eE") != std::string::npos && s.find('_') == std::string::npos)
+    if (auto d = parse_double(s)) return *d;
+  if (s == ".inf" || s == ".Inf") return INFINITY;
+  return s;
+}
+
+nlohmann::json yaml_to_json(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return nullptr;
+  if (n.IsScalar()) return scalar_to_json(n);
+  if (n.IsSequence()) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& item : n) arr.push_back(yaml_to_json(item));
+    return arr;
+  }
+  nlohmann::json obj = nlohmann::json::object();
+  for (auto it = n.begin(); it != n.end(); ++it) obj[it->first.as<std::string>()] = yaml_to_json(it->second);
+  return obj;
+}
+
+YAML::Node json_to_yaml(const nlohmann::json& j) { return YAML::Load(to_yaml_text(j)); }
+
+// Strings that a YAML reader would type as something else must be quoted.
+static bool needs_quotes(const std::string& s) {
+  if (s.empty()) return true;
+  YAML::Node probe;
+  try {
+    probe = YAML::Load(s);
+  } catch (...) {
+    return true;
+  }
+  if (!probe.IsScalar() || probe.Scalar() != s) return true;
+  nlohmann::json typed = scalar_to_json(probe);
+  return !typed.is_string();
+}
+
+static void emit(YAML::Emitter& out, const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::object:
+      out << YAML::BeginMap;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        out << YAML::Key << it.key() << YAML::Value;
+        emit(out, it.value());
+      }
+      out << YAML::EndMap;
+      break;
+    case nlohmann::json::value_t::array:
+      out << YAML::BeginSeq;
+      for (const auto& v : j) emit(out, v);
+      out << YAML::EndSeq;
+      break;
+    case nlohmann::json::value_t::string: {
+      const auto& s = j.get_ref<const std::string&>();
+      if (s.find('\n') != std::string::npos)
+        out << YAML::Literal << s;
+      else if (needs_quotes(s))
+        out << YAML::DoubleQuoted << s;
+      else
+        out << s;
+      break;
+    }
+    case nlohmann::json::value_t::boolean: out << (j.get<bool>() ? "true" : "false"); break;
+    case nlohmann::json::value_t::number_integer: out << j.get<int64_t>(); break;
+    case nlohmann::json::value_t::number_unsigned: out << j.get<uint64_t>(); break;
+    case nlohmann::json::value_t::number_float: {
+      out << j.dump();  // JSON's shortest round-trip form; keeps "1.0" a float
+      break;
+    }
+    default: out << YAML::Null; break;
+  }
+}
+
+std::string to_yaml_text(const nlohmann::json& j) {
+  YAML::Emitter out;
+  out.SetIndent(2);
+  out.SetSeqFormat(YAML::Block);
+  out.SetMapFormat(YAML::Block);
+  emit(out, j);
+  std::string s = out.c_str();
+  if (!s.empty() && s.back() != '\n') s += '\n';
+  return s;
+}
+
+}  // namespace rayctl
