@@ -68,6 +68,30 @@ struct ServeConfig {
   nlohmann::json body;
 };
 
+// Ids of the Serve config rules (documented in man/rayctl-validate.1). Shared ids RL010-RL015
+// (types, ranges, unknown keys, deprecations) come from core/yaml_reader.h.
+namespace diag_id {
+inline constexpr const char* kDuplicateApp = "RL101";       // two applications with one name
+inline constexpr const char* kEmptyAppName = "RL102";       // application name ""
+inline constexpr const char* kBadRoutePrefix = "RL103";     // route_prefix not "/x", ends with "/", has { }
+inline constexpr const char* kDuplicateRoute = "RL104";     // two applications with one route_prefix
+inline constexpr const char* kBadImportPath = "RL105";      // import_path not module:attr / module.attr
+inline constexpr const char* kReplicasAndAutoscaling = "RL106";  // int num_replicas + autoscaling_config
+inline constexpr const char* kAutoscalingBounds = "RL107";  // not min ≤ initial ≤ max
+inline constexpr const char* kPerNodeWithBundles = "RL108"; // max_replicas_per_node + placement_group_bundles
+inline constexpr const char* kLocalRuntimeEnv = "RL109";    // local working_dir / py_modules
+inline constexpr const char* kBadRuntimeEnvUri = "RL110";   // URI scheme Ray does not support
+inline constexpr const char* kExternalScaler = "RL111";     // external_scaler_enabled + autoscaling
+inline constexpr const char* kAppHostPort = "RL112";        // host/port inside an application
+inline constexpr const char* kSslPair = "RL113";            // ssl_keyfile without ssl_certfile (or reverse)
+inline constexpr const char* kDuplicateDeployment = "RL114";  // two deployments with one name in an app
+inline constexpr const char* kBundleWithoutActor = "RL115";   // ray_actor_options not within bundle 0
+}  // namespace diag_id
+
+// Rules across fields of a loaded config (names, routes, import paths, replicas, runtime_env).
+// load_serve_config runs them; exposed for tests.
+void check_serve_rules(const ServeConfig& c, Diagnostics& diags);
+
 // Loads and validates a Serve config document (also a serveConfigV2 block parsed with offsets).
 std::optional<ServeConfig> load_serve_config(const YamlDocument& doc, Diagnostics& diags);
 bool looks_like_serve_config(const YAML::Node& root);  // has `applications`
