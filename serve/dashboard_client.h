@@ -1,0 +1,98 @@
+// DashboardClient: the Ray dashboard's HTTP API as rayctl uses it — the Serve REST API
+// (GET/PUT/DELETE /api/serve/applications/), the runtime-env packages API, the state API
+// (nodes, log index, log tail/stream) and cluster status — on top of HttpClient.
+// It turns transport failures and HTTP statuses into rayctl Errors a user can act on; it does
+// not decide anything about deploys (that is ServeDeploy's job).
+#pragma once
+
+#include "core/http_client.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rayctl {
+
+// Where the dashboard is and how to talk to it. `token` is a secret: never printed or logged.
+struct DashboardEndpoint {
+  std::string url;     // "http://127.0.0.1:8265", no trailing slash
+  std::string token;   // bearer token for clusters started with RAY_AUTH_MODE=token; empty = none
+  std::string source;  // how the address was found, for messages: "--address", "RAY_DASHBOARD_ADDRESS", ...
+  std::chrono::milliseconds timeout{30000};  // per request
+};
+
+// A log to read through the state API: one of filename / actor_id / pid on a node.
+struct LogQuery {
+  std::string node_id;
+  std::string filename;
+  std::string actor_id;
+  std::string pid;
+  std::string suffix = "out";  // "out" | "err" (for actor_id / pid)
+  int lines = 1000;
+};
+
+// The Ray version reported by GET /api/ray/version.
+struct RayVersion {
+  std::string ray_version;  // "2.53.0"
+  std::string session_name;
+  int major = 0, minor = 0;
+};
+RayVersion parse_ray_version(const nlohmann::json& body);
+
+// Maps a non-2xx dashboard reply to the Error a user sees ("what" names the request, e.g.
+// "PUT /api/serve/applications/"). Pure, so the wording is tested without a server.
+[[noreturn]] void throw_dashboard_status(const std::string& what, long status, const std::string& body,
+                                         const std::string& url);
+// The useful part of a server's error text: the last line of a Python traceback, or the text
+// itself trimmed to `max_chars`.
+std::string summarize_server_error(const std::string& body, size_t max_chars = 2000);
+
+class DashboardClient {
+ public:
+  DashboardClient(DashboardEndpoint endpoint, HttpClient& http);
+
+  const DashboardEndpoint& endpoint() const { return ep_; }
+
+  // GET /api/ray/version; refuses Ray older than 2.7 (no multi-application REST API). Cached.
+  const RayVersion& version();
+
+  // Serve REST API.
+  nlohmann::json serve_details();  // GET /api/serve/applications/ (ServeInstanceDetails)
+  void put_serve_config(const nlohmann::json& body);  // PUT: accepted, applied asynchronously
+  void delete_serve();                                 // DELETE: shuts Serve down
+
+  // Runtime-env packages ("gcs://_ray_pkg_<hash>.zip"), as `ray job submit` uploads them.
+  bool package_exists(const std::string& gcs_uri);
+  void upload_package(const std::string& gcs_uri, const std::string& zip_bytes);
+
+  // State API.
+  std::vector<nlohmann::json> nodes();                       // rows of /api/v0/nodes
+  nlohmann::json log_index(const std::string& node_id, const std::string& glob = "*");  // {category:[files]}
+  std::string log_tail(const LogQuery& q);                   // /api/v0/logs/file
+  // Follows a log (/api/v0/logs/stream) until `on_text` returns false.
+  void log_stream(const LogQuery& q, const std::function<bool(std::string_view)>& on_text);
+  nlohmann::json cluster_status();                           // /api/cluster_status?format=1 → data
+
+ private:
+  HttpResponse call(const std::string& method, const std::string& path, const std::string& body = {},
+                    const std::string& content_type = {}, std::optional<std::chrono::milliseconds> timeout = {});
+  HttpResponse send_once(HttpRequest req, const std::string& what);
+  HttpRequest make_request(const std::string& method, const std::string& path) const;
+  nlohmann::json parse_json(const HttpResponse& r, const std::string& what) const;
+  nlohmann::json state_api_data(const HttpResponse& r, const std::string& what) const;
+  std::string log_query_string(const LogQuery& q) const;
+
+  DashboardEndpoint ep_;
+  HttpClient& http_;
+  std::optional<RayVersion> version_;
+  bool tried_default_token_ = false;
+};
+
+// Where Ray keeps its token when neither RAY_AUTH_TOKEN nor RAY_AUTH_TOKEN_PATH is set.
+std::string default_ray_token_path();  // ~/.ray/auth_token
+
+}  // namespace rayctl
