@@ -34,6 +34,10 @@ class ChatTemplate {
   // time; the message says which template line.
   std::string render(const nlohmann::json& messages, bool add_generation_prompt,
                      const nlohmann::json& extra = nlohmann::json::object()) const;
+  // The same for insertion-ordered JSON: `tojson` then prints objects (tools, tool_calls) in the
+  // caller's key order, as Python does. Use it when the request body was parsed as ordered_json.
+  std::string render(const nlohmann::ordered_json& messages, bool add_generation_prompt,
+                     const nlohmann::ordered_json& extra) const;
 
   const std::string& source() const { return source_; }
   const std::string& bos_token() const { return bos_; }
@@ -43,6 +47,7 @@ class ChatTemplate {
   std::string source_;
   std::string bos_;
   std::string eos_;
+  std::string name_;
   std::unique_ptr<jinja::Template> tmpl_;
 };
 
