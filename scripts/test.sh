@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this):
+#   1. set-up (Debian packages, pinned Ray, the SmolLM2 model) — cached after the first run;
+#   2. build with -Wall -Wextra -Werror and run every test: unit + integration (real sshd hosts
+#      in network namespaces, real Ray, a real kube-apiserver with KubeRay, the real model);
+#   3. build again under ASan + UBSan and run the unit tests there.
+# Options: --unit (skip integration tests), --no-sanitize.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+UNIT_ONLY=0; SANITIZE=1
+for a in "$@"; do
+  case "$a" in
+    --unit) UNIT_ONLY=1 ;;
+    --no-sanitize) SANITIZE=0 ;;
+    *) echo "usage: scripts/test.sh [--unit] [--no-sanitize]" >&2; exit 2 ;;
+  esac
+done
+JOBS="${RAYCTL_JOBS:-$(nproc)}"
+step() { printf '\n== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
+
+step "set-up"
+bash scripts/setup.sh
+RAYCTL_RAY_VENV="$(bash scripts/install-ray.sh)"; export RAYCTL_RAY_VENV
+RAYCTL_MODEL="$(bash scripts/fetch-model.sh)"; export RAYCTL_MODEL
+
+step "build (-Werror)"
+bash scripts/build.sh build
+status=0
+step "tests"
+if [ "$UNIT_ONLY" = 1 ]; then
+  (cd build && ctest -LE integration --output-on-failure -j "$JOBS") || status=1
+else
+  (cd build && ctest --output-on-failure -j "$JOBS") || status=1
+fi
+
+if [ "$SANITIZE" = 1 ]; then
+  step "build (ASan + UBSan)"
+  bash scripts/build.sh build-asan -DRAYCTL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+  step "unit tests under ASan + UBSan"
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+     ctest -LE integration --output-on-failure -j "$JOBS") || status=1
+fi
+step "done"
+exit $status
