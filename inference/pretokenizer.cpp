@@ -132,29 +132,13 @@ Step byte_level_step(bool add_prefix_space, const std::string& source) {
   return s;
 }
 
-Step digits_step(bool individual) {
+// HF Digits splits on Rust's char::is_numeric (Unicode N*: "١", "²", "½" too), i.e. \p{N}.
+Step digits_step(bool individual, const std::string& source) {
   Step s;
   s.kind = Step::Digits;
   s.individual_digits = individual;
+  s.regex = std::make_shared<const CompiledRegex>(individual ? "\\p{N}" : "\\p{N}+", source);
   return s;
-}
-
-bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
-
-// HF Digits: ASCII digits isolated, one by one or as runs.
-void split_digits(const std::string& text, bool individual, std::vector<std::string>& out) {
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t j = i;
-    if (is_ascii_digit(text[i])) {
-      j = individual ? i + 1 : i;
-      while (!individual && j < text.size() && is_ascii_digit(text[j])) ++j;
-    } else {
-      while (j < text.size() && !is_ascii_digit(text[j])) ++j;
-    }
-    out.push_back(text.substr(i, j - i));
-    i = j;
-  }
 }
 
 [[noreturn]] void unsupported(const std::string& source, const std::string& what) {
@@ -169,7 +153,7 @@ PreTokenizerPipeline PreTokenizerPipeline::from_gguf_pre(std::string_view pre, c
   PreTokenizerPipeline p;
   if (pre == "smollm" || pre == "starcoder" || pre == "refact") {
     p.family_ = PreTokenizer::SmolLM;
-    p.steps_ = {digits_step(true), byte_level_step(false, source)};
+    p.steps_ = {digits_step(true, source), byte_level_step(false, source)};
   } else if (pre == "gpt2" || pre == "gpt-2" || pre == "default" || pre == "phi-2" || pre == "jina-es" ||
              pre == "roberta-bpe") {
     p.family_ = PreTokenizer::Gpt2;
@@ -180,6 +164,7 @@ PreTokenizerPipeline PreTokenizerPipeline::from_gguf_pre(std::string_view pre, c
     p.steps_ = {split_step(kLlama3Pattern, source)};
   } else if (pre == "qwen2" || pre == "deepseek-r1-qwen" || pre == "megrez") {
     p.family_ = PreTokenizer::Qwen2;
+    p.nfc_ = true;  // as HF's Qwen2 tokenizer.json (llama.cpp skips it; HF is the reference)
     p.steps_ = {split_step(kQwen2Pattern, source)};
   } else {
     throw Error(ErrorKind::Invalid, source + ": tokenizer.ggml.pre \"" + std::string(pre) + "\" is not supported",
@@ -217,7 +202,7 @@ PreTokenizerPipeline PreTokenizerPipeline::from_hf_json(const nlohmann::json& no
       p.steps_.push_back(split_step(split_pattern.c_str(), source));
     } else if (t == "Digits") {
       saw_digits = true;
-      p.steps_.push_back(digits_step(n.value("individual_digits", false)));
+      p.steps_.push_back(digits_step(n.value("individual_digits", false), source));
     } else if (t == "ByteLevel") {
       if (n.value("use_regex", true)) p.steps_.push_back(byte_level_step(n.value("add_prefix_space", false), source));
       else if (n.value("add_prefix_space", false)) unsupported(source, "ByteLevel add_prefix_space without regex");
@@ -241,9 +226,7 @@ void PreTokenizerPipeline::split(std::string_view raw, std::vector<std::string>&
   for (const Step& s : steps_) {
     next.clear();
     for (std::string& piece : cur) {
-      if (s.kind == Step::Digits) {
-        split_digits(piece, s.individual_digits, next);
-      } else if (s.kind == Step::Split) {
+      if (s.kind == Step::Digits || s.kind == Step::Split) {
         s.regex->split_isolated(piece, next);
       } else {
         if (s.add_prefix_space && (piece.empty() || piece[0] != ' ')) piece.insert(0, " ");

@@ -101,7 +101,8 @@ Tokenizer Tokenizer::from_gguf(const GgufFile& f) {
   t->unk = id_of("tokenizer.ggml.unknown_token_id");
   t->eot = id_of("tokenizer.ggml.eot_token_id");
   if (t->eot < 0) t->eot = find_end_of_turn(*t);
-  t->add_bos = f.get_bool("tokenizer.ggml.add_bos_token").value_or(false) && t->bos >= 0;
+  // llama.cpp's default when the key is absent: Llama-3 vocabularies add BOS, the others do not.
+  t->add_bos = f.get_bool("tokenizer.ggml.add_bos_token").value_or(t->pre.family() == PreTokenizer::Llama3) && t->bos >= 0;
   t->add_eos = f.get_bool("tokenizer.ggml.add_eos_token").value_or(false) && t->eos >= 0;
   if (t->bos >= 0) t->bos_text = t->vocab[size_t(t->bos)];
   if (t->eos >= 0) t->eos_text = t->vocab[size_t(t->eos)];
