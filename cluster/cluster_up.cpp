@@ -1,0 +1,309 @@
+// `rayctl up` (see cluster_up.h).
+#include "cluster/cluster_up.h"
+
+#include "cluster/cluster_probe.h"
+#include "core/content_digest.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+namespace rayctl {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string short_command(const std::string& cmd) {
+  if (cmd.find("rayctl-stop:") != std::string::npos) return "(stop this cluster's Ray processes)";
+  std::string s = cmd.substr(0, 100);
+  if (cmd.size() > 100) s += "…";
+  return s;
+}
+
+// Runs one node's plan through its runner.
+void apply_node(const NodePlan& p, RemoteRunner& r, NodeReporter& rep, const CancelFlag& cancel) {
+  rep.status("connecting to " + r.address());
+  r.connect(cancel);
+  if (!p.uploads.empty()) {
+    rep.status("uploading " + std::to_string(p.uploads.size()) + " file(s)");
+    for (const auto& [local, remote] : p.uploads) r.upload(local, remote);
+  }
+  for (size_t i = 0; i < p.steps.size(); ++i) {
+    const NodeStep& s = p.steps[i];
+    rep.status(s.phase + " " + std::to_string(i + 1) + "/" + std::to_string(p.steps.size()) + ": " + short_command(s.command));
+    int rc = r.run({s.command, p.env}, [&](int stream, const std::string& line) { rep.line(stream, line); }, cancel);
+    rep.outcome().exit_code = rc;
+    if (cancel.cancelled())
+      throw Error(ErrorKind::Cancelled, "node " + p.node + ": cancelled during " + s.phase, {}, {});
+    if (rc != 0)
+      throw Error(ErrorKind::Remote,
+                  "node " + p.node + ": " + s.phase + " command failed with exit code " + std::to_string(rc) + ": " +
+                      short_command(s.command),
+                  "its last output lines are shown above; fix it and re-run `rayctl up` (nodes already up to date are only verified)",
+                  {});
+  }
+  rep.outcome().detail = node_action_name(p.action);
+}
+
+void digest_tree(const std::string& local, const std::string& remote, MountDigest& m) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(local))
+    if (e.is_regular_file()) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  Sha256 h;
+  for (const auto& f : files) {
+    std::string rel = fs::relative(f, local).string();
+    h.update(rel + "\0" + sha256_file_hex(f.string()) + "\n");
+    m.files.push_back({f.string(), remote + "/" + rel});
+  }
+  m.hash = h.hex_digest();
+}
+
+ClusterObservation observe(const LauncherConfig& cfg, const ClusterPlan& shape, const UpOptions& opt, IOStreams& io,
+                           const CancelFlag& cancel, std::unique_ptr<DashboardAccess>& access) {
+  ClusterObservation seen;
+  try {
+    access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, shape.head.dashboard_port, &cancel);
+    auto live = access->nodes(3000);
+    seen.probed = true;
+    for (const auto& n : cfg.nodes)
+      if (match_live_node(live, n)) seen.alive_hosts.insert(n.host);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled) throw;
+    say_debug(io, "dashboard probe: " + e.message());
+  }
+  return seen;
+}
+
+void record_node(ClusterRecord& rec, const NodePlan& p, const NodeOutcome* o) {
+  NodeRecord* r = rec.find(p.node);
+  if (!r) {
+    rec.nodes.push_back({});
+    r = &rec.nodes.back();
+    r->name = p.node;
+  }
+  r->host = p.host;
+  r->is_head = p.is_head;
+  r->is_local = p.is_local;
+  r->updated_at = unix_now();
+  if (!o) return;
+  if (o->ok) {
+    r->status = "up-to-date";
+    r->setup_hash = p.setup_hash;
+    if (p.action != NodeAction::Setup && p.action != NodeAction::Verify) r->start_hash = p.start_hash;
+    r->last_error.clear();
+  } else {
+    r->status = o->cancelled ? "cancelled" : "failed";
+    r->last_error = o->error;
+  }
+}
+
+// Waits until every node that was applied successfully shows ALIVE; fills results.
+void wait_alive(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& io, const CancelFlag& cancel,
+                std::unique_ptr<DashboardAccess>& access, int dashboard_port, std::vector<UpNodeResult>& results) {
+  auto deadline = Clock::now() + std::chrono::seconds(opt.timeout_s);
+  ProgressBoard board(io);
+  std::string last_error;
+  for (;;) {
+    if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "cancelled while waiting for nodes to be ALIVE");
+    try {
+      if (!access) access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, dashboard_port, &cancel);
+      auto live = access->nodes(5000);
+      size_t waiting = 0;
+      for (size_t i = 0; i < cfg.nodes.size(); ++i) {
+        if (!results[i].ok) continue;
+        const LiveNode* ln = match_live_node(live, cfg.nodes[i]);
+        results[i].alive = ln != nullptr;
+        if (ln) {
+          results[i].cpus = ln->cpus;
+          results[i].gpus = ln->gpus;
+        } else {
+          ++waiting;
+        }
+        board.set(results[i].node, ln ? "ALIVE" : "waiting for ALIVE");
+      }
+      if (waiting == 0) break;
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey) throw;
+      last_error = e.message();
+      access.reset();
+    }
+    if (Clock::now() > deadline) {
+      std::string names;
+      for (const auto& r : results)
+        if (r.ok && !r.alive) names += (names.empty() ? "" : ", ") + r.node;
+      if (names.empty()) names = "(dashboard unreachable: " + last_error + ")";
+      board.finish();
+      throw Error(ErrorKind::Timeout, "nodes not ALIVE after " + std::to_string(opt.timeout_s) + " s: " + names,
+                  "see `rayctl logs " + cfg.cluster_name + " --node NODE --component raylet`", {}, "cluster " + cfg.cluster_name);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  board.finish();
+}
+
+ClusterRecord base_record(const LauncherConfig& cfg, const ClusterPlan& plan, const ClusterRecord* previous) {
+  ClusterRecord rec = previous ? *previous : ClusterRecord{};
+  rec.name = cfg.cluster_name;
+  rec.provider = provider_kind(cfg.nodes);
+  std::error_code ec;
+  rec.config_file = cfg.file.empty() ? "" : fs::absolute(cfg.file, ec).string();
+  rec.head_host = plan.head_host;
+  rec.head_address = plan.head_host + ":" + std::to_string(plan.head.gcs_port);
+  rec.dashboard_port = plan.head.dashboard_port;
+  rec.dashboard_local_only = plan.head.dashboard_host == "127.0.0.1" || plan.head.dashboard_host == "localhost";
+  std::string dhost = rec.dashboard_local_only ? "127.0.0.1" : plan.head_host;
+  rec.dashboard_url = "http://" + dhost + ":" + std::to_string(plan.head.dashboard_port);
+  rec.ray_temp_dir = plan.head.temp_dir;
+  rec.ssh = {cfg.ssh.user, cfg.ssh.port, cfg.ssh.private_key, cfg.ssh.known_hosts, cfg.ssh.bastion, cfg.ssh.connect_timeout_s};
+  std::vector<NodeRecord> kept;
+  for (const auto& n : cfg.nodes)
+    if (const NodeRecord* r = rec.find(n.name)) kept.push_back(*r);
+  rec.nodes = kept;
+  return rec;
+}
+
+}  // namespace
+
+std::vector<MountDigest> digest_file_mounts(const LauncherConfig& cfg) {
+  std::vector<MountDigest> out;
+  for (const auto& [remote, local] : cfg.file_mounts) {
+    MountDigest m{remote, local, {}, {}};
+    std::error_code ec;
+    if (fs::is_directory(local, ec)) digest_tree(local, remote, m);
+    else if (fs::is_regular_file(local, ec)) {
+      m.hash = sha256_file_hex(local);
+      m.files.push_back({local, remote});
+    } else {
+      auto it = cfg.locs.find("file_mounts." + remote);
+      throw Error(ErrorKind::Invalid, "file_mounts: local path " + local + " (for " + remote + ") does not exist",
+                  "fix the path in the cluster file", it != cfg.locs.end() ? it->second : SourceLoc{cfg.file});
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& io, CancelFlag& cancel,
+                    const ClusterStateStore& store) {
+  auto t0 = Clock::now();
+  if (cfg.nodes.empty()) throw Error(ErrorKind::Invalid, cfg.file + ": the cluster has no nodes", "set provider.head_ip");
+  std::unique_ptr<FileLock> lock;
+  if (!opt.dry_run) lock = store.lock(cfg.cluster_name);
+  auto previous = store.load(cfg.cluster_name);
+  auto mounts = digest_file_mounts(cfg);
+  ClusterPlan shape = plan_up(cfg, nullptr, {}, mounts, {});
+  std::unique_ptr<DashboardAccess> access;
+  ClusterObservation seen;
+  if (previous) seen = observe(cfg, shape, opt, io, cancel, access);
+
+  UpResult result;
+  result.cluster = cfg.cluster_name;
+  result.plan = plan_up(cfg, previous ? &*previous : nullptr, seen, mounts, opt.flags);
+  result.dry_run = opt.dry_run;
+  result.changed = result.plan.changes_anything();
+  const ClusterPlan& plan = result.plan;
+  ClusterRecord rec = base_record(cfg, plan, previous ? &*previous : nullptr);
+  result.head_address = rec.head_address;
+  result.dashboard_url = rec.dashboard_url;
+  if (rec.dashboard_local_only && !cfg.nodes.front().is_local)
+    result.dashboard_note = "bound to the head's loopback; rayctl reaches it through SSH (ssh -L " +
+                            std::to_string(rec.dashboard_port) + ":127.0.0.1:" + std::to_string(rec.dashboard_port) + " " +
+                            ssh_target_for(cfg.ssh, cfg.nodes.front(), opt.connect).user + "@" + plan.head_host + ")";
+  for (const auto& n : plan.nodes)
+  {
+    UpNodeResult r;
+    r.node = n.node;
+    r.host = n.host;
+    r.role = n.is_head ? "head" : "worker";
+    r.action = node_action_name(n.action);
+    r.reason = n.reason;
+    result.nodes.push_back(r);
+  }
+  if (opt.dry_run) return result;
+
+  std::string running;
+  for (const auto& n : plan.nodes)
+    if (n.restarts_running) running += (running.empty() ? "" : ", ") + n.node;
+  if (!running.empty() && !opt.yes && !(opt.confirm && opt.confirm("Restart Ray on running node(s) " + running + "?")))
+    throw Error(ErrorKind::Usage, "this would restart Ray on running node(s): " + running,
+                "pass -y to confirm, or --no-restart to apply setup changes without restarting");
+
+  for (const auto& n : plan.nodes) {
+    record_node(rec, n, nullptr);
+    if (n.action != NodeAction::Verify) rec.find(n.node)->status = "in-progress";
+  }
+  store.save(rec);
+
+  NodeRunnerFactory factory(cfg.ssh, opt.connect);
+  std::vector<std::unique_ptr<RemoteRunner>> runners;
+  for (const auto& n : cfg.nodes) runners.push_back(factory.make(n));
+  std::mutex rec_mu;
+  FanoutExecutor fanout(io, {opt.concurrency, opt.stream_output, 20});
+  auto run_phase = [&](size_t first, size_t last) {
+    std::vector<std::string> names;
+    for (size_t i = first; i < last; ++i) names.push_back(plan.nodes[i].node);
+    auto outcomes = fanout.run(
+        names,
+        [&](size_t k, NodeReporter& rep) {
+          const NodePlan& p = plan.nodes[first + k];
+          if (p.action == NodeAction::Verify && p.uploads.empty()) {
+            rep.outcome().detail = "unchanged";
+            return;
+          }
+          apply_node(p, *runners[first + k], rep, cancel);
+        },
+        cancel);
+    std::lock_guard<std::mutex> g(rec_mu);
+    for (size_t k = 0; k < outcomes.size(); ++k) {
+      size_t i = first + k;
+      record_node(rec, plan.nodes[i], &outcomes[k]);
+      auto& r = result.nodes[i];
+      r.ok = outcomes[k].ok;
+      r.seconds = outcomes[k].seconds;
+      r.error = outcomes[k].error;
+      r.tail = outcomes[k].tail;
+    }
+    store.save(rec);
+    return outcomes;
+  };
+  auto head_out = run_phase(0, 1);
+  if (!head_out[0].ok) {
+    factory.pool().close_all();
+    throw_first_failure(head_out, "up");
+  }
+  auto worker_out = run_phase(1, plan.nodes.size());
+  factory.pool().close_all();
+  if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "up cancelled; finished nodes are recorded, re-run `rayctl up` to continue");
+  try {
+    wait_alive(cfg, opt, io, cancel, access, plan.head.dashboard_port, result.nodes);
+  } catch (const Error&) {
+    for (size_t i = 0; i < result.nodes.size(); ++i)
+      if (result.nodes[i].ok && !result.nodes[i].alive) {
+        rec.find(plan.nodes[i].node)->status = "failed";
+        rec.find(plan.nodes[i].node)->last_error = "not ALIVE in the dashboard";
+      }
+    store.save(rec);
+    throw;
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  worker_out.insert(worker_out.begin(), head_out.begin(), head_out.end());
+  throw_first_failure(worker_out, "up");
+  return result;
+}
+
+nlohmann::json to_json(const UpResult& r) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& n : r.nodes)
+    nodes.push_back({{"node", n.node}, {"host", n.host}, {"role", n.role}, {"action", n.action}, {"reason", n.reason},
+                     {"ok", n.ok}, {"alive", n.alive}, {"cpus", n.cpus}, {"gpus", n.gpus}, {"seconds", n.seconds},
+                     {"error", n.error}});
+  return {{"cluster", r.cluster},     {"dry_run", r.dry_run},           {"changed", r.changed},
+          {"head_address", r.head_address}, {"dashboard_url", r.dashboard_url}, {"seconds", r.seconds},
+          {"nodes", nodes},           {"plan", plan_to_json(r.plan)}};
+}
+
+}  // namespace rayctl

@@ -1,0 +1,159 @@
+// Public-key authentication (see ssh_auth.h).
+#include "cluster/ssh_auth.h"
+
+#include "cluster/ssh_session.h"
+#include "core/content_digest.h"
+#include "core/error.h"
+#include "core/state_store.h"
+
+#include <libssh2.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace rayctl {
+namespace {
+
+// Overwrites a secret before its memory is released.
+void wipe(std::string& s) {
+  volatile char* p = s.data();
+  for (size_t i = 0; i < s.size(); ++i) p[i] = 0;
+  s.clear();
+}
+
+std::string rejected_message(const SshTarget& t, const std::string& what) {
+  return t.subject() + ": " + t.address() + " rejected " + what;
+}
+
+bool try_key_file(LIBSSH2_SESSION* s, const SshTarget& t, const std::string& key, bool required) {
+  std::string passphrase;
+  if (private_key_is_encrypted(key)) {
+    PassphraseSource ask = t.passphrase ? t.passphrase : tty_passphrase_source();
+    auto answer = ask(key);
+    if (!answer) {
+      if (!required) return false;
+      throw Error(ErrorKind::Auth, t.subject() + ": the key " + key + " is encrypted and there is no terminal to ask for its passphrase",
+                  "load it into ssh-agent first (ssh-add " + key + ") and leave auth.ssh_private_key unset, or run on a terminal",
+                  {});
+    }
+    passphrase = std::move(*answer);
+  }
+  int rc;
+  while ((rc = libssh2_userauth_publickey_fromfile(s, t.user.c_str(), nullptr, key.c_str(), passphrase.c_str())) ==
+         LIBSSH2_ERROR_EAGAIN) {
+  }
+  wipe(passphrase);
+  if (rc == 0) return true;
+  if (!required) return false;
+  if (rc == LIBSSH2_ERROR_FILE)
+    throw Error(ErrorKind::Auth, t.subject() + ": cannot use the key " + key + " (wrong passphrase or unsupported key format)",
+                "check the passphrase; rayctl reads OpenSSH and PEM keys (ed25519, ECDSA, RSA)", {});
+  throw Error(ErrorKind::Auth, rejected_message(t, "the key " + key + " (publickey)"),
+              "add the matching public key (" + key + ".pub) to ~" + t.user + "/.ssh/authorized_keys on " + t.host +
+                  ", or fix auth.ssh_user / auth.ssh_private_key",
+              {});
+}
+
+bool try_agent(LIBSSH2_SESSION* s, const SshTarget& t) {
+  if (!std::getenv("SSH_AUTH_SOCK")) return false;
+  LIBSSH2_AGENT* agent = libssh2_agent_init(s);
+  if (!agent) return false;
+  bool ok = false;
+  if (libssh2_agent_connect(agent) == 0 && libssh2_agent_list_identities(agent) == 0) {
+    libssh2_agent_publickey* prev = nullptr;
+    libssh2_agent_publickey* id = nullptr;
+    while (!ok && libssh2_agent_get_identity(agent, &id, prev) == 0) {
+      int rc;
+      while ((rc = libssh2_agent_userauth(agent, t.user.c_str(), id)) == LIBSSH2_ERROR_EAGAIN) {
+      }
+      ok = rc == 0;
+      prev = id;
+    }
+    libssh2_agent_disconnect(agent);
+  }
+  libssh2_agent_free(agent);
+  return ok;
+}
+
+}  // namespace
+
+bool private_key_is_encrypted(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  bool encrypted = false;
+  if (text.find("ENCRYPTED") != std::string::npos) {
+    encrypted = true;
+  } else {
+    const std::string begin = "-----BEGIN OPENSSH PRIVATE KEY-----";
+    auto b = text.find(begin);
+    auto e = text.find("-----END", b == std::string::npos ? 0 : b + begin.size());
+    std::string blob;
+    if (b != std::string::npos && e != std::string::npos &&
+        base64_decode(std::string_view(text).substr(b + begin.size(), e - b - begin.size()), blob)) {
+      const std::string magic("openssh-key-v1\0", 15);
+      if (blob.compare(0, magic.size(), magic) == 0 && blob.size() >= magic.size() + 4) {
+        const auto* p = reinterpret_cast<const unsigned char*>(blob.data() + magic.size());
+        size_t n = size_t(p[0]) << 24 | size_t(p[1]) << 16 | size_t(p[2]) << 8 | p[3];
+        encrypted = blob.compare(magic.size() + 4, n, "none") != 0;
+      }
+    }
+    wipe(blob);
+  }
+  wipe(text);
+  return encrypted;
+}
+
+PassphraseSource tty_passphrase_source() {
+  return [](const std::string& key) -> std::optional<std::string> {
+    if (!::isatty(STDIN_FILENO)) return std::nullopt;
+    FILE* tty = std::fopen("/dev/tty", "r+");
+    if (!tty) return std::nullopt;
+    std::fprintf(tty, "Enter passphrase for key %s: ", key.c_str());
+    std::fflush(tty);
+    termios old{};
+    int fd = fileno(tty);
+    bool restore = tcgetattr(fd, &old) == 0;
+    if (restore) {
+      termios quiet = old;
+      quiet.c_lflag &= ~tcflag_t(ECHO);
+      tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    std::string answer;
+    int c;
+    while ((c = std::fgetc(tty)) != EOF && c != '\n') answer += char(c);
+    if (restore) tcsetattr(fd, TCSAFLUSH, &old);
+    std::fprintf(tty, "\n");
+    std::fclose(tty);
+    return answer;
+  };
+}
+
+void authenticate_ssh(LIBSSH2_SESSION* s, const SshTarget& t) {
+  char* methods = libssh2_userauth_list(s, t.user.c_str(), unsigned(t.user.size()));
+  if (!methods && libssh2_userauth_authenticated(s)) return;
+  if (methods && !std::strstr(methods, "publickey"))
+    throw Error(ErrorKind::Auth, t.subject() + ": " + t.address() + " does not offer public-key authentication (offers: " + methods + ")",
+                "rayctl authenticates with keys only; enable PubkeyAuthentication on the node", {});
+  if (!t.private_key.empty()) {
+    if (!std::filesystem::exists(t.private_key))
+      throw Error(ErrorKind::Auth, t.subject() + ": the key file " + t.private_key + " does not exist",
+                  "fix auth.ssh_private_key in the cluster file", {});
+    try_key_file(s, t, t.private_key, true);
+    return;
+  }
+  if (try_agent(s, t)) return;
+  const char* home = std::getenv("HOME");
+  for (const char* name : {"id_ed25519", "id_ecdsa", "id_rsa"}) {
+    std::string key = std::string(home ? home : "") + "/.ssh/" + name;
+    if (std::filesystem::exists(key) && try_key_file(s, t, key, false)) return;
+  }
+  throw Error(ErrorKind::Auth, rejected_message(t, "every key tried (ssh-agent and ~/.ssh/id_*)"),
+              "set auth.ssh_private_key in the cluster file, or load the right key into ssh-agent", {});
+}
+
+}  // namespace rayctl
