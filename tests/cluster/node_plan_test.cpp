@@ -1,0 +1,129 @@
+// NodePlan: the per-node decisions of `rayctl up` and the rewriting of Ray's start commands.
+#include "cluster/node_plan.h"
+
+#include <gtest/gtest.h>
+
+namespace rayctl {
+namespace {
+
+LauncherConfig two_nodes() {
+  LauncherConfig c;
+  c.cluster_name = "t";
+  LauncherNode h;
+  h.name = "head";
+  h.host = "10.0.0.1";
+  h.is_head = true;
+  h.setup_commands = {"pip install x"};
+  h.start_ray_commands = {"ray stop", "ulimit -c unlimited && ray start --head --port=6390 --dashboard-port=8300 "
+                                      "--autoscaling-config=~/ray_bootstrap_config.yaml"};
+  LauncherNode w = h;
+  w.name = "worker-1";
+  w.host = "10.0.0.2";
+  w.is_head = false;
+  w.start_ray_commands = {"export RAY_OVERRIDE_RESOURCES='{\"CPU\":1}'; ray stop",
+                          "ray start --address=$RAY_HEAD_IP:6390"};
+  c.nodes = {h, w};
+  return c;
+}
+
+ClusterRecord applied(const ClusterPlan& p) {
+  ClusterRecord r;
+  r.name = "t";
+  for (const auto& n : p.nodes) {
+    NodeRecord nr;
+    nr.name = n.node;
+    nr.host = n.host;
+    nr.status = "up-to-date";
+    nr.setup_hash = n.setup_hash;
+    nr.start_hash = n.start_hash;
+    r.nodes.push_back(nr);
+  }
+  return r;
+}
+
+TEST(NodePlan, NewClusterSetsUpAndStartsEveryNode) {
+  auto p = plan_up(two_nodes(), nullptr, {}, {}, {});
+  ASSERT_EQ(p.nodes.size(), 2u);
+  EXPECT_EQ(p.nodes[0].action, NodeAction::SetupAndStart);
+  EXPECT_EQ(p.nodes[1].env.at("RAY_HEAD_IP"), "10.0.0.1");
+  EXPECT_EQ(p.head.gcs_port, 6390);
+  EXPECT_EQ(p.head.dashboard_port, 8300);
+  ASSERT_EQ(p.nodes[0].steps.size(), 3u);
+  EXPECT_EQ(p.nodes[0].steps[0].phase, "setup");
+}
+
+TEST(NodePlan, HeadStartDropsAutoscalingConfigAndRunsInOwnSession) {
+  std::vector<std::string> notes;
+  auto cmds = effective_start_commands(two_nodes().nodes[0], "t", &notes);
+  ASSERT_EQ(cmds.size(), 2u);
+  EXPECT_EQ(cmds[1].find("--autoscaling-config"), std::string::npos);
+  EXPECT_NE(cmds[1].find("setsid -w bash -c"), std::string::npos);
+  EXPECT_NE(cmds[1].find("/tmp/rayctl-t/ray.sid"), std::string::npos);
+  EXPECT_EQ(notes.size(), 1u);
+}
+
+TEST(NodePlan, RayStopBecomesAScopedStopNeverMachineWide) {
+  auto cmds = effective_start_commands(two_nodes().nodes[1], "t");
+  EXPECT_NE(cmds[0].find("rayctl-stop:"), std::string::npos);
+  EXPECT_EQ(cmds[0].find("ray stop"), std::string::npos);
+  EXPECT_TRUE(is_ray_stop_command("/venv/bin/ray stop --force"));
+  EXPECT_FALSE(is_ray_stop_command("ray stop; ray start --head"));
+}
+
+TEST(NodePlan, UnchangedAliveClusterOnlyVerifies) {
+  auto cfg = two_nodes();
+  auto first = plan_up(cfg, nullptr, {}, {}, {});
+  ClusterRecord rec = applied(first);
+  ClusterObservation seen{true, {"10.0.0.1", "10.0.0.2"}};
+  auto again = plan_up(cfg, &rec, seen, {}, {});
+  EXPECT_FALSE(again.changes_anything());
+  for (const auto& n : again.nodes) EXPECT_TRUE(n.steps.empty());
+}
+
+TEST(NodePlan, ChangedSetupOrDeadNodeIsReapplied) {
+  auto cfg = two_nodes();
+  ClusterRecord rec = applied(plan_up(cfg, nullptr, {}, {}, {}));
+  ClusterObservation seen{true, {"10.0.0.1"}};  // worker not ALIVE
+  auto p = plan_up(cfg, &rec, seen, {}, {});
+  EXPECT_EQ(p.nodes[0].action, NodeAction::Verify);
+  EXPECT_EQ(p.nodes[1].action, NodeAction::Start);
+  cfg.nodes[1].setup_commands.push_back("echo more");
+  seen.alive_hosts.insert("10.0.0.2");
+  p = plan_up(cfg, &rec, seen, {}, {});
+  EXPECT_EQ(p.nodes[1].action, NodeAction::SetupAndStart);
+  EXPECT_TRUE(p.nodes[1].restarts_running);
+  UpFlags no_restart;
+  no_restart.no_restart = true;
+  p = plan_up(cfg, &rec, seen, {}, no_restart);
+  EXPECT_EQ(p.nodes[1].action, NodeAction::Setup);
+}
+
+TEST(NodePlan, ChangedMountContentsReRunSetup) {
+  auto cfg = two_nodes();
+  std::vector<MountDigest> m{{"/r", "/l", "aaa", {{"/l", "/r"}}}};
+  ClusterRecord rec = applied(plan_up(cfg, nullptr, {}, m, {}));
+  ClusterObservation seen{true, {"10.0.0.1", "10.0.0.2"}};
+  EXPECT_FALSE(plan_up(cfg, &rec, seen, m, {}).changes_anything());
+  m[0].hash = "bbb";
+  auto p = plan_up(cfg, &rec, seen, m, {});
+  EXPECT_EQ(p.nodes[0].action, NodeAction::SetupAndStart);
+  EXPECT_EQ(p.nodes[0].uploads.size(), 1u);
+}
+
+TEST(NodePlan, HeadRestartRestartsWorkersAndForceSetupWins) {
+  auto cfg = two_nodes();
+  ClusterRecord rec = applied(plan_up(cfg, nullptr, {}, {}, {}));
+  ClusterObservation seen{true, {"10.0.0.1", "10.0.0.2"}};
+  UpFlags restart;
+  restart.restart_only = true;
+  auto p = plan_up(cfg, &rec, seen, {}, restart);
+  EXPECT_EQ(p.nodes[0].action, NodeAction::Start);
+  EXPECT_EQ(p.nodes[1].action, NodeAction::Start);
+  UpFlags force;
+  force.force_setup = true;
+  p = plan_up(cfg, &rec, seen, {}, force);
+  EXPECT_EQ(p.nodes[1].action, NodeAction::SetupAndStart);
+}
+
+}  // namespace
+}  // namespace rayctl
