@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Benchmark: wall time from command start until every node is ALIVE, `rayctl up` vs `ray up`
+# (plus waiting until its workers show ALIVE, since `ray up` returns after the head), on the
+# SSH rig, same YAML, for 1 head + W workers; and rayctl's no-op re-run.
+#   bench/up/bench_up.sh /path/to/rayctl [W...]     (default W: 1 2 4; needs root)
+# Prints one line per run; results are recorded by hand in bench/README.md.
+set -euo pipefail
+RAYCTL="$1"; shift
+[ $# -gt 0 ] && WORKERS=("$@") || WORKERS=(1 2 4)
+REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+RIG="$REPO/scripts/rig/rig.sh"
+max=0; for w in "${WORKERS[@]}"; do [ "$w" -gt "$max" ] && max=$w; done
+"$RIG" up $((max + 1)) >/dev/null
+eval "$("$RIG" env)"
+WORK="$RIG_DIR/run/bench"; rm -rf "$WORK"; mkdir -p "$WORK"
+export RAYCTL_STATE_DIR="$WORK/state" NO_COLOR=1
+now() { date +%s.%N; }
+reset_hosts() { for i in $(seq 1 $((max + 1))); do "$RIG" stop-host "rctl-h$i"; "$RIG" start-host "rctl-h$i"; done; }
+SSH=(ssh -q -i "$RIG_KEY" -o UserKnownHostsFile="$RIG_KNOWN_HOSTS" -o StrictHostKeyChecking=yes -o BatchMode=yes)
+
+write_yaml() {  # write_yaml FILE W
+  local ips="" i
+  for i in $(seq 2 $(($2 + 1))); do ips="$ips${ips:+, }192.168.231.$((10 + i))"; done
+  cat >"$1" <<YAML
+cluster_name: bench-$2
+provider: {type: local, head_ip: 192.168.231.11, worker_ips: [$ips], known_hosts_file: $RIG_KNOWN_HOSTS}
+auth: {ssh_user: root, ssh_private_key: $RIG_KEY}
+setup_commands: []
+head_start_ray_commands:
+  - $RIG_RAY_VENV/bin/ray stop
+  - ulimit -c unlimited && $RIG_RAY_VENV/bin/ray start --head --port=6379 --num-cpus=1 --disable-usage-stats --autoscaling-config=~/ray_bootstrap_config.yaml
+worker_start_ray_commands:
+  - $RIG_RAY_VENV/bin/ray stop
+  - $RIG_RAY_VENV/bin/ray start --address=\$RAY_HEAD_IP:6379 --num-cpus=1 --disable-usage-stats
+YAML
+}
+
+alive_count() {  # ALIVE nodes per the head's dashboard, asked on the head itself
+  "${SSH[@]}" root@192.168.231.11 "$RIG_RAY_VENV/bin/python -c \"import json,urllib.request as u; d=json.load(u.urlopen('http://127.0.0.1:8265/api/v0/nodes', timeout=5)); print(sum(n['state']=='ALIVE' for n in d['data']['result']['result']))\"" 2>/dev/null || echo 0
+}
+
+for w in "${WORKERS[@]}"; do
+  cfg="$WORK/bench-$w.yaml"; write_yaml "$cfg" "$w"
+  reset_hosts
+  t0=$(now); "$RAYCTL" up "$cfg" >"$WORK/rayctl-$w.log" 2>&1; t1=$(now)
+  "$RAYCTL" up "$cfg" >>"$WORK/rayctl-$w.log" 2>&1; t2=$(now)
+  printf 'rayctl up   W=%d  all ALIVE after %6.1f s   no-op re-run %5.2f s\n' "$w" "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)"
+  "$RAYCTL" down "$cfg" >/dev/null 2>&1 || true
+  reset_hosts
+  t0=$(now)
+  "$RIG_RAY_VENV/bin/ray" up "$cfg" -y --no-config-cache >"$WORK/rayup-$w.log" 2>&1 || { echo "ray up failed; see $WORK/rayup-$w.log"; continue; }
+  t1=$(now); deadline=$(echo "$t0 + 900" | bc)
+  until [ "$(alive_count)" -ge $((w + 1)) ]; do
+    if [ "$(echo "$(now) > $deadline" | bc)" = 1 ]; then echo "ray up W=$w: workers not ALIVE after 900 s"; break; fi
+    sleep 2
+  done
+  t2=$(now)
+  printf 'ray up      W=%d  head done after %6.1f s   all ALIVE after %6.1f s\n' "$w" "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t0" | bc)"
+  reset_hosts
+done
