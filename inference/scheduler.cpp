@@ -19,28 +19,25 @@ void Scheduler::remove(ScheduledSequence* seq) {
   waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), seq), waiting_.end());
 }
 
-// Frees the most recently admitted running sequence other than `keep` (recompute later).
-bool Scheduler::preempt_newest(StepPlan& plan, const ScheduledSequence* keep) {
-  for (auto it = running_.rbegin(); it != running_.rend(); ++it) {
-    ScheduledSequence* victim = *it;
-    if (victim == keep) continue;
-    kv_.release(victim->id);
-    victim->n_cached = 0;
-    ++victim->preemptions;
-    auto& sl = plan.slices;
-    for (auto s = sl.begin(); s != sl.end(); ++s) {
-      if (s->seq == victim) {
-        plan.tokens -= s->n_tokens;
-        sl.erase(s);
-        break;
-      }
+// Frees the most recently admitted running sequence (recomputed later). Returns it.
+ScheduledSequence* Scheduler::preempt_newest(StepPlan& plan) {
+  if (running_.empty()) return nullptr;
+  ScheduledSequence* victim = running_.back();
+  running_.pop_back();
+  kv_.release(victim->id);
+  victim->n_cached = 0;
+  ++victim->preemptions;
+  auto& sl = plan.slices;
+  for (auto s = sl.begin(); s != sl.end(); ++s) {
+    if (s->seq == victim) {
+      plan.tokens -= s->n_tokens;
+      sl.erase(s);
+      break;
     }
-    running_.erase(std::next(it).base());
-    waiting_.push_front(victim);
-    plan.preempted.push_back(victim);
-    return true;
   }
-  return false;
+  waiting_.push_front(victim);
+  plan.preempted.push_back(victim);
+  return victim;
 }
 
 StepPlan Scheduler::plan() {
@@ -53,12 +50,12 @@ StepPlan Scheduler::plan() {
     if (std::find(running_.begin(), running_.end(), seq) == running_.end()) continue;  // preempted above
     bool room = true;
     while (!kv_.reserve(seq->id, seq->n_cached + 1)) {
-      if (!preempt_newest(plan, seq)) {
-        room = false;  // alone and still no room: the pool is smaller than one sequence
+      if (preempt_newest(plan) == seq) {
+        room = false;  // it was the newest itself: it waits (and recomputes) instead
         break;
       }
     }
-    if (!room) break;
+    if (!room) continue;
     plan.slices.push_back({seq, 1, true});
     plan.tokens += 1;
     budget -= 1;

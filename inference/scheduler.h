@@ -61,7 +61,7 @@ class Scheduler {
   const PagedKvCache& kv() const { return kv_; }
 
  private:
-  bool preempt_newest(StepPlan& plan, const ScheduledSequence* keep);
+  ScheduledSequence* preempt_newest(StepPlan& plan);
 
   PagedKvCache& kv_;
   SchedulerLimits limits_;
