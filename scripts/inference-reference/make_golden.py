@@ -4,7 +4,8 @@
   make_golden.py --smollm2-gguf PATH --out DIR
 
 DIR receives tokenizer_strings.json, tokenizer_golden_{smollm2,llama-bpe,qwen2}.json,
-chat_golden.json and templates/*.jinja (the ones taken from GGUF metadata). Versions used are in
+chat_golden.json and templates/*.jinja (the ones taken from GGUF metadata, plus Llama-3's); the
+fixture copies of those three templates in tests/fixtures/inference/templates/ are kept equal. Versions used are in
 requirements.txt (tokenizers, transformers, gguf, jinja2). The live CI check
 (tests/integration/inference_reference.cmake) reruns this into the build dir and runs rayctl's
 unit tests against the fresh output.
@@ -133,9 +134,10 @@ def main():
 
     smol_src = toks["smollm2"][1]["meta"]["tokenizer.chat_template"]
     qwen2_src = toks["qwen2"][1]["meta"]["tokenizer.chat_template"]
+    os.makedirs(os.path.join(a.out, "templates"), exist_ok=True)
     for file, src in (("SmolLM2-135M-Instruct.jinja", smol_src), ("Qwen2-Instruct.jinja", qwen2_src),
                       ("Meta-Llama-3-8B-Instruct.jinja", LLAMA3_TEMPLATE)):
-        with open(os.path.join(a.template_dir, file), "w", encoding="utf-8") as f:
+        with open(os.path.join(a.out, "templates", file), "w", encoding="utf-8") as f:
             f.write(src)
     sm, ll, qw = toks["smollm2"][0], toks["llama-bpe"][0], toks["qwen2"][0]
     templates = {

@@ -1,0 +1,109 @@
+// CpuBackend against Hugging Face transformers on the real SmolLM2-135M-Instruct Q4_1 GGUF.
+// Golden data: tests/fixtures/inference/golden/smollm2_q4_1.json, recorded by
+// scripts/inference-golden/make_goldens.py (HF on the same weights dequantized to f32).
+// Tolerances (documented in bench/README.md and the script):
+//  - Exact precision (f32 activations, f32 KV): |logit − HF| ≤ 0.02 on the 64 top logits,
+//    greedy 64-token generations identical.
+//  - Fast precision (Q8 activations, f16 KV, the serving default): |logit − HF| ≤ 1.0, the
+//    top-1 token of every prompt identical.
+// Needs the model in the cache (scripts/fetch-model.sh); skipped with a message otherwise.
+#include "inference/cpu_backend.h"
+#include "inference/model_config.h"
+#include "inference/sampler.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+namespace rayctl::inference {
+
+namespace {
+
+std::string cached_model() {
+  std::string cmd = std::string(RAYCTL_SOURCE_DIR) + "/scripts/fetch-model.sh --check 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return {};
+  char buf[4096] = {0};
+  std::string out = fgets(buf, sizeof buf, p) ? buf : "";
+  pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+nlohmann::json goldens() {
+  std::ifstream f(std::string(RAYCTL_TEST_DATA) + "/fixtures/inference/golden/smollm2_q4_1.json");
+  return nlohmann::json::parse(f);
+}
+
+// Runs one sequence through the backend: prompt, then greedy steps with EOS masked (as HF's
+// min_new_tokens does). Returns the prompt's last logits and the generated ids.
+struct Run {
+  std::vector<float> prompt_logits;
+  std::vector<int32_t> generated;
+};
+
+Run run_greedy(CpuBackend& be, const std::vector<int32_t>& prompt, int n_gen, int32_t eos) {
+  const int vocab = be.shape().vocab_size;
+  std::vector<int32_t> table(64);
+  for (int i = 0; i < 64; ++i) table[static_cast<size_t>(i)] = i;
+  std::vector<float> logits(static_cast<size_t>(vocab));
+  ForwardBatch b;
+  b.slices.push_back({prompt, 0, table, true});
+  be.forward(b, logits);
+  Run r;
+  r.prompt_logits = logits;
+  int32_t pos = static_cast<int32_t>(prompt.size());
+  for (int i = 0; i < n_gen; ++i) {
+    if (eos >= 0) logits[static_cast<size_t>(eos)] = -INFINITY;
+    int32_t tok = argmax(logits);
+    r.generated.push_back(tok);
+    ForwardBatch d;
+    std::vector<int32_t> one{tok};
+    d.slices.push_back({one, pos++, table, true});
+    be.forward(d, logits);
+  }
+  return r;
+}
+
+void check_model(CpuPrecision precision, double tol, bool greedy_identical) {
+  std::string path = cached_model();
+  if (path.empty()) GTEST_SKIP() << "SmolLM2 GGUF not cached: run scripts/fetch-model.sh";
+  auto model = ModelFile::open(path);
+  CpuBackendOptions o;
+  o.precision = precision;
+  o.max_context = 1024;
+  o.threads = 2;
+  CpuBackend be(*model, o);
+  be.allocate_kv({16, 64});
+  auto g = goldens();
+  const int32_t eos = g["meta"]["eos_token_id"].is_number() ? g["meta"]["eos_token_id"].get<int32_t>() : 2;
+  int identical = 0;
+  for (const auto& c : g["cases"]) {
+    auto prompt = c["prompt_ids"].get<std::vector<int32_t>>();
+    auto want = c["greedy_ids"].get<std::vector<int32_t>>();
+    Run r = run_greedy(be, prompt, greedy_identical ? static_cast<int>(want.size()) : 1, eos);
+    double worst = 0;
+    for (const auto& iv : c["top_logits"]) {
+      double got = r.prompt_logits[iv[0].get<size_t>()];
+      worst = std::max(worst, std::fabs(got - iv[1].get<double>()));
+    }
+    EXPECT_LE(worst, tol) << "prompt: " << c["prompt"];
+    EXPECT_EQ(argmax(r.prompt_logits), c["top_logits"][0][0].get<int32_t>()) << "prompt: " << c["prompt"];
+    if (greedy_identical) {
+      EXPECT_EQ(r.generated, want) << "prompt: " << c["prompt"];
+      identical += r.generated == want;
+    }
+  }
+  if (greedy_identical) EXPECT_GE(identical, 8);
+}
+
+}  // namespace
+
+TEST(CpuBackendGolden, ExactPrecisionMatchesTransformers) { check_model(CpuPrecision::Exact, 0.02, true); }
+
+TEST(CpuBackendGolden, FastPrecisionStaysCloseToTransformers) { check_model(CpuPrecision::Fast, 1.0, false); }
+
+}  // namespace rayctl::inference
