@@ -1,0 +1,55 @@
+#include "core/json_yaml.h"
+#include "core/output.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+using namespace rayctl;
+
+TEST(JsonYaml, CoreSchemaTyping) {
+  auto j = yaml_to_json(YAML::Load("a: 1\nb: '1'\nc: true\nd: ~\ne: 0.5\nf: hello\ng: [1, x]\nh: 1e3\n"));
+  EXPECT_TRUE(j["a"].is_number_integer());
+  EXPECT_TRUE(j["b"].is_string());
+  EXPECT_TRUE(j["c"].is_boolean());
+  EXPECT_TRUE(j["d"].is_null());
+  EXPECT_DOUBLE_EQ(j["e"].get<double>(), 0.5);
+  EXPECT_EQ(j["f"], "hello");
+  EXPECT_EQ(j["g"][1], "x");
+  EXPECT_DOUBLE_EQ(j["h"].get<double>(), 1000.0);
+}
+
+TEST(JsonYaml, RoundTripKeepsStringsThatLookLikeOtherTypes) {
+  nlohmann::json j = {{"num-gpus", "1"}, {"flag", "true"}, {"empty", ""}, {"n", 2}, {"f", 1.5},
+                      {"multi", "a: 1\nb: 2\n"}, {"list", {1, "two"}}, {"nil", nullptr}};
+  auto back = yaml_to_json(YAML::Load(to_yaml_text(j)));
+  EXPECT_EQ(back, j);
+}
+
+TEST(Output, TableAlignsUnicodeAndUppercasesHeaders) {
+  Table t({"node", "status"});
+  t.add_row({"head", "ALIVE"});
+  t.add_row({"wörker-é", "DEAD"});
+  std::ostringstream os;
+  t.print(os);
+  EXPECT_EQ(os.str(), "NODE      STATUS\nhead      ALIVE\nwörker-é  DEAD\n");
+  EXPECT_EQ(display_width("日本"), 4u);
+  EXPECT_EQ(display_width("\x1b[31mred\x1b[0m"), 3u);
+}
+
+TEST(Output, FormatsAndProgressWithoutTty) {
+  EXPECT_EQ(parse_output_format("json"), OutputFormat::Json);
+  EXPECT_THROW(parse_output_format("xml"), std::exception);
+  std::ostringstream out, err;
+  IOStreams io = IOStreams::capture(out, err);
+  {
+    ProgressBoard b(io);
+    b.set("worker-1", "setting up");
+    b.set("worker-1", "setting up");  // unchanged: no new line
+    b.set("worker-1", "up-to-date");
+  }
+  EXPECT_EQ(err.str(), "worker-1: setting up\nworker-1: up-to-date\n");
+  std::ostringstream data;
+  print_data(data, OutputFormat::Yaml, {{"a", 1}});
+  EXPECT_EQ(data.str(), "a: 1\n");
+}

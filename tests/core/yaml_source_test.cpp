@@ -1,0 +1,112 @@
+#include "core/error.h"
+#include "core/yaml_reader.h"
+#include "core/yaml_source.h"
+
+#include <gtest/gtest.h>
+
+using namespace rayctl;
+
+TEST(YamlSource, PositionsAreOneBasedAndOffsetForEmbeddedDocs) {
+  auto f = YamlFile::parse("c.yaml", "a: 1\nb:\n  c: x\n");
+  ASSERT_EQ(f.documents.size(), 1u);
+  const auto& d = f.documents[0];
+  auto loc = d.loc(d.root["b"]["c"]);
+  EXPECT_EQ(loc.str(), "c.yaml:3:6");
+  auto g = YamlFile::parse("m.yaml", "x: 1\n", 10, 4);
+  EXPECT_EQ(g.documents[0].loc(g.documents[0].root["x"]).str(), "m.yaml:11:8");
+}
+
+TEST(YamlSource, MultiDocumentSkipsEmptyDocuments) {
+  auto f = YamlFile::parse("m.yaml", "a: 1\n---\n---\nb: 2\n");
+  ASSERT_EQ(f.documents.size(), 2u);
+  EXPECT_EQ(f.documents[1].index, 2);
+  EXPECT_EQ(f.documents[1].loc(f.documents[1].root["b"]).line, 4);
+}
+
+TEST(YamlSource, SyntaxErrorCarriesPosition) {
+  try {
+    YamlFile::parse("bad.yaml", "a: 1\nb: [1, 2\nc: 3\n");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+    EXPECT_EQ(e.loc().file, "bad.yaml");
+    EXPECT_GT(e.loc().line, 1);
+    EXPECT_NE(e.message().find("YAML syntax error"), std::string::npos);
+  }
+}
+
+TEST(YamlSource, MissingFileIsIoError) {
+  try {
+    YamlFile::load("/nonexistent/x.yaml");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Io);
+  }
+}
+
+TEST(YamlMapReader, UnknownKeySuggestsClosestKnownKey) {
+  auto f = YamlFile::parse("c.yaml", "gpu:\n  min_worker: 1\n  max_workers: 2\n");
+  const auto& d = f.documents[0];
+  Diagnostics diags;
+  YamlMapReader r(d, d.root["gpu"], "available_node_types.gpu", diags);
+  r.integer("min_workers", 0);
+  r.integer("max_workers", 0);
+  r.report_unknown();
+  ASSERT_EQ(diags.items().size(), 1u);
+  const auto& x = diags.items()[0];
+  EXPECT_EQ(x.id, "RL012");
+  EXPECT_EQ(x.loc.str(), "c.yaml:2:3");
+  EXPECT_EQ(x.message, "unknown key 'min_worker' in available_node_types.gpu (did you mean 'min_workers'?)");
+}
+
+TEST(YamlMapReader, TypesAndRanges) {
+  auto f = YamlFile::parse("t.yaml", "n: '4'\nm: -1\nb: yes\nl: [a, {x: 1}]\ne: Foo\nf: 1.5\n");
+  const auto& d = f.documents[0];
+  Diagnostics diags;
+  YamlMapReader r(d, d.root, "", diags);
+  EXPECT_FALSE(r.integer("n"));  // quoted: a string, not an integer
+  EXPECT_FALSE(r.integer("m", 0));
+  EXPECT_FALSE(r.boolean("b"));
+  EXPECT_FALSE(r.str_list("l"));
+  EXPECT_FALSE(r.one_of("e", {"Disabled", "HeadOnly", "EveryNode"}));
+  EXPECT_EQ(r.number("f").value(), 1.5);
+  ASSERT_EQ(diags.error_count(), 5u);
+  EXPECT_EQ(diags.items()[0].id, "RL010");
+  EXPECT_EQ(diags.items()[1].id, "RL011");
+  EXPECT_EQ(diags.items()[1].loc.str(), "t.yaml:2:4");
+  EXPECT_EQ(diags.items()[3].loc.str(), "t.yaml:4:8");
+  EXPECT_EQ(diags.items()[4].id, "RL015");
+}
+
+TEST(YamlMapReader, RequiredAndDeprecated) {
+  auto f = YamlFile::parse("t.yaml", "max_concurrent_queries: 5\n");
+  const auto& d = f.documents[0];
+  Diagnostics diags;
+  YamlMapReader r(d, d.root, "deployments[0]", diags);
+  EXPECT_FALSE(r.str("name", true));
+  auto old = r.deprecated("max_concurrent_queries", "max_ongoing_requests");
+  EXPECT_TRUE(old.IsDefined());
+  r.report_unknown();
+  ASSERT_EQ(diags.items().size(), 2u);
+  EXPECT_EQ(diags.items()[0].id, "RL013");
+  EXPECT_EQ(diags.items()[1].id, "RL014");
+  EXPECT_EQ(diags.items()[1].severity, Severity::Warning);
+}
+
+TEST(YamlMapReader, NotAMappingIsReported) {
+  auto f = YamlFile::parse("t.yaml", "provider: [1, 2]\n");
+  Diagnostics diags;
+  YamlMapReader r(f.documents[0], f.documents[0].root["provider"], "provider", diags);
+  EXPECT_FALSE(r.is_map());
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(diags.items()[0].loc.str(), "t.yaml:1:11");
+}
+
+TEST(ParseNumbers, StrictParsing) {
+  EXPECT_EQ(parse_int("42").value(), 42);
+  EXPECT_FALSE(parse_int("4x"));
+  EXPECT_FALSE(parse_int(""));
+  EXPECT_FALSE(parse_int("99999999999999999999"));
+  EXPECT_DOUBLE_EQ(parse_double("0.25").value(), 0.25);
+  EXPECT_FALSE(parse_double("abc"));
+}
