@@ -156,7 +156,6 @@ ClusterStatus cluster_status(const ClusterTarget& t, const ConnectOptions& opt, 
   for (const auto& n : t.nodes) names.push_back(n.name);
   s.nodes.resize(t.nodes.size());
   FanoutExecutor fanout(io, {32, false, 5});
-  IOStreams quiet = io;
   auto outcomes = fanout.run(
       names,
       [&](size_t i, NodeReporter& rep) {

@@ -37,6 +37,7 @@ ensure_packages() {
   command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+  command -v rsync >/dev/null 2>&1 || missing+=(rsync)  # `ray up` (the benchmark baseline) needs it
   if [ ${#missing[@]} -gt 0 ]; then
     echo "rig: installing ${missing[*]}" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 || {
