@@ -126,10 +126,11 @@ void check_uri(const std::string& uri, const char* field, const SourceLoc& loc, 
   bool windows_path = uri.size() > 2 && std::isalpha(static_cast<unsigned char>(uri[0])) && uri[1] == ':' &&
                       (uri[2] == '\\' || uri[2] == '/');
   if (sep == std::string::npos || sep == 0 || windows_path) {
-    diags.warning(diag_id::kLocalRuntimeEnv, loc,
+    Diagnostic& d = diags.warning(diag_id::kLocalRuntimeEnv, loc,
                   fmt::format("runtime_env.{} '{}' is a local path; Ray Serve accepts only remote URIs here", field, uri),
                   "fine with rayctl: `rayctl serve deploy` zips a local working_dir / py_modules and uploads it to the "
                   "cluster for you; with `serve deploy` or KubeRay, use a remote .zip URI (https://, s3://, gs://)");
+    d.severity = Severity::Note;  // rayctl handles it; a RayService's serveConfigV2 makes it an error
     return;
   }
   std::string scheme = uri.substr(0, sep);
