@@ -4,6 +4,7 @@
 # SSH rig, same YAML, for 1 head + W workers; and rayctl's no-op re-run.
 #   bench/up/bench_up.sh /path/to/rayctl [W...]     (default W: 1 2 4; needs root)
 # Prints one line per run; results are recorded by hand in bench/README.md.
+# BENCH_RAY_UP=0 skips the `ray up` baseline; BENCH_RAY_UP_WAIT=S bounds its ALIVE wait (900).
 set -euo pipefail
 RAYCTL="$1"; shift
 [ $# -gt 0 ] && WORKERS=("$@") || WORKERS=(1 2 4)
@@ -47,11 +48,12 @@ for w in "${WORKERS[@]}"; do
   printf 'rayctl up   W=%d  all ALIVE after %6.1f s   no-op re-run %5.2f s\n' "$w" "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)"
   "$RAYCTL" down "$cfg" >/dev/null 2>&1 || true
   reset_hosts
+  [ "${BENCH_RAY_UP:-1}" = 1 ] || continue
   t0=$(now)
   "$RIG_RAY_VENV/bin/ray" up "$cfg" -y --no-config-cache >"$WORK/rayup-$w.log" 2>&1 || { echo "ray up failed; see $WORK/rayup-$w.log"; continue; }
-  t1=$(now); deadline=$(echo "$t0 + 900" | bc)
+  t1=$(now); deadline=$(echo "$t0 + ${BENCH_RAY_UP_WAIT:-900}" | bc)
   until [ "$(alive_count)" -ge $((w + 1)) ]; do
-    if [ "$(echo "$(now) > $deadline" | bc)" = 1 ]; then echo "ray up W=$w: workers not ALIVE after 900 s"; break; fi
+    if [ "$(echo "$(now) > $deadline" | bc)" = 1 ]; then echo "ray up W=$w: workers not ALIVE after ${BENCH_RAY_UP_WAIT:-900} s"; break; fi
     sleep 2
   done
   t2=$(now)
