@@ -206,7 +206,10 @@ std::array<uint8_t, 20> path_digest(const fs::path& p, const fs::path& base) {
   if (!fs::is_directory(p, ec)) {
     std::ifstream in(p, std::ios::binary);
     char buf[65536];
-    while (in && in.read(buf, sizeof buf), in.gcount() > 0) d.update(std::string_view(buf, size_t(in.gcount())));
+    while (in) {
+      in.read(buf, sizeof buf);
+      if (in.gcount() > 0) d.update(std::string_view(buf, size_t(in.gcount())));
+    }
   }
   return d.finish();
 }
