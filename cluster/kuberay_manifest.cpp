@@ -376,10 +376,11 @@ void read_service_spec(const YamlDocument& doc, YamlMapReader& spec, KubeRayMani
   } else {
     m.locs["spec.rayClusterConfig"] = spec.key_loc("rayClusterConfig");
     m.cluster = read_cluster_spec(doc, cfg, "spec.rayClusterConfig", diags);
-    YAML::Node svc_name = cfg["headGroupSpec"].IsMap() && cfg["headGroupSpec"]["headService"].IsMap() &&
-                                  cfg["headGroupSpec"]["headService"]["metadata"].IsMap()
-                              ? cfg["headGroupSpec"]["headService"]["metadata"]["name"]
-                              : YAML::Node();
+    const YAML::Node ccfg = cfg;
+    bool has_meta = ccfg.IsMap() && ccfg["headGroupSpec"].IsMap() && ccfg["headGroupSpec"]["headService"].IsMap() &&
+                    ccfg["headGroupSpec"]["headService"]["metadata"].IsMap();
+    YAML::Node svc_name = has_meta ? ccfg["headGroupSpec"]["headService"]["metadata"]["name"]
+                                   : YAML::Node(YAML::NodeType::Undefined);
     if (svc_name.IsDefined()) m.locs["headService.metadata.name"] = doc.loc(svc_name);
   }
   YAML::Node serve = spec.node("serveConfigV2");
