@@ -25,6 +25,14 @@ const char* kPrunedHint =
     "the API server drops fields its CRD does not know; check the spelling (ignore this if it is a field of a newer "
     "KubeRay)";
 
+// A mapping's value by key without yaml-cpp's throwing operator[]; Undefined when absent.
+YAML::Node child(const YAML::Node& map, const char* key) {
+  if (map.IsDefined() && map.IsMap())
+    for (auto it = map.begin(); it != map.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
 bool is_string_scalar(const YAML::Node& n) { return n.IsScalar() && yaml_to_json(n).is_string(); }
 
 // Reads a map of strings (rayStartParams, resources). Kubernetes rejects non-string values.
@@ -178,9 +186,9 @@ void read_container(const YamlDocument& doc, const YAML::Node& tmpl, const std::
     for (const auto& p : ports) {
       if (!p.IsMap()) continue;
       ContainerPort cp;
-      if (p["name"].IsDefined() && p["name"].IsScalar()) cp.name = p["name"].Scalar();
-      if (p["containerPort"].IsDefined() && p["containerPort"].IsScalar())
-        cp.port = static_cast<int>(parse_int(p["containerPort"].Scalar()).value_or(0));
+      YAML::Node name = child(p, "name"), port = child(p, "containerPort");
+      if (name.IsDefined() && name.IsScalar()) cp.name = name.Scalar();
+      if (port.IsDefined() && port.IsScalar()) cp.port = static_cast<int>(parse_int(port.Scalar()).value_or(0));
       g.ports.push_back(cp);
     }
   }
@@ -376,11 +384,7 @@ void read_service_spec(const YamlDocument& doc, YamlMapReader& spec, KubeRayMani
   } else {
     m.locs["spec.rayClusterConfig"] = spec.key_loc("rayClusterConfig");
     m.cluster = read_cluster_spec(doc, cfg, "spec.rayClusterConfig", diags);
-    const YAML::Node ccfg = cfg;
-    bool has_meta = ccfg.IsMap() && ccfg["headGroupSpec"].IsMap() && ccfg["headGroupSpec"]["headService"].IsMap() &&
-                    ccfg["headGroupSpec"]["headService"]["metadata"].IsMap();
-    YAML::Node svc_name = has_meta ? ccfg["headGroupSpec"]["headService"]["metadata"]["name"]
-                                   : YAML::Node(YAML::NodeType::Undefined);
+    YAML::Node svc_name = child(child(child(child(cfg, "headGroupSpec"), "headService"), "metadata"), "name");
     if (svc_name.IsDefined()) m.locs["headService.metadata.name"] = doc.loc(svc_name);
   }
   YAML::Node serve = spec.node("serveConfigV2");
@@ -400,7 +404,7 @@ void read_service_spec(const YamlDocument& doc, YamlMapReader& spec, KubeRayMani
 
 bool looks_like_kuberay_manifest(const YAML::Node& root) {
   if (!root.IsMap()) return false;
-  YAML::Node api = root["apiVersion"], kind = root["kind"];
+  YAML::Node api = child(root, "apiVersion"), kind = child(root, "kind");
   return api.IsDefined() && api.IsScalar() && api.Scalar().rfind("ray.io/", 0) == 0 && kind.IsDefined() &&
          kind.IsScalar();
 }

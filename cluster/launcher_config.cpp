@@ -175,7 +175,7 @@ void read_node_types(YamlMapReader& top, LauncherConfig& c) {
     t.loc = top.doc().loc(it->first);
     YamlMapReader r(top.doc(), it->second, all.child_path(t.name), top.diags());
     if (!r.is_map()) continue;
-    if (!r.has("node_config")) r.node("node_config");
+    r.node("node_config");
     if (!r.has("node_config") && c.provider_type != "local")
       top.diags().error(diag_id::kMissingKey, r.loc(), fmt::format("missing required key 'node_config' in {}", r.path()),
                         "add 'node_config: {}' (provider-specific instance settings)");
