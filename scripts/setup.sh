@@ -7,7 +7,7 @@ PKGS=(
   libcli11-dev libyaml-cpp-dev libcurl4-openssl-dev libssh2-1-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libpcre2-dev libicu-dev zlib1g-dev
   clang libclang-rt-14-dev           # libFuzzer + sanitizers
-  openssh-server openssh-client iproute2 procps psmisc openssl  # SSH test rig, k8s rig certificates
+  openssh-server openssh-client iproute2 procps psmisc openssl rsync  # SSH rig (rsync: the `ray up` baseline), k8s certificates
   python3 python3-venv python3-pip   # Ray from PyPI, HF reference checks
 )
 missing=()
