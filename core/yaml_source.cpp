@@ -2,6 +2,7 @@
 #include "core/yaml_source.h"
 
 #include "core/error.h"
+#include "core/yaml_reader.h"
 
 #include <fmt/format.h>
 
@@ -69,7 +70,12 @@ std::string yaml_kind_name(const YAML::Node& n) {
   if (!n.IsDefined() || n.IsNull()) return "null";
   if (n.IsMap()) return "a mapping";
   if (n.IsSequence()) return "a list";
-  return "a scalar";
+  if (n.Tag() == "!") return "a string";  // quoted
+  const std::string& v = n.Scalar();
+  if (v == "true" || v == "false" || v == "True" || v == "False") return "a boolean";
+  if (parse_int(v)) return "an integer";
+  if (parse_double(v)) return "a number";
+  return "a string";
 }
 
 }  // namespace rayctl
