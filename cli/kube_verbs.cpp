@@ -27,8 +27,9 @@ void add_kube_wait_flags(CLI::App* cmd, KubeFlags& f) {
 }
 
 void add_kube_apply_flags(CLI::App* cmd, KubeFlags& f) {
-  cmd->add_flag("--dry-run{server},--dry-run", f.dry_run, "server-side dry run: validate with the API server, change nothing")
-      ->expected(0, 1);
+  cmd->add_option("--dry-run", f.dry_run_mode, "server-side dry run (--dry-run or --dry-run=server): the API server validates, nothing changes")
+      ->expected(0, 1)
+      ->check(CLI::IsMember({"", "server", "none"}));
   cmd->add_flag("--force-conflicts", f.force_conflicts, "take over fields another field manager owns");
 }
 
@@ -145,7 +146,7 @@ int finish_wait(CliContext& ctx, const RayObjectHealth& h, WaitOutcome outcome, 
 // Shows the API server's 400/422 at the manifest's lines, then rethrows.
 [[noreturn]] void report_rejection(const KubeClient& client, const LoadedManifest& m, const Error& e, CliContext& ctx) {
   long status = client.last_failure().status;
-  if (e.kind() == ErrorKind::Invalid && (status == 422 || status == 400)) {
+  if (e.kind() == ErrorKind::Invalid && (status == 422 || status == 400 || status == 500)) {
     auto diags = validation_diagnostics(parse_kube_status(client.last_failure()), m.file.documents[m.doc]);
     if (ctx.format() == OutputFormat::Json) {
       *ctx.io.out << json{{"diagnostics", to_json(diags)}, {"error", to_json(e)}}.dump(2) << '\n';
@@ -165,7 +166,7 @@ int run_kube_up(const std::string& file, const KubeFlags& f, CliContext& ctx) {
   auto client = connect(f, ctx);
   KubeUpRequest req;
   req.object = m.manifest.object;
-  req.apply.dry_run = f.dry_run;
+  req.apply.dry_run = f.dry_run || f.dry_run_mode != "none";
   req.apply.force = f.force_conflicts;
   req.wait = !f.no_wait;
   req.timeout = timeout_of(f);

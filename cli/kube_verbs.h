@@ -16,7 +16,8 @@ struct KubeFlags {
   std::string namespace_;  // -n/--namespace
   std::string timeout = "10m";
   bool no_wait = false;
-  bool dry_run = false;          // --dry-run=server
+  bool dry_run = false;          // set by callers that do not use add_kube_apply_flags
+  std::string dry_run_mode = "none";  // --dry-run[=server]
   bool force_conflicts = false;  // --force-conflicts
   // logs
   bool follow = false;

@@ -134,7 +134,11 @@ Error kube_api_error(const HttpResponse& r, const KubeRequestInfo& info, const s
   auto s = parse_kube_status(r);
   std::string what = info.object.empty() ? "" : " " + info.object;
   std::string server_says = s.message.empty() ? "" : ": " + s.message;
-  switch (r.status) {
+  // Server-side apply reports a value of the wrong type as a 500 "failed to create typed patch
+  // object": it is the manifest's fault, so it is reported like a 422.
+  long status = r.status;
+  if (status == 500 && s.message.find("failed to create typed patch object") != std::string::npos) status = 422;
+  switch (status) {
     case 401:
       return Error(ErrorKind::Auth, fmt::format("the API server did not accept the credentials of {} (401 Unauthorized)", identity),
                    "the token or certificate is expired or wrong: refresh the kubeconfig (or the exec plugin's login)");
