@@ -234,7 +234,7 @@ void setup_inference(CLI::App& root, CliContext& ctx) {
   add_model_options(s, so->model, true);
   s->add_option("--host", so->host, "Address to bind (default 127.0.0.1; 0.0.0.0 exposes the server on every interface)");
   s->add_option("--port", so->port, "TCP port (0: any free port)")->check(CLI::Range(0, 65535));
-  s->add_option("--parallel,-np", so->parallel, "Sequences decoded together in one step")->check(CLI::Range(1, 1024));
+  s->add_option("--parallel", so->parallel, "Sequences decoded together in one step")->check(CLI::Range(1, 1024));
   s->add_option("--max-queued", so->max_queued, "Requests allowed to wait for a slot; beyond that: HTTP 503")->check(CLI::Range(0, 1000000));
   s->add_option("--max-batch-tokens", so->max_batch_tokens, "Tokens (prefill + decode) in one step")->check(CLI::Range(1, 65536));
   s->add_option("--api-key", so->api_key, "Require 'Authorization: Bearer KEY' on /v1 routes (or set RAYCTL_INFERENCE_API_KEY)");
