@@ -1,5 +1,6 @@
 // `rayctl down FILE|NAME`: stop exactly this cluster's Ray on every node (workers, then head).
 #include "cli/command.h"
+#include "cli/kube_dispatch.h"
 #include "cluster/cluster_down.h"
 
 namespace rayctl::cli {
@@ -36,11 +37,17 @@ void setup_down(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<DownCommand>();
   auto* cmd = root.add_subcommand("down", "Stop Ray on every node of a cluster (only this cluster's processes)");
   cmd->add_option("TARGET", c->target_arg, "Launcher YAML or the name of a cluster rayctl brought up")->required();
+  auto kube = std::make_shared<KubeFlags>();
+  add_kube_connection_flags(cmd, *kube);
   cmd->add_flag("--workers-only", c->opt.workers_only, "Stop the workers and keep the head running");
   cmd->add_flag("--accept-new-host-keys", c->opt.connect.accept_new_host_keys, "Record unknown host keys in known_hosts");
   cmd->add_flag("-y,--yes", c->yes, "Accepted for compatibility with `ray down` (down never asks)");
   set_examples(cmd, "  rayctl down cluster.yaml\n  rayctl down mycluster --workers-only\n  rayctl down mycluster -o json");
-  cmd->callback([c, &ctx] {
+  cmd->callback([c, kube, &ctx] {
+    if (is_kube_target(c->target_arg, *kube)) {
+      ctx.exit_code = run_kube_down(c->target_arg, *kube, ctx);
+      return;
+    }
     c->complete(ctx);
     c->validate();
     c->run(ctx);

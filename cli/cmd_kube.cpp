@@ -76,6 +76,6 @@ static void setup_kube(CLI::App& root, CliContext& ctx) {
   on_run(ss, ctx, [a, &ctx] { return run_kube_serve_status(a->target, a->flags, ctx); });
 }
 
-RAYCTL_COMMAND(60, "kube", setup_kube);
+RAYCTL_COMMAND(450, "kube", setup_kube);
 
 }  // namespace rayctl::cli

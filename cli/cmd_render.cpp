@@ -68,6 +68,6 @@ void setup_render(CLI::App& root, CliContext& ctx) {
 
 }  // namespace
 
-RAYCTL_COMMAND(120, "render", setup_render);
+RAYCTL_COMMAND(20, "render", setup_render);
 
 }  // namespace rayctl::cli

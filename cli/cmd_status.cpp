@@ -1,5 +1,6 @@
 // `rayctl status FILE|NAME`: every node — reachable, Ray alive, resources — and the head.
 #include "cli/command.h"
+#include "cli/kube_dispatch.h"
 #include "cluster/node_command.h"
 
 #include <fmt/format.h>
@@ -44,10 +45,16 @@ void setup_status(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<StatusCommand>();
   auto* cmd = root.add_subcommand("status", "Show each node of a cluster: reachable, Ray alive, resources");
   cmd->add_option("TARGET", c->target_arg, "Launcher YAML or cluster name")->required();
+  auto kube = std::make_shared<KubeFlags>();
+  add_kube_connection_flags(cmd, *kube);
   cmd->add_flag("--accept-new-host-keys", c->connect.accept_new_host_keys, "Record unknown host keys in known_hosts");
   set_examples(cmd, "  rayctl status mycluster\n  rayctl status cluster.yaml -o json\n"
                     "Exit status: 0 when every node is reachable and ALIVE, 4 otherwise.");
-  cmd->callback([c, &ctx] {
+  cmd->callback([c, kube, &ctx] {
+    if (is_kube_target(c->target_arg, *kube)) {
+      ctx.exit_code = run_kube_status(c->target_arg, *kube, ctx);
+      return;
+    }
     c->complete(ctx);
     c->validate();
     c->run(ctx);

@@ -2,6 +2,7 @@
 // Options → complete() (load the file) → validate() (flag combinations) → run() (cluster_up,
 // then the summary). The work is in cluster/cluster_up.h.
 #include "cli/command.h"
+#include "cli/kube_dispatch.h"
 #include "cluster/cluster_up.h"
 
 #include <fmt/format.h>
@@ -80,12 +81,24 @@ void setup_up(CLI::App& root, CliContext& ctx) {
                 "Record unknown host keys in known_hosts (a changed key is always an error)");
   cmd->add_option("--timeout", c->opt.timeout_s, "Seconds to wait for every node to be ALIVE")->default_val(300);
   cmd->add_option("--concurrency", c->opt.concurrency, "Nodes set up at once")->default_val(32);
+  auto kube = std::make_shared<KubeFlags>();
+  add_kube_connection_flags(cmd, *kube);
+  cmd->add_flag("--no-wait", kube->no_wait, "Kubernetes: return once the API server accepted the object");
+  cmd->add_flag("--force-conflicts", kube->force_conflicts, "Kubernetes: take over fields another field manager owns");
   set_examples(cmd,
                "  rayctl up cluster.yaml                 # head first, then all workers in parallel; waits for ALIVE\n"
                "  rayctl up cluster.yaml --dry-run       # plan per node, with Ray's defaulted commands\n"
                "  rayctl up cluster.yaml --force-setup -y\n"
+               "  rayctl up manifests/kuberay/raycluster-cpu.yaml   # KubeRay manifest: server-side apply + watch\n"
                "  rayctl up cluster.yaml -o json         # {cluster, changed, head_address, dashboard_url, nodes[]}");
-  cmd->callback([c, &ctx] {
+  cmd->callback([c, kube, &ctx] {
+    if (is_kube_target(c->file, *kube)) {
+      kube->timeout = std::to_string(c->opt.timeout_s) + "s";
+      kube->dry_run = c->opt.dry_run;
+      if (c->opt.dry_run) kube->dry_run_mode = "server";
+      ctx.exit_code = run_kube_up(c->file, *kube, ctx);
+      return;
+    }
     c->complete(ctx);
     c->validate();
     c->run(ctx);

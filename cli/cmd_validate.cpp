@@ -59,6 +59,6 @@ void setup_validate(CLI::App& root, CliContext& ctx) {
 
 }  // namespace
 
-RAYCTL_COMMAND(110, "validate", setup_validate);
+RAYCTL_COMMAND(10, "validate", setup_validate);
 
 }  // namespace rayctl::cli
