@@ -384,8 +384,15 @@ void read_service_spec(const YamlDocument& doc, YamlMapReader& spec, KubeRayMani
   } else {
     m.locs["spec.rayClusterConfig"] = spec.key_loc("rayClusterConfig");
     m.cluster = read_cluster_spec(doc, cfg, "spec.rayClusterConfig", diags);
-    YAML::Node svc_name = child(child(child(child(cfg, "headGroupSpec"), "headService"), "metadata"), "name");
-    if (svc_name.IsDefined()) m.locs["headService.metadata.name"] = doc.loc(svc_name);
+    // Walk only through mappings that exist: a chain of lookups on absent keys is not safe in yaml-cpp.
+    YAML::Node at;
+    at.reset(cfg);
+    bool found = true;
+    for (const char* key : {"headGroupSpec", "headService", "metadata", "name"}) {
+      if (!at.IsDefined() || !at.IsMap()) { found = false; break; }
+      at.reset(child(at, key));  // rebind; operator= would write into the document
+    }
+    if (found && at.IsDefined()) m.locs["headService.metadata.name"] = doc.loc(at);
   }
   YAML::Node serve = spec.node("serveConfigV2");
   if (serve.IsDefined() && !serve.IsNull()) {
