@@ -99,11 +99,11 @@ SourceLoc locate_field(const YamlDocument& doc, const std::string& path) {
         }
       }
       if (!next) return best;
-      node = next;
+      node.reset(next);
       continue;
     }
     if (!next || !next.IsDefined()) return best;
-    node = next;
+    node.reset(next);  // rebind: YAML::Node::operator= would write into the document
     best = doc.loc(node);
   }
   return best;

@@ -5,6 +5,7 @@
 #include "core/process.h"
 #include "core/state_store.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -47,7 +48,10 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::st
       t -= sign * (oh * 3600 + om * 60);
     }
   }
-  return std::chrono::system_clock::from_time_t(t);
+  // system_clock counts nanoseconds in 64 bits (until 2262): clamp far-future expiries
+  // ("2999-01-01T00:00:00Z" means "never") instead of overflowing into the past.
+  constexpr time_t kLatest = 7'000'000'000;  // year 2191
+  return std::chrono::system_clock::from_time_t(std::min(t, kLatest));
 }
 
 ExecCredential parse_exec_credential(const std::string& plugin, const std::string& json_text) {
