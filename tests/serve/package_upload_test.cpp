@@ -1,6 +1,7 @@
 // Runtime-env packaging: names must equal what Ray computes for the same tree (values below
 // were produced by Ray 2.53's ray._private.runtime_env.packaging.get_uri_for_directory /
 // get_uri_for_file on an identical tree), and the zip must be readable by a real unzip.
+#include "core/error.h"
 #include "core/process.h"
 #include "core/zip_writer.h"
 #include "serve/package_upload.h"
