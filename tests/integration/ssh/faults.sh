@@ -35,7 +35,8 @@ ok "concurrent up: exit 8 (conflict) while the first one holds the lock"
 kill -INT "$FIRST"
 set +e; wait "$FIRST"; rc=$?; set -e
 [ "$rc" = 130 ] || { cat "$WORK/first.out"; fail "SIGINT: exit $rc, expected 130"; }
-sleep 1
+# The remote signal travels over SSH: poll briefly (bounded) instead of one fixed sleep.
+for _ in $(seq 1 20); do [ "$(on_host rctl-h1 sh -c 'ps -eo args | grep -c "^sleep 120"')" = 0 ] && break; sleep 0.5; done
 [ "$(on_host rctl-h1 sh -c 'ps -eo args | grep -c "^sleep 120"')" = 0 ] || fail "SIGINT left the remote setup command running"
 [ "$(node_status head)" = cancelled ] || fail "state after SIGINT: head is $(node_status head)"
 rm -f "$WORK/hang-rctl-h1" "$WORK/hanging-rctl-h1"
