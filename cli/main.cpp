@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
       "\nExamples:\n"
       "  rayctl validate manifests/kuberay/rayservice-rag.yaml\n"
       "  rayctl up manifests/cluster/local.yaml\n"
-      "  rayctl serve deploy manifests/serve/rag.yaml --cluster local\n"
+      "  rayctl serve deploy manifests/serve/rag.yaml --address http://127.0.0.1:8265\n"
       "  rayctl inference run --model model.gguf \"What is Ray Serve?\"");
 
   // Global flags are known once parsing completes; commands' callbacks run after this.
