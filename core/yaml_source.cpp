@@ -2,12 +2,11 @@
 #include "core/yaml_source.h"
 
 #include "core/error.h"
+#include "core/state_store.h"
 #include "core/yaml_reader.h"
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <sstream>
 
 namespace rayctl {
 
@@ -27,11 +26,9 @@ SourceLoc YamlDocument::start() const {
 }
 
 YamlFile YamlFile::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::Io, fmt::format("cannot read {}: no such file or not readable", path), "check the path");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse(path, ss.str());
+  std::optional<std::string> text = read_file(path);
+  if (!text) throw Error(ErrorKind::Io, fmt::format("cannot read {}: no such file or not readable", path), "check the path");
+  return parse(path, std::move(*text));
 }
 
 YamlFile YamlFile::parse(const std::string& label, std::string text, int line_offset, int column_offset) {

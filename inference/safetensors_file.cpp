@@ -1,4 +1,5 @@
 // safetensors parsing and HF checkpoint directories (see safetensors_file.h).
+#include "core/state_store.h"
 #include "inference/safetensors_file.h"
 
 #include "core/error.h"
@@ -20,12 +21,10 @@ namespace {
 }
 
 nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::NotFound, path + ": cannot open", "a HF model directory needs this file");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  std::optional<std::string> text = read_file(path);
+  if (!text) throw Error(ErrorKind::NotFound, path + ": cannot open", "a HF model directory needs this file");
   try {
-    return nlohmann::json::parse(ss.str());
+    return nlohmann::json::parse(*text);
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(ErrorKind::Invalid, path + ": byte " + std::to_string(e.byte) + ": invalid JSON",
                 "the file is truncated or not JSON");

@@ -1,5 +1,6 @@
 // Building a Tokenizer from GGUF metadata (tokenizer.ggml.*) or from HF tokenizer.json +
 // tokenizer_config.json. Validation errors name the file and the key.
+#include "core/state_store.h"
 #include "core/error.h"
 #include "inference/gguf_file.h"
 #include "inference/tokenizer.h"
@@ -229,15 +230,13 @@ Tokenizer Tokenizer::from_hf_json(const nlohmann::json& tj, const nlohmann::json
 
 namespace {
 std::optional<nlohmann::json> read_json_file(const std::string& path, bool required) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::optional<std::string> text = read_file(path);
+  if (!text) {
     if (!required) return std::nullopt;
     throw Error(ErrorKind::NotFound, path + ": cannot open", "a HF model directory needs tokenizer.json");
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
   try {
-    return nlohmann::json::parse(ss.str());
+    return nlohmann::json::parse(*text);
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(ErrorKind::Invalid, path + ": byte " + std::to_string(e.byte) + ": invalid JSON",
                 "the file is truncated or not JSON; re-download it");
