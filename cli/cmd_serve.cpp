@@ -1,6 +1,10 @@
 // `rayctl serve deploy | status | config | delete`: Ray Serve through the dashboard REST API.
 // Parses flags and prints; the work is in serve/ (ServeDeploy, DashboardClient, ServeStatus).
+// `--cluster NAME|FILE` finds the dashboard from rayctl's state (directly or through an SSH
+// tunnel); `--cluster rayservice/NAME` (or any Kubernetes flag) goes to the RayService path in
+// cli/kube_verbs.h instead (deploy and status).
 #include "cli/command.h"
+#include "cli/kube_dispatch.h"
 
 #include "core/json_yaml.h"
 #include "core/yaml_source.h"
@@ -17,13 +21,38 @@ namespace {
 struct ServeCommonOptions {
   DashboardAddressOptions addr;
   double request_timeout_s = 30;
+  KubeFlags kube;
 };
 
 void add_common(CLI::App* cmd, ServeCommonOptions& o) {
   cmd->add_option("--address", o.addr.address, "Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)");
-  cmd->add_option("--cluster", o.addr.cluster, "A cluster rayctl brought up (NAME) or its launcher file (FILE)");
+  cmd->add_option("--cluster", o.addr.cluster,
+                  "A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes");
   cmd->add_option("--token-file", o.addr.token_file, "File with the cluster's auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)");
   cmd->add_option("--request-timeout", o.request_timeout_s, "Seconds per HTTP request (default 30)");
+  add_kube_connection_flags(cmd, o.kube);
+}
+
+// True when the command acts on a RayService through the Kubernetes API.
+bool on_kubernetes(const ServeCommonOptions& o) {
+  bool kube_flags = !o.kube.kubeconfig.empty() || !o.kube.context.empty() || !o.kube.namespace_.empty();
+  if (o.addr.cluster.empty()) {
+    if (kube_flags)
+      throw Error(ErrorKind::Usage, "--kubeconfig/--context/-n need the RayService to act on",
+                  "add --cluster rayservice/NAME");
+    return false;
+  }
+  if (!is_kube_target(o.addr.cluster, o.kube)) return false;
+  if (!o.addr.address.empty())
+    throw Error(ErrorKind::Usage, "--address and a Kubernetes --cluster both name the cluster", "pass only one of them");
+  return true;
+}
+
+void refuse_on_kubernetes(const ServeCommonOptions& o, const std::string& verb) {
+  if (on_kubernetes(o))
+    throw Error(ErrorKind::Usage, "`rayctl serve " + verb + "` does not act on a RayService yet",
+                "`rayctl serve status --cluster " + o.addr.cluster + "` shows its applications; `rayctl down " +
+                    o.addr.cluster + "` removes the RayService");
 }
 
 // "90", "90s", "5m", "1h" → milliseconds.
@@ -48,10 +77,10 @@ struct Session {
   std::unique_ptr<DashboardClient> client;
 };
 
-std::unique_ptr<Session> open_session(ServeCommonOptions& o) {
+std::unique_ptr<Session> open_session(ServeCommonOptions& o, CliContext& ctx) {
   auto s = std::make_unique<Session>();
   o.addr.request_timeout = std::chrono::milliseconds(static_cast<long long>(o.request_timeout_s * 1000));
-  s->conn = connect_dashboard(o.addr, process_env());
+  s->conn = connect_dashboard(o.addr, process_env(), ctx.io);
   s->client = std::make_unique<DashboardClient>(s->conn->endpoint, s->http);
   return s;
 }
@@ -94,10 +123,22 @@ void setup_deploy(CLI::App* serve, CliContext& ctx) {
                "  rayctl serve deploy manifests/serve/rag.yaml --address http://127.0.0.1:8265\n"
                "  rayctl serve deploy app.yaml --merge            # keep the other live apps\n"
                "  rayctl serve deploy app.yaml --timeout 5m -o json\n"
+               "  rayctl serve deploy rag.yaml --cluster mycluster    # a cluster `rayctl up` created (SSH tunnel if needed)\n"
+               "  rayctl serve deploy rag.yaml --cluster rayservice/rag -n serving   # a RayService's serveConfigV2\n"
                "Exit status: 0 RUNNING, 1 refused/invalid, 4 DEPLOY_FAILED/UNHEALTHY, 5 --timeout, 6 unreachable.");
   cmd->callback([o, &ctx] {
+    if (on_kubernetes(o->common)) {
+      if (o->merge)
+        throw Error(ErrorKind::Usage, "--merge does not apply to a RayService",
+                    "its spec.serveConfigV2 is the whole Serve config: put every application in the file");
+      KubeFlags kf = o->common.kube;
+      kf.timeout = o->timeout;
+      kf.no_wait = o->no_wait;
+      ctx.exit_code = run_kube_serve_deploy(kube_rayservice_name(o->common.addr.cluster, ctx), o->file, kf, ctx);
+      return;
+    }
     ServeConfig cfg = load_config_file(o->file, ctx);
-    auto s = open_session(o->common);
+    auto s = open_session(o->common, ctx);
     ServeDeployOptions opt;
     opt.merge = o->merge;
     opt.yes = o->yes;
@@ -133,11 +174,18 @@ void setup_status(CLI::App* serve, CliContext& ctx) {
   auto o = std::make_shared<Opts>();
   cmd->add_option("APP", o->apps, "Only these applications");
   add_common(cmd, o->common);
+  cmd->add_flag("--live", o->common.kube.live,
+                "RayService: ask the head's dashboard through the API server's service proxy instead of the status");
   set_examples(cmd,
-               "  rayctl serve status\n  rayctl serve status rag -o json\n"
+               "  rayctl serve status\n  rayctl serve status rag -o json\n  rayctl serve status --cluster mycluster\n"
+               "  rayctl serve status --cluster rayservice/rag -n serving   # from the RayService's status\n"
                "Exit status: 0 all RUNNING, 3 deploying, 4 DEPLOY_FAILED/UNHEALTHY, 6 unreachable.");
   cmd->callback([o, &ctx] {
-    auto s = open_session(o->common);
+    if (on_kubernetes(o->common)) {
+      ctx.exit_code = run_kube_serve_status(kube_rayservice_name(o->common.addr.cluster, ctx), o->common.kube, ctx);
+      return;
+    }
+    auto s = open_session(o->common, ctx);
     ServeStatus st = parse_serve_status(s->client->serve_details());
     ServeHealth h = serve_health(st, o->apps);
     auto f = ctx.format();
@@ -160,7 +208,8 @@ void setup_config(CLI::App* serve, CliContext& ctx) {
   add_common(cmd, o->common);
   set_examples(cmd, "  rayctl serve config\n  rayctl serve config rag > rag-live.yaml\n  rayctl serve config -o json");
   cmd->callback([o, &ctx] {
-    auto s = open_session(o->common);
+    refuse_on_kubernetes(o->common, "config");
+    auto s = open_session(o->common, ctx);
     ServeStatus st = parse_serve_status(s->client->serve_details());
     serve_health(st, o->apps);  // throws NotFound for an unknown APP
     nlohmann::json list = nlohmann::json::array();
@@ -199,7 +248,8 @@ void setup_delete(CLI::App* serve, CliContext& ctx) {
   cmd->add_option("--timeout", o->timeout, "How long to wait until they are gone (default 2m)");
   set_examples(cmd, "  rayctl serve delete rag\n  rayctl serve delete          # shuts Serve down");
   cmd->callback([o, &ctx] {
-    auto s = open_session(o->common);
+    refuse_on_kubernetes(o->common, "delete");
+    auto s = open_session(o->common, ctx);
     auto gone = delete_serve_apps(*s->client, o->apps, !o->no_wait, parse_duration(o->timeout));
     auto f = ctx.format();
     if (f != OutputFormat::Table) {

@@ -97,7 +97,7 @@ LoadedManifest load_manifest(const std::string& path, CliContext& ctx) {
     return m;
   }
   throw Error(ErrorKind::Invalid, fmt::format("{} is not a KubeRay manifest (apiVersion ray.io/v1, kind RayCluster or RayService)", path),
-              "for a launcher file or Serve config, render one first: rayctl render FILE --to kuberay > manifest.yaml");
+              "for a launcher file or Serve config, render one first: rayctl render --to raycluster FILE > manifest.yaml");
 }
 
 // `NAME`, `KIND/NAME` or a manifest file → resource and name.
@@ -241,6 +241,25 @@ int run_kube_logs(const std::string& target, const KubeFlags& f, CliContext& ctx
     ctx.io.out->flush();
   });
   return 0;
+}
+
+std::string kube_rayservice_name(const std::string& target, CliContext& ctx) {
+  std::string kind, name = target;
+  if (std::filesystem::is_regular_file(target)) {
+    auto m = load_manifest(target, ctx);
+    kind = m.manifest.kind;
+    name = m.manifest.name;
+  } else if (auto slash = target.find('/'); slash != std::string::npos) {
+    kind = target.substr(0, slash);
+    name = target.substr(slash + 1);
+    for (auto& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (kind.empty() || kind == "rayservice" || kind == "rayservices" || kind == "RayService") {
+    if (name.empty()) throw Error(ErrorKind::Usage, "--cluster " + target + " names no RayService", "use rayservice/NAME");
+    return name;
+  }
+  throw Error(ErrorKind::Usage, fmt::format("{} is not a RayService; Serve on Kubernetes is deployed through a RayService's serveConfigV2", target),
+              "use --cluster rayservice/NAME (rayctl render --to rayservice CLUSTER.yaml --serve SERVE.yaml makes one)");
 }
 
 static std::string serve_config_text(const std::string& path, CliContext& ctx) {

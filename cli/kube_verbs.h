@@ -45,6 +45,9 @@ int run_kube_up(const std::string& file, const KubeFlags& f, CliContext& ctx);
 int run_kube_down(const std::string& target, const KubeFlags& f, CliContext& ctx);
 int run_kube_status(const std::string& target, const KubeFlags& f, CliContext& ctx);
 int run_kube_logs(const std::string& target, const KubeFlags& f, CliContext& ctx);
+// The RayService a serve verb acts on: rayservice/NAME, NAME, or a RayService manifest file.
+// Throws Error(Usage) for a RayCluster (Serve on Kubernetes goes through a RayService).
+std::string kube_rayservice_name(const std::string& target, CliContext& ctx);
 // `config_file`: a Serve config, or a RayService manifest whose serveConfigV2 is used.
 int run_kube_serve_deploy(const std::string& rayservice, const std::string& config_file, const KubeFlags& f, CliContext& ctx);
 int run_kube_serve_status(const std::string& rayservice, const KubeFlags& f, CliContext& ctx);

@@ -244,7 +244,8 @@ KubeTarget resolve_kube_target(const KubeConfigSet& cfg, const KubeSelection& se
   t.tls.ca_file = cl->second.ca_file;
   t.tls.ca_pem = cl->second.ca_pem;
   t.tls.insecure_skip_verify = cl->second.insecure_skip_tls_verify;  // only when the kubeconfig says so
-  t.tls_server_name = cl->second.tls_server_name;  // see KubeTarget::tls_server_name
+  t.tls_server_name = cl->second.tls_server_name;  // SNI and certificate name (see TlsOptions::server_name)
+  t.tls.server_name = t.tls_server_name;
   t.config_source = files;
   if (!ctx.user.empty()) {
     auto u = cfg.users.find(ctx.user);

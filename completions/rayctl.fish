@@ -16,7 +16,6 @@ complete -c rayctl -n '__fish_use_subcommand' -a attach -d 'Open an interactive 
 complete -c rayctl -n '__fish_use_subcommand' -a logs -d 'Print (or follow) Ray'\''s log files on the cluster'\''s nodes'
 complete -c rayctl -n '__fish_use_subcommand' -a status -d 'Show each node of a cluster: reachable, Ray alive, resources'
 complete -c rayctl -n '__fish_use_subcommand' -a serve -d 'Deploy and inspect Ray Serve applications through the dashboard'
-complete -c rayctl -n '__fish_use_subcommand' -a kube -d 'KubeRay clusters through the Kubernetes API (up, down, status, logs, serve)'
 complete -c rayctl -n '__fish_use_subcommand' -a version -d 'Print rayctl'\''s version and build information'
 complete -c rayctl -n '__fish_use_subcommand' -a completion -d 'Print a shell completion script (bash, zsh or fish)'
 complete -c rayctl -n '__fish_seen_subcommand_from validate' -l cluster -d 'Check Serve configs against this cluster (launcher file, RayCluster or RayService)' -r -F
@@ -107,64 +106,38 @@ complete -c rayctl -n '__fish_seen_subcommand_from serve; and not __fish_seen_su
 complete -c rayctl -n '__fish_seen_subcommand_from serve; and not __fish_seen_subcommand_from deploy status config delete' -a config -d 'The live config of each application (YAML, as deployed)'
 complete -c rayctl -n '__fish_seen_subcommand_from serve; and not __fish_seen_subcommand_from deploy status config delete' -a delete -d 'Delete applications (all: shut Serve down) and wait until they are gone'
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l address -d 'Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l context -d 'kubeconfig context (default: current-context)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l merge -d 'Keep live applications the file does not name (GET, merge, PUT)'
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l yes -d 'Delete live applications the file leaves out without asking'
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l no-wait -d 'Return once Serve accepted the config'
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l timeout -d 'How long to wait for RUNNING (default 10m; e.g. 90s, 5m)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l force -d 'Deploy even if the live cluster can never schedule a replica'
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l address -d 'Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from status' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from config' -l address -d 'Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from config' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from config' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from config' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l address -d 'Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l no-wait -d 'Return once Serve accepted the request'
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l timeout -d 'How long to wait until they are gone (default 2m)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from kube; and not __fish_seen_subcommand_from up down status logs serve-deploy serve-status' -a up -d 'Server-side apply a RayCluster/RayService manifest and wait until it is ready'
-complete -c rayctl -n '__fish_seen_subcommand_from kube; and not __fish_seen_subcommand_from up down status logs serve-deploy serve-status' -a down -d 'Delete a RayCluster/RayService and wait until its pods are gone'
-complete -c rayctl -n '__fish_seen_subcommand_from kube; and not __fish_seen_subcommand_from up down status logs serve-deploy serve-status' -a status -d 'Health of a RayCluster/RayService: groups, pods, apps and why it is not ready'
-complete -c rayctl -n '__fish_seen_subcommand_from kube; and not __fish_seen_subcommand_from up down status logs serve-deploy serve-status' -a logs -d 'Logs of the Ray pods of a cluster, each line prefixed with pod/container'
-complete -c rayctl -n '__fish_seen_subcommand_from kube; and not __fish_seen_subcommand_from up down status logs serve-deploy serve-status' -a serve-deploy -d 'Set a RayService'\''s serveConfigV2 in place and wait for its applications'
-complete -c rayctl -n '__fish_seen_subcommand_from kube; and not __fish_seen_subcommand_from up down status logs serve-deploy serve-status' -a serve-status -d 'Serve applications of a RayService (from its status, or --live from the dashboard)'
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l context -d 'kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l timeout -d 'how long to wait, e.g. 90s, 10m (default 10m)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l no-wait -d 'return once the API server accepted the change'
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l dry-run -d 'server-side dry run (--dry-run or --dry-run=server): the API server validates, nothing changes'
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l force-conflicts -d 'take over fields another field manager owns'
-complete -c rayctl -n '__fish_seen_subcommand_from down' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from down' -l context -d 'kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from down' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from down' -l timeout -d 'how long to wait, e.g. 90s, 10m (default 10m)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from down' -l no-wait -d 'return once the API server accepted the change'
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l context -d 'kubeconfig context (default: current-context)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l context -d 'kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l follow -d 'keep streaming new lines'
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l tail -d 'only the last N lines of each pod' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l container -d 'container (default: the Ray container, containers[0])' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l group -d 'only pods of this worker group (head: the head pod)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l pod -d 'only this pod' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l timestamps -d 'prefix lines with the API server'\''s timestamps'
-complete -c rayctl -n '__fish_seen_subcommand_from serve-deploy' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from serve-deploy' -l context -d 'kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from serve-deploy' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from serve-deploy' -l timeout -d 'how long to wait, e.g. 90s, 10m (default 10m)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from serve-deploy' -l no-wait -d 'return once the API server accepted the change'
-complete -c rayctl -n '__fish_seen_subcommand_from serve-status' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from serve-status' -l context -d 'kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from serve-status' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from serve-status' -l live -d 'ask the head'\''s dashboard through the API server'\''s service proxy'
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l live -d 'RayService: ask the head'\''s dashboard through the API server'\''s service proxy instead of the status'
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l address -d 'Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l context -d 'kubeconfig context (default: current-context)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l address -d 'Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l context -d 'kubeconfig context (default: current-context)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l no-wait -d 'Return once Serve accepted the request'
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l timeout -d 'How long to wait until they are gone (default 2m)' -r -F

@@ -62,6 +62,30 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
+// For TlsOptions::server_name: the URL with its host replaced by `name`, and the CONNECT_TO
+// entry ("name:port:host:port") that sends the connection to the original host. libcurl has
+// no SNI option; this makes SNI and certificate verification use `name`.
+std::string url_for_server_name(const std::string& url, const std::string& name, std::string& connect_to) {
+  CURLU* u = curl_url();
+  char *host = nullptr, *port = nullptr, *out = nullptr;
+  std::string result;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+      curl_url_set(u, CURLUPART_HOST, name.c_str(), 0) == CURLUE_OK && curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK) {
+    connect_to = fmt::format("{}:{}:{}:{}", name, port, host, port);  // host keeps IPv6 brackets
+    result = out;
+  }
+  curl_free(host);
+  curl_free(port);
+  curl_free(out);
+  curl_url_cleanup(u);
+  if (result.empty())
+    throw Error(ErrorKind::Usage, fmt::format("cannot use TLS server name \"{}\" with {}", name, url),
+                "check tls-server-name in the kubeconfig");
+  return result;
+}
+
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -94,7 +118,15 @@ HttpResponse HttpClient::stream(const HttpRequest& req, const ChunkHandler& on_c
   t.on_status = &on_status;
   char errbuf[CURL_ERROR_SIZE] = {0};
 
-  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  // TLS server name override: connect to the URL's host, but speak TLS to `server_name`.
+  std::string url = req.url, connect_to;
+  curl_slist* connect_to_list = nullptr;
+  if (!req.tls.server_name.empty()) {
+    url = url_for_server_name(req.url, req.tls.server_name, connect_to);
+    connect_to_list = curl_slist_append(nullptr, connect_to.c_str());
+    curl_easy_setopt(c, CURLOPT_CONNECT_TO, connect_to_list);
+  }
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -148,6 +180,7 @@ HttpResponse HttpClient::stream(const HttpRequest& req, const ChunkHandler& on_c
 
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
+  curl_slist_free_all(connect_to_list);
   if (rc == CURLE_WRITE_ERROR && t.stopped) rc = CURLE_OK;
   if (rc != CURLE_OK) {
     std::string reason = errbuf[0] ? errbuf : curl_easy_strerror(rc);

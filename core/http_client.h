@@ -18,6 +18,9 @@ struct TlsOptions {
   std::string client_cert_pem;  // client certificate PEM text
   std::string client_key_pem;   // client key PEM text (never logged)
   bool insecure_skip_verify = false;
+  // Name to send as SNI and to verify the server's certificate against instead of the URL's
+  // host (kubeconfig tls-server-name); the connection still goes to the URL's host and port.
+  std::string server_name;
 };
 
 struct HttpRequest {

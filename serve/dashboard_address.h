@@ -5,6 +5,7 @@
 // the head's dashboard is not reachable directly.
 #pragma once
 
+#include "core/output.h"
 #include "serve/dashboard_client.h"
 
 #include <chrono>
@@ -44,7 +45,22 @@ class DashboardConnection {
 // Resolves the endpoint for --address / env / default (no I/O beyond reading a token file).
 DashboardEndpoint resolve_dashboard_address(const DashboardAddressOptions& opt, const EnvLookup& env);
 
-// Full resolution including --cluster (which may open an SSH tunnel).
-std::unique_ptr<DashboardConnection> connect_dashboard(const DashboardAddressOptions& opt, const EnvLookup& env);
+// How --cluster reaches a recorded cluster's dashboard, decided from its state (pure, tested):
+// a local head directly; a head whose dashboard binds a routable address directly first, then
+// through SSH; a head whose dashboard binds the head's loopback (Ray's default) through SSH.
+struct ClusterDashboardRoute {
+  std::string cluster;
+  std::string head;        // node name, for messages
+  std::string direct_url;  // "" when the dashboard cannot be reached without SSH
+  bool ssh_fallback = false;  // open an SshTunnel to the head when direct_url is empty or refuses
+  int dashboard_port = 8265;  // on the head
+};
+struct ClusterTarget;
+ClusterDashboardRoute cluster_dashboard_route(const ClusterTarget& target);
+
+// Full resolution including --cluster (resolved with rayctl's state, which may open an SSH
+// tunnel; `io` shows a cluster file's diagnostics).
+std::unique_ptr<DashboardConnection> connect_dashboard(const DashboardAddressOptions& opt, const EnvLookup& env,
+                                                       IOStreams& io);
 
 }  // namespace rayctl

@@ -16,8 +16,13 @@ namespace rayctl {
 using Clock = std::chrono::steady_clock;
 
 nlohmann::json to_json(const ServeDeployResult& r) {
-  return {{"outcome", r.outcome}, {"diff", to_json(r.diff)},     {"packages", r.uploaded},
-          {"report", r.report},   {"status", r.status},           {"seconds", r.seconds}};
+  return {{"outcome", r.outcome},
+          {"diff", to_json(r.diff)},
+          {"packages", r.uploaded},
+          {"report", r.report},
+          {"status", r.status},
+          {"seconds", r.seconds},
+          {"timings", {{"prepare_s", r.prepare_s}, {"put_s", r.put_s}, {"wait_s", r.wait_s}, {"polls", r.polls}}}};
 }
 
 ClusterResources live_cluster_resources(const std::vector<nlohmann::json>& nodes) {
@@ -149,14 +154,20 @@ ServeDeployResult ServeDeploy::run(const ServeConfig& cfg, const std::string& co
   });
   std::map<std::string, double> prior;
   for (const auto& a : parse_serve_status(live).apps) prior[a.name] = a.last_deployed_time_s;
+  auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  r.prepare_s = since(t0);
+  auto t_put = Clock::now();
   client_.put_serve_config(body);
+  r.put_s = since(t_put);
   if (!opt_.wait) {
     r.outcome = "accepted";
-    r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    r.seconds = since(t0);
     return r;
   }
+  auto t_wait = Clock::now();
   wait(body, prior, r);
-  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  r.wait_s = since(t_wait);
+  r.seconds = since(t0);
   return r;
 }
 
@@ -168,6 +179,7 @@ void ServeDeploy::wait(const nlohmann::json& body, const std::map<std::string, d
   ServeStatus st;
   while (true) {
     st = parse_serve_status(client_.serve_details());
+    ++r.polls;
     bool all_running = true;
     std::vector<const ServeAppStatus*> failed;
     for (const auto& [name, sent] : apps) {

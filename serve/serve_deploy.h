@@ -42,6 +42,11 @@ struct ServeDeployResult {
   std::vector<std::string> report;    // failure / timeout report lines
   nlohmann::json status;              // serve_status_json of the file's apps at the end
   double seconds = 0;
+  // Where the time went (for bench/serve): rayctl's own work before the PUT (version, package
+  // hashing and upload, pre-flight, GET and diff), the PUT itself (Serve's controller accepting
+  // the config), and the wait until the verdict with the number of status polls.
+  double prepare_s = 0, put_s = 0, wait_s = 0;
+  int polls = 0;
   ExitCode exit_code = ExitCode::Ok;
 };
 nlohmann::json to_json(const ServeDeployResult& r);

@@ -1,53 +1,97 @@
 #!/usr/bin/env bash
-# Serve benchmarks on a private Ray head (same cluster, same config for both tools):
-#  1. `rayctl serve status` vs `serve status` (N runs each, mean wall time)
-#  2. `rayctl serve deploy` (waits for RUNNING) vs `serve deploy` + polling `serve status`
-#     until RUNNING; both deploy a config whose working_dir is already a gcs:// URI, after a
-#     `serve shutdown`, so both measure Serve's own deploy time plus the tool's overhead.
-# Usage: bench/serve/bench.sh BUILD_DIR/cli/rayctl [RUNS]
+# Serve benchmarks on a private Ray head (serve ports 6385/8285, CPU-only; same cluster and
+# same config for every tool):
+#  1. `rayctl serve status` vs `serve status`: RUNS runs each, mean and median wall time.
+#  2. deploy from a shut-down Serve to every application RUNNING, DEPLOYS rounds, interleaved:
+#     - baseline: Serve's own time — one PUT of the config (curl) and a tight poll (every
+#       20 ms, curl) of GET /api/serve/applications/ until every deployment is HEALTHY;
+#     - `rayctl serve deploy` (waits itself; -o json gives its prepare / PUT / wait split);
+#     - `serve deploy` + polling `serve status` until RUNNING (the issue's comparison).
+#     rayctl's overhead = its wall time − PUT − wait (its own work: start-up, version, upload
+#     check, pre-flight, GET, diff), plus the poll lag inside the wait (≤ one 100 ms poll
+#     interval); the baseline-vs-rayctl difference is printed as a cross-check.
+#     The config's working_dir is already a gcs:// URI so that every tool deploys the same body.
+# Usage: bench/serve/bench.sh BUILD_DIR/cli/rayctl [RUNS] [DEPLOYS]
 set -euo pipefail
-RAYCTL="$(realpath "$1")"; RUNS="${2:-10}"
+RAYCTL="$(realpath "$1")"; RUNS="${2:-20}"; DEPLOYS="${3:-3}"
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 HERE="$SRC/tests/integration/serve"
 VENV="$(bash "$SRC/scripts/install-ray.sh")"
-if ! "$VENV/bin/python" -c 'import google.protobuf as p, sys; sys.exit(int(p.__version__.split(".")[0]) >= 7)'; then
-  VENV="$(RAYCTL_RAY_VENV="${XDG_CACHE_HOME:-$HOME/.cache}/rayctl/ray-2.53.0-serve" \
-          PIP_CONSTRAINT="$HERE/pip-constraints.txt" bash "$SRC/scripts/install-ray.sh")"
-fi
-export RAY_DASHBOARD_ADDRESS=http://127.0.0.1:8285
+PY="$VENV/bin/python"
+ADDR=http://127.0.0.1:8285
+export RAY_DASHBOARD_ADDRESS="$ADDR" NO_COLOR=1
 TMP="$(mktemp -d /tmp/rayctl-serve-bench.XXXXXX)"
 trap 'bash "$HERE/ray_head.sh" stop "$TMP/ray" || true; rm -rf "$TMP"' EXIT
 bash "$HERE/ray_head.sh" start "$VENV" "$TMP/ray"
-now() { date +%s.%N; }
-mean_time() {  # mean_time N CMD... → mean seconds
-  local n="$1"; shift; local t0 t1; t0=$(now)
-  for _ in $(seq 1 "$n"); do "$@" >/dev/null 2>&1 || true; done
-  t1=$(now); echo "($t1 - $t0) / $n" | bc -l
-}
-# An app both tools can deploy: upload once with rayctl, then use the gcs:// URI.
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+
+# The config every tool deploys: rag.yaml uploaded once by rayctl, then with its gcs:// URI.
 mkdir -p "$TMP/cfg/serve"; cp -r "$SRC/manifests/apps" "$TMP/cfg/apps"
 sed 's/port: 8000/port: 8085/' "$SRC/manifests/serve/rag.yaml" > "$TMP/cfg/serve/rag.yaml"
-"$RAYCTL" serve deploy "$TMP/cfg/serve/rag.yaml" --timeout 300s >/dev/null 2>&1
-"$RAYCTL" serve config rag > "$TMP/rag-live.yaml"
-{ echo "proxy_location: HeadOnly"; echo "http_options: {host: 127.0.0.1, port: 8085}"; echo "applications:";
-  sed 's/^/  /; 1s/^  /  - /; 2,$s/^  /    /' "$TMP/rag-live.yaml"; } > "$TMP/remote.yaml"
+"$RAYCTL" serve deploy "$TMP/cfg/serve/rag.yaml" --timeout 300s >/dev/null
+"$RAYCTL" serve config rag -o json > "$TMP/rag-live.json"
+"$PY" - "$TMP/rag-live.json" "$TMP/remote.yaml" "$TMP/remote.json" <<'PY'
+import json, sys, yaml
+apps = json.load(open(sys.argv[1]))
+body = {"proxy_location": "HeadOnly", "http_options": {"host": "127.0.0.1", "port": 8085}, "applications": apps}
+yaml.safe_dump(body, open(sys.argv[2], "w"), sort_keys=False)
+json.dump(body, open(sys.argv[3], "w"))
+PY
 
-ST_R=$(mean_time "$RUNS" "$RAYCTL" serve status)
-ST_S=$(mean_time "$RUNS" "$VENV/bin/serve" status)
-echo "status: rayctl $(printf %.3f "$ST_R") s, serve $(printf %.3f "$ST_S") s, speed-up $(printf %.1f "$(echo "$ST_S / $ST_R" | bc -l)")x"
-
-deploy_serve() {
-  "$VENV/bin/serve" deploy "$TMP/remote.yaml" >/dev/null 2>&1
-  until "$VENV/bin/serve" status 2>/dev/null | grep -q "status: RUNNING" &&
-        ! "$VENV/bin/serve" status 2>/dev/null | grep -qE "status: (DEPLOYING|UPDATING)"; do sleep 0.1; done
-}
-for tool in rayctl serve; do
-  total=0
-  for i in 1 2 3; do
-    "$RAYCTL" serve delete >/dev/null 2>&1
-    t0=$(now)
-    if [ "$tool" = rayctl ]; then "$RAYCTL" serve deploy "$TMP/remote.yaml" -y >/dev/null 2>&1; else deploy_serve; fi
-    t1=$(now); total=$(echo "$total + $t1 - $t0" | bc -l)
+# --- 1. status -------------------------------------------------------------------------
+times() {  # times N CMD... → one wall time (s) per line
+  local n="$1"; shift
+  for _ in $(seq 1 "$n"); do
+    local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s.%N)
+    echo "$t1 - $t0" | bc -l
   done
-  echo "deploy ($tool, from shutdown to RUNNING, mean of 3): $(printf %.2f "$(echo "$total / 3" | bc -l)") s"
+}
+stats() { sort -n | awk '{a[NR]=$1; s+=$1} END {printf "mean %.3f s, median %.3f s, min %.3f s (n=%d)", s/NR, a[int((NR+1)/2)], a[1], NR}'; }
+mean() { awk '{s+=$1} END {print s/NR}'; }
+times "$RUNS" "$RAYCTL" serve status > "$TMP/st-rayctl"
+times "$RUNS" "$VENV/bin/serve" status -a "$ADDR" > "$TMP/st-serve"
+echo "status  rayctl serve status: $(stats < "$TMP/st-rayctl")"
+echo "status  serve status:        $(stats < "$TMP/st-serve")"
+echo "status  speed-up (means): $(printf %.1f "$(echo "$(mean < "$TMP/st-serve") / $(mean < "$TMP/st-rayctl")" | bc -l)")x"
+
+# --- 2. deploy -------------------------------------------------------------------------
+baseline() {  # PUT + poll every 20 ms until every deployment is HEALTHY; prints seconds
+  "$PY" - "$ADDR" "$TMP/remote.json" <<'PY'
+import json, sys, time, urllib.request
+addr, body = sys.argv[1], open(sys.argv[2], "rb").read()
+want = {a["name"] for a in json.loads(body)["applications"]}
+t0 = time.perf_counter()
+urllib.request.urlopen(urllib.request.Request(addr + "/api/serve/applications/", data=body, method="PUT",
+                                              headers={"Content-Type": "application/json"}), timeout=120).read()
+while True:
+    d = json.load(urllib.request.urlopen(addr + "/api/serve/applications/", timeout=30))
+    apps = d.get("applications") or {}
+    if want <= set(apps) and all(apps[a]["status"] == "RUNNING" and
+                                 all(x["status"] == "HEALTHY" for x in apps[a]["deployments"].values()) for a in want):
+        break
+    if time.perf_counter() - t0 > 300: sys.exit("baseline: not RUNNING after 300 s")
+    time.sleep(0.02)
+print(f"{time.perf_counter() - t0:.3f}")
+PY
+}
+serve_cli() {
+  local t0 t1; t0=$(date +%s.%N)
+  "$VENV/bin/serve" deploy -a "$ADDR" "$TMP/remote.yaml" >/dev/null 2>&1
+  until "$VENV/bin/serve" status -a "$ADDR" 2>/dev/null > "$TMP/sst" && grep -q "status: RUNNING" "$TMP/sst" &&
+        ! grep -qE "status: (DEPLOYING|UPDATING|UNHEALTHY|DEPLOY_FAILED)" "$TMP/sst"; do sleep 0.1; done
+  t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l
+}
+printf '%-6s %-12s %-12s %-12s %-12s %-12s %-12s %-8s\n' round baseline_s rayctl_s r_prepare_s r_put_s r_wait_s r_overhead_ms serve_cli_s
+for i in $(seq 1 "$DEPLOYS"); do
+  "$RAYCTL" serve delete >/dev/null; sleep 1
+  b=$(baseline)
+  "$RAYCTL" serve delete >/dev/null; sleep 1
+  t0=$(date +%s.%N); "$RAYCTL" serve deploy "$TMP/remote.yaml" -y -o json > "$TMP/rd.json"; t1=$(date +%s.%N)
+  read -r prep put wait < <("$PY" -c "import json; t=json.load(open('$TMP/rd.json'))['timings']; print(t['prepare_s'], t['put_s'], t['wait_s'])")
+  r=$(echo "$t1 - $t0" | bc -l)
+  ovh=$(echo "($r - $put - $wait) * 1000" | bc -l)
+  "$RAYCTL" serve delete >/dev/null; sleep 1
+  s=$(serve_cli)
+  printf '%-6s %-12.3f %-12.3f %-12.3f %-12.3f %-12.3f %-12.0f %-8.3f\n' "$i" "$b" "$r" "$prep" "$put" "$wait" "$ovh" "$s"
 done
+echo "machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"

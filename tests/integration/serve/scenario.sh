@@ -1,27 +1,34 @@
 #!/usr/bin/env bash
 # End-to-end test of `rayctl serve` against a real Ray head (CPU-only, 2 CPUs), one head for
-# the whole scenario. Usage: scenario.sh RAYCTL_BINARY SOURCE_DIR
+# the whole scenario, brought up by `rayctl up` of a local launcher file (the main job's path).
+# Usage: scenario.sh RAYCTL_BINARY SOURCE_DIR
 # Covers issue 4's acceptance: deploy rag.yaml (local working_dir) → two queries get different
 # contexts → num_replicas change shown as in-place and applied → bad import_path fails with
 # Serve's message → --merge keeps the other app → delete → gone; num_gpus:1 refused before the
-# PUT, and with --force --timeout names the pending replicas; a local working_dir runs its code.
+# PUT with the numbers, and with --force --timeout names the pending replicas; a local
+# working_dir runs its code. `--cluster NAME|FILE` (rayctl's state) and --address /
+# RAY_DASHBOARD_ADDRESS both find the dashboard.
 set -euo pipefail
 RAYCTL="$1"; SRC="$2"
 HERE="$SRC/tests/integration/serve"
 ADDR=http://127.0.0.1:8285
 SERVE_URL=http://127.0.0.1:8085
+CLUSTER=rayctl-serve-it
 
-# The pinned Ray. Ray 2.53 Serve breaks with protobuf >= 7; if the shared venv has it, use a
-# serve venv built by the same script with a constraint (cached, idempotent).
+# The pinned Ray (protobuf<7 is pinned there too: Ray 2.53's Serve breaks with protobuf 7).
 VENV="$(bash "$SRC/scripts/install-ray.sh")"
-if ! "$VENV/bin/python" -c 'import google.protobuf as p, sys; sys.exit(int(p.__version__.split(".")[0]) >= 7)'; then
-  VENV="$(RAYCTL_RAY_VENV="${XDG_CACHE_HOME:-$HOME/.cache}/rayctl/ray-2.53.0-serve" \
-          PIP_CONSTRAINT="$HERE/pip-constraints.txt" bash "$SRC/scripts/install-ray.sh")"
-fi
 PY="$VENV/bin/python"
 
 TMP="$(mktemp -d /tmp/rayctl-serve-it.XXXXXX)"
-cleanup() { bash "$HERE/ray_head.sh" stop "$TMP/ray" || true; rm -rf "$TMP"; }
+export RAYCTL_STATE_DIR="$TMP/state" NO_COLOR=1
+cleanup() {
+  "$RAYCTL" down "$CLUSTER" >/dev/null 2>&1 || true
+  # If down failed: end exactly the sessions `up` recorded for this cluster (never `ray stop`).
+  for sid in $(cat "/tmp/rayctl-$CLUSTER/ray.sid" 2>/dev/null); do
+    [ "$sid" -gt 1 ] 2>/dev/null && pkill -KILL -s "$sid" 2>/dev/null || true
+  done
+  rm -rf "$TMP" "/tmp/rayctl-$CLUSTER"
+}
 trap cleanup EXIT
 step() { echo; echo "=== $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -35,21 +42,38 @@ expect() {
 contains() { grep -qF -- "$1" "$TMP/out" || fail "output does not contain: $1"; }
 json() { "$PY" -c "import json,sys; d=json.load(open('$TMP/out')); print($1)"; }
 
-step "start a private Ray head"
-bash "$HERE/ray_head.sh" start "$VENV" "$TMP/ray"
+step "rayctl up: a private one-node Ray cluster on this machine (the serve test's ports)"
+if curl -sf -m 2 "$ADDR/api/ray/version" >/dev/null 2>&1; then
+  fail "something already answers on the serve test's dashboard port ($ADDR)"
+fi
+cat > "$TMP/cluster.yaml" <<YAML
+cluster_name: $CLUSTER
+provider:
+  type: local
+  head_ip: 127.0.0.1
+  worker_ips: []
+auth:
+  ssh_user: root
+setup_commands: []
+head_start_ray_commands:
+  - $VENV/bin/ray start --head --port=6385 --dashboard-port=8285 --dashboard-agent-listen-port=52385 --ray-client-server-port=10085 --min-worker-port=23800 --max-worker-port=23999 --num-cpus=2 --num-gpus=0 --temp-dir=$TMP/ray --disable-usage-stats --include-dashboard=true
+YAML
+expect 0 "$RAYCTL" up "$TMP/cluster.yaml" --timeout 180
+expect 0 "$RAYCTL" status "$CLUSTER" -o json
+[ "$(json 'd["dashboard_url"]')" = "$ADDR" ] || fail "the cluster's recorded dashboard is not $ADDR"
+
+step "serve status before anything is deployed: --cluster NAME, --cluster FILE, --address, env"
+expect 0 "$RAYCTL" serve status --cluster "$CLUSTER" -o json
+[ "$(json 'len(d["applications"])')" = 0 ] || fail "applications already deployed"
+expect 0 "$RAYCTL" serve status --cluster "$TMP/cluster.yaml"
+expect 0 "$RAYCTL" serve status --address "$ADDR"
+expect 1 "$RAYCTL" serve status --cluster no-such-cluster
+contains "recorded clusters: $CLUSTER"
+expect 2 "$RAYCTL" serve status --cluster "$CLUSTER" --address "$ADDR"
 export RAY_DASHBOARD_ADDRESS="$ADDR"
 
-# The repo's rag.yaml with the test's Serve port; working_dir stays a LOCAL relative path.
-mkdir -p "$TMP/cfg/serve"
-cp -r "$SRC/manifests/apps" "$TMP/cfg/apps"
-sed 's/port: 8000/port: 8085/' "$SRC/manifests/serve/rag.yaml" > "$TMP/cfg/serve/rag.yaml"
-grep -q "port: 8085" "$TMP/cfg/serve/rag.yaml" || fail "could not set the Serve port"
-
-step "serve status before anything is deployed"
-expect 0 "$RAYCTL" serve status
-
 step "deploy rag.yaml (local working_dir is uploaded)"
-expect 0 "$RAYCTL" serve deploy "$TMP/cfg/serve/rag.yaml" --timeout 180s
+expect 0 "$RAYCTL" serve deploy "$TMP/cfg/serve/rag.yaml" --cluster "$CLUSTER" --timeout 180s
 contains "+ app rag (new)"
 contains "gcs://_ray_pkg_"
 contains "RUNNING"
@@ -70,7 +94,7 @@ PYEOF
 step "serve status exits 0 and reports RUNNING; config shows the uploaded URI"
 expect 0 "$RAYCTL" serve status -o json
 [ "$(json 'd["applications"]["rag"]["status"]')" = RUNNING ] || fail "rag not RUNNING"
-expect 0 "$RAYCTL" serve config rag
+expect 0 "$RAYCTL" serve config rag --cluster "$CLUSTER"
 contains "working_dir: gcs://_ray_pkg_"
 
 step "num_replicas 1 → 2 for Retriever: the diff says in-place, the replica count changes"
@@ -99,7 +123,7 @@ expect 4 "$RAYCTL" serve deploy "$TMP/cfg/serve/broken.yaml" --merge --timeout 1
 contains "DEPLOY_FAILED"
 contains "ModuleNotFoundError"
 expect 4 "$RAYCTL" serve status
-expect 0 "$RAYCTL" serve delete broken
+expect 0 "$RAYCTL" serve delete broken --cluster "$CLUSTER"
 expect 0 "$RAYCTL" serve status
 
 step "a local working_dir runs code from that directory; --merge keeps rag alive"
@@ -155,8 +179,9 @@ applications:
           num_gpus: 1
 YAML
 expect 1 "$RAYCTL" serve deploy "$TMP/cfg/gpu.yaml"
-contains "GPU"
 contains "pre-flight"
+contains "deployment 'Echo' of application 'gpu' asks for 1 GPU per replica"
+contains "the most any node offers is 0 GPUs"
 expect 0 "$RAYCTL" serve status -o json
 [ "$(json '"gpu" in d["applications"]')" = False ] || fail "the refused config reached Serve"
 
@@ -166,6 +191,12 @@ contains "--timeout"
 contains "gpu/Echo"
 contains "0/1 running"
 expect 3 "$RAYCTL" serve status gpu
-expect 0 "$RAYCTL" serve delete --timeout 60s
+expect 0 "$RAYCTL" serve delete --cluster "$CLUSTER" --timeout 60s
+expect 0 "$RAYCTL" serve status -o json
+[ "$(json 'len(d["applications"])')" = 0 ] || fail "applications left after delete"
+
+step "rayctl down: the cluster's Ray processes are gone"
+expect 0 "$RAYCTL" down "$CLUSTER"
+if curl -sf -m 2 "$ADDR/api/ray/version" >/dev/null 2>&1; then fail "the dashboard still answers after down"; fi
 
 echo; echo "serve scenario: PASS"
