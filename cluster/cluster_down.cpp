@@ -2,6 +2,7 @@
 #include "cluster/cluster_down.h"
 
 #include "cluster/node_plan.h"
+#include "cluster/ssh_auth.h"
 
 #include <cstdio>
 
@@ -19,6 +20,7 @@ DownResult cluster_down(const ClusterTarget& target, const DownOptions& opt, IOS
   NodeRunnerFactory factory(target.ssh, opt.connect);
   FanoutExecutor fanout(io, {opt.concurrency, true, 20});
   const std::string script = scoped_stop_script(target.name);
+  if (provider_kind(target.nodes) == "ssh") unlock_private_key(target.ssh.private_key);
 
   auto stop_nodes = [&](const std::vector<const LauncherNode*>& nodes) {
     std::vector<std::string> names;

@@ -4,6 +4,14 @@
 #include "core/error.h"
 #include "core/http_client.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <sstream>
+
 namespace rayctl {
 
 std::vector<LiveNode> parse_live_nodes(const std::string& body) {
@@ -52,13 +60,62 @@ std::vector<LiveNode> DashboardAccess::nodes(int timeout_ms) const {
   return parse_live_nodes(resp.body);
 }
 
-const LiveNode* match_live_node(const std::vector<LiveNode>& live, const LauncherNode& node) {
+bool is_ip_address(const std::string& host) {
+  unsigned char buf[sizeof(in6_addr)];
+  return ::inet_pton(AF_INET, host.c_str(), buf) == 1 || ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+std::set<std::string> node_addresses(const std::string& host, const std::vector<std::string>& reported) {
+  std::set<std::string> out;
+  if (is_ip_address(host)) {
+    out.insert(host);
+    return out;
+  }
+  for (const auto& a : reported)
+    if (is_ip_address(a)) out.insert(a);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) return out;  // e.g. only the bastion knows it
+  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* addr = ai->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
+                                                : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
+    if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) && ::inet_ntop(ai->ai_family, addr, text, sizeof text))
+      out.insert(text);
+  }
+  ::freeaddrinfo(res);
+  return out;
+}
+
+std::string report_addresses_command() {
+  // SSH_CONNECTION = "client_ip client_port server_ip server_port"; hostname -I may be missing.
+  return "set -- ${SSH_CONNECTION:-}; echo \"rayctl-addresses: ${3:-} $(hostname -I 2>/dev/null)\"";
+}
+
+std::vector<std::string> parse_reported_addresses(const std::string& line) {
+  const std::string tag = "rayctl-addresses:";
+  std::vector<std::string> out;
+  if (line.rfind(tag, 0) != 0) return out;
+  std::istringstream words(line.substr(tag.size()));
+  for (std::string w; words >> w;)
+    if (is_ip_address(w) && std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+  return out;
+}
+
+const LiveNode* match_live_node(const std::vector<LiveNode>& live, const LauncherNode& node,
+                                const std::set<std::string>& addresses) {
   for (const auto& n : live)
-    if (n.alive && n.ip == node.host) return &n;
+    if (n.alive && addresses.count(n.ip)) return &n;
   if (node.is_local && node.is_head)
     for (const auto& n : live)
       if (n.alive && n.is_head) return &n;
   return nullptr;
+}
+
+const LiveNode* match_live_node(const std::vector<LiveNode>& live, const LauncherNode& node) {
+  return match_live_node(live, node, node_addresses(node.host));
 }
 
 }  // namespace rayctl

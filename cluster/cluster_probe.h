@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,22 @@ class DashboardAccess {
   std::string base_url_;
 };
 
-// The live node for a configured host: same IP, or for a local head the head node.
+// True for an IPv4 or IPv6 address literal (not a host name).
+bool is_ip_address(const std::string& host);
+// The addresses a configured node can show up under in the dashboard, which lists nodes by the
+// IP their Ray chose: the host itself when it is an IP address; for a host name, what it
+// resolves to on this machine plus `reported`, the addresses the node itself gave over SSH
+// (NodeRecord::addresses — so a name only the bastion can resolve still matches).
+std::set<std::string> node_addresses(const std::string& host, const std::vector<std::string>& reported = {});
+// Shell text that prints the node's own addresses as one line "rayctl-addresses: IP..." (the
+// address sshd was reached on, then `hostname -I`); parse_reported_addresses reads that line.
+std::string report_addresses_command();
+std::vector<std::string> parse_reported_addresses(const std::string& line);
+
+// The live node for a configured node: ALIVE under one of `addresses`, or for a local head the
+// head node. The two-argument form uses node_addresses(node.host).
+const LiveNode* match_live_node(const std::vector<LiveNode>& live, const LauncherNode& node,
+                                const std::set<std::string>& addresses);
 const LiveNode* match_live_node(const std::vector<LiveNode>& live, const LauncherNode& node);
 
 }  // namespace rayctl

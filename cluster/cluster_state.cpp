@@ -33,7 +33,7 @@ nlohmann::json to_json(const ClusterRecord& r) {
   for (const auto& n : r.nodes)
     nodes.push_back({{"name", n.name}, {"host", n.host}, {"is_head", n.is_head}, {"is_local", n.is_local},
                      {"status", n.status}, {"setup_hash", n.setup_hash}, {"start_hash", n.start_hash},
-                     {"last_error", n.last_error}, {"updated_at", n.updated_at}});
+                     {"last_error", n.last_error}, {"addresses", n.addresses}, {"updated_at", n.updated_at}});
   return {{"version", r.version},
           {"name", r.name},
           {"provider", r.provider},
@@ -85,6 +85,7 @@ ClusterRecord cluster_record_from_json(const nlohmann::json& j) {
       nr.setup_hash = n.value("setup_hash", "");
       nr.start_hash = n.value("start_hash", "");
       nr.last_error = n.value("last_error", "");
+      nr.addresses = n.value("addresses", std::vector<std::string>{});
       nr.updated_at = n.value("updated_at", int64_t(0));
       r.nodes.push_back(nr);
     }

@@ -28,6 +28,9 @@ struct NodeRecord {
   std::string setup_hash;  // init + setup commands + file_mounts contents
   std::string start_hash;  // effective start commands + head address
   std::string last_error;
+  // The node's own IP addresses, as it reported them over SSH when `up` last set it up; how a
+  // node configured by host name is found in the dashboard's list (Ray reports IPs).
+  std::vector<std::string> addresses;
   int64_t updated_at = 0;  // unix seconds
 };
 

@@ -2,6 +2,7 @@
 #include "cluster/cluster_up.h"
 
 #include "cluster/cluster_probe.h"
+#include "cluster/ssh_auth.h"
 #include "core/content_digest.h"
 
 #include <algorithm>
@@ -48,6 +49,28 @@ void apply_node(const NodePlan& p, RemoteRunner& r, NodeReporter& rep, const Can
   rep.outcome().detail = node_action_name(p.action);
 }
 
+// A node configured by host name: asks it for its own addresses (see node_addresses()).
+std::vector<std::string> ask_node_addresses(const NodePlan& p, RemoteRunner& r, const CancelFlag& cancel) {
+  if (p.is_local || is_ip_address(p.host)) return {};
+  std::vector<std::string> found;
+  r.run({report_addresses_command(), {}},
+        [&](int stream, const std::string& line) {
+          if (stream == 1 && found.empty()) found = parse_reported_addresses(line);
+        },
+        cancel);
+  return found;
+}
+
+// Every configured node's address set, from the record's reported addresses and resolution here.
+std::vector<std::set<std::string>> address_sets(const std::vector<LauncherNode>& nodes, const ClusterRecord* rec) {
+  std::vector<std::set<std::string>> out;
+  for (const auto& n : nodes) {
+    const NodeRecord* r = rec ? rec->find(n.name) : nullptr;
+    out.push_back(node_addresses(n.host, r && r->host == n.host ? r->addresses : std::vector<std::string>{}));
+  }
+  return out;
+}
+
 void digest_tree(const std::string& local, const std::string& remote, MountDigest& m) {
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(local))
@@ -62,15 +85,17 @@ void digest_tree(const std::string& local, const std::string& remote, MountDiges
   m.hash = h.hex_digest();
 }
 
-ClusterObservation observe(const LauncherConfig& cfg, const ClusterPlan& shape, const UpOptions& opt, IOStreams& io,
-                           const CancelFlag& cancel, std::unique_ptr<DashboardAccess>& access) {
+ClusterObservation observe(const LauncherConfig& cfg, const ClusterRecord* previous, const ClusterPlan& shape,
+                           const UpOptions& opt, IOStreams& io, const CancelFlag& cancel,
+                           std::unique_ptr<DashboardAccess>& access) {
   ClusterObservation seen;
   try {
     access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, shape.head.dashboard_port, &cancel);
     auto live = access->nodes(3000);
     seen.probed = true;
-    for (const auto& n : cfg.nodes)
-      if (match_live_node(live, n)) seen.alive_hosts.insert(n.host);
+    auto addresses = address_sets(cfg.nodes, previous);
+    for (size_t i = 0; i < cfg.nodes.size(); ++i)
+      if (match_live_node(live, cfg.nodes[i], addresses[i])) seen.alive_hosts.insert(cfg.nodes[i].host);
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled) throw;
     say_debug(io, "dashboard probe: " + e.message());
@@ -78,19 +103,22 @@ ClusterObservation observe(const LauncherConfig& cfg, const ClusterPlan& shape, 
   return seen;
 }
 
-void record_node(ClusterRecord& rec, const NodePlan& p, const NodeOutcome* o) {
+void record_node(ClusterRecord& rec, const NodePlan& p, const NodeOutcome* o,
+                 const std::vector<std::string>& reported = {}) {
   NodeRecord* r = rec.find(p.node);
   if (!r) {
     rec.nodes.push_back({});
     r = &rec.nodes.back();
     r->name = p.node;
   }
+  if (r->host != p.host) r->addresses.clear();
   r->host = p.host;
   r->is_head = p.is_head;
   r->is_local = p.is_local;
   r->updated_at = unix_now();
   if (!o) return;
   if (o->ok) {
+    if (!reported.empty()) r->addresses = reported;
     r->status = "up-to-date";
     r->setup_hash = p.setup_hash;
     if (p.action != NodeAction::Setup && p.action != NodeAction::Verify) r->start_hash = p.start_hash;
@@ -102,9 +130,11 @@ void record_node(ClusterRecord& rec, const NodePlan& p, const NodeOutcome* o) {
 }
 
 // Waits until every node that was applied successfully shows ALIVE; fills results.
-void wait_alive(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& io, const CancelFlag& cancel,
-                std::unique_ptr<DashboardAccess>& access, int dashboard_port, std::vector<UpNodeResult>& results) {
+void wait_alive(const LauncherConfig& cfg, const ClusterRecord& rec, const UpOptions& opt, IOStreams& io,
+                const CancelFlag& cancel, std::unique_ptr<DashboardAccess>& access, int dashboard_port,
+                std::vector<UpNodeResult>& results) {
   auto deadline = Clock::now() + std::chrono::seconds(opt.timeout_s);
+  auto addresses = address_sets(cfg.nodes, &rec);
   ProgressBoard board(io);
   std::string last_error;
   for (;;) {
@@ -115,7 +145,7 @@ void wait_alive(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& io, 
       size_t waiting = 0;
       for (size_t i = 0; i < cfg.nodes.size(); ++i) {
         if (!results[i].ok) continue;
-        const LiveNode* ln = match_live_node(live, cfg.nodes[i]);
+        const LiveNode* ln = match_live_node(live, cfg.nodes[i], addresses[i]);
         results[i].alive = ln != nullptr;
         if (ln) {
           results[i].cpus = ln->cpus;
@@ -196,9 +226,10 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
   auto previous = store.load(cfg.cluster_name);
   auto mounts = digest_file_mounts(cfg);
   ClusterPlan shape = plan_up(cfg, nullptr, {}, mounts, {});
+  if (!opt.dry_run && provider_kind(cfg.nodes) == "ssh") unlock_private_key(cfg.ssh.private_key);
   std::unique_ptr<DashboardAccess> access;
   ClusterObservation seen;
-  if (previous) seen = observe(cfg, shape, opt, io, cancel, access);
+  if (previous) seen = observe(cfg, &*previous, shape, opt, io, cancel, access);
 
   UpResult result;
   result.cluster = cfg.cluster_name;
@@ -242,6 +273,7 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
   std::vector<std::unique_ptr<RemoteRunner>> runners;
   for (const auto& n : cfg.nodes) runners.push_back(factory.make(n));
   std::mutex rec_mu;
+  std::vector<std::vector<std::string>> reported(plan.nodes.size());  // by ask_node_addresses
   FanoutExecutor fanout(io, {opt.concurrency, opt.stream_output, 20});
   auto run_phase = [&](size_t first, size_t last) {
     std::vector<std::string> names;
@@ -255,12 +287,13 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
             return;
           }
           apply_node(p, *runners[first + k], rep, cancel);
+          reported[first + k] = ask_node_addresses(p, *runners[first + k], cancel);
         },
         cancel);
     std::lock_guard<std::mutex> g(rec_mu);
     for (size_t k = 0; k < outcomes.size(); ++k) {
       size_t i = first + k;
-      record_node(rec, plan.nodes[i], &outcomes[k]);
+      record_node(rec, plan.nodes[i], &outcomes[k], reported[i]);
       auto& r = result.nodes[i];
       r.ok = outcomes[k].ok;
       r.seconds = outcomes[k].seconds;
@@ -279,7 +312,7 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
   factory.pool().close_all();
   if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "up cancelled; finished nodes are recorded, re-run `rayctl up` to continue");
   try {
-    wait_alive(cfg, opt, io, cancel, access, plan.head.dashboard_port, result.nodes);
+    wait_alive(cfg, rec, opt, io, cancel, access, plan.head.dashboard_port, result.nodes);
   } catch (const Error&) {
     for (size_t i = 0; i < result.nodes.size(); ++i)
       if (result.nodes[i].ok && !result.nodes[i].alive) {

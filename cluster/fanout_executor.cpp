@@ -52,7 +52,9 @@ std::vector<NodeOutcome> FanoutExecutor::run(const std::vector<std::string>& nod
                                              const CancelFlag& cancel) {
   std::vector<NodeOutcome> outcomes(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) outcomes[i].node = nodes[i];
-  ProgressBoard board(io_);
+  IOStreams quiet = io_;
+  quiet.verbosity = -1;
+  ProgressBoard board(opt_.show_progress ? io_ : quiet);
   Style style{io_.color};
   for (const auto& n : nodes) board.set(n, "waiting");
   std::mutex tail_mu;

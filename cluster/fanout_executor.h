@@ -45,6 +45,7 @@ struct FanoutOptions {
   int concurrency = 32;
   bool stream_output = true;  // print each output line (prefixed); the tail is kept either way
   size_t tail_lines = 20;
+  bool show_progress = true;  // the per-node status board / lines (off for `logs`: only log lines)
 };
 
 class FanoutExecutor {

@@ -2,6 +2,7 @@
 #include "cluster/node_command.h"
 
 #include "cluster/cluster_probe.h"
+#include "cluster/ssh_auth.h"
 #include "core/process.h"
 
 #include <unistd.h>
@@ -23,6 +24,12 @@ std::vector<const LauncherNode*> pick_nodes(const ClusterTarget& t, const std::v
   return out;
 }
 
+// Asks for an encrypted key's passphrase before progress output starts (see ssh_auth.h).
+void unlock_key_for(const ClusterTarget& t, const std::vector<const LauncherNode*>& nodes) {
+  for (auto* n : nodes)
+    if (!n->is_local) return unlock_private_key(t.ssh.private_key);
+}
+
 std::string ray_temp_dir(const ClusterTarget& t) {
   if (t.record && !t.record->ray_temp_dir.empty()) return t.record->ray_temp_dir;
   return "/tmp/ray";
@@ -32,6 +39,7 @@ std::string ray_temp_dir(const ClusterTarget& t) {
 
 std::vector<ExecNodeResult> cluster_exec(const ClusterTarget& t, const ExecOptions& opt, IOStreams& io, CancelFlag& cancel) {
   auto nodes = pick_nodes(t, opt.nodes, opt.all);
+  unlock_key_for(t, nodes);
   NodeRunnerFactory factory(t.ssh, opt.connect);
   std::vector<ExecNodeResult> res(nodes.size());
   std::mutex out_mu;
@@ -106,11 +114,12 @@ std::string logs_command(const std::string& temp_dir, const std::string& compone
 std::vector<std::string> cluster_logs(const ClusterTarget& t, const LogsOptions& opt, IOStreams& io, CancelFlag& cancel) {
   auto nodes = pick_nodes(t, opt.nodes, opt.nodes.empty());
   std::string cmd = logs_command(ray_temp_dir(t), opt.component, opt.tail, opt.follow);
+  unlock_key_for(t, nodes);
   NodeRunnerFactory factory(t.ssh, opt.connect);
   std::mutex out_mu;
   std::vector<std::string> names;
   for (auto* n : nodes) names.push_back(n->name);
-  FanoutExecutor fanout(io, {32, false, 5});
+  FanoutExecutor fanout(io, {32, false, 5, false});  // stderr carries only the nodes' own lines and errors
   auto outcomes = fanout.run(
       names,
       [&](size_t i, NodeReporter& rep) {
@@ -130,7 +139,10 @@ std::vector<std::string> cluster_logs(const ClusterTarget& t, const LogsOptions&
       cancel);
   std::vector<std::string> failed;
   for (const auto& o : outcomes)
-    if (!o.ok && !o.cancelled) failed.push_back(o.node);
+    if (!o.ok && !o.cancelled) {
+      failed.push_back(o.node);
+      *io.err << o.error << (o.hint.empty() ? "" : " (" + o.hint + ")") << "\n";
+    }
   return failed;
 }
 
@@ -143,6 +155,9 @@ ClusterStatus cluster_status(const ClusterTarget& t, const ConnectOptions& opt, 
     s.head_address = t.record->head_address;
     s.dashboard_url = t.record->dashboard_url;
   }
+  std::vector<const LauncherNode*> all;
+  for (const auto& n : t.nodes) all.push_back(&n);
+  unlock_key_for(t, all);
   std::vector<LiveNode> live;
   try {
     DashboardAccess access(t.head(), t.ssh, opt, dport, &cancel);
@@ -171,13 +186,14 @@ ClusterStatus cluster_status(const ClusterTarget& t, const ConnectOptions& opt, 
     ns.role = n.is_head ? "head" : "worker";
     ns.reachable = outcomes[i].ok;
     ns.error = outcomes[i].error;
-    if (const LiveNode* ln = match_live_node(live, n)) {
+    const NodeRecord* r = t.record ? t.record->find(n.name) : nullptr;
+    auto addresses = node_addresses(n.host, r && r->host == n.host ? r->addresses : std::vector<std::string>{});
+    if (const LiveNode* ln = match_live_node(live, n, addresses)) {
       ns.ray_alive = true;
       ns.cpus = ln->cpus;
       ns.gpus = ln->gpus;
     }
-    if (t.record)
-      if (const NodeRecord* r = t.record->find(n.name)) ns.recorded = r->status;
+    if (r) ns.recorded = r->status;
   }
   factory.pool().close_all();
   return s;

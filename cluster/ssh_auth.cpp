@@ -6,17 +6,25 @@
 #include "core/error.h"
 #include "core/state_store.h"
 
+#include <fcntl.h>
 #include <libssh2.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 
 namespace rayctl {
 namespace {
+
+constexpr int kPassphraseAttempts = 3;  // like OpenSSH
+volatile sig_atomic_t g_prompt_signal = 0;
 
 // Overwrites a secret before its memory is released.
 void wipe(std::string& s) {
@@ -29,29 +37,81 @@ std::string rejected_message(const SshTarget& t, const std::string& what) {
   return t.subject() + ": " + t.address() + " rejected " + what;
 }
 
-bool try_key_file(LIBSSH2_SESSION* s, const SshTarget& t, const std::string& key, bool required) {
-  std::string passphrase;
-  if (private_key_is_encrypted(key)) {
-    PassphraseSource ask = t.passphrase ? t.passphrase : tty_passphrase_source();
-    auto answer = ask(key);
-    if (!answer) {
-      if (!required) return false;
-      throw Error(ErrorKind::Auth, t.subject() + ": the key " + key + " is encrypted and there is no terminal to ask for its passphrase",
-                  "load it into ssh-agent first (ssh-add " + key + ") and leave auth.ssh_private_key unset, or run on a terminal",
-                  {});
-    }
-    passphrase = std::move(*answer);
+// Passphrases typed for encrypted keys, by key path, for the life of the process: every node's
+// connection (and the bastion and dashboard tunnel) reuses one answer instead of asking again.
+// The mutex also serialises prompting, so parallel connections never ask at the same time, and
+// wrong answers are counted per key, so the user is asked at most kPassphraseAttempts times.
+struct PassphraseEntry {
+  std::string answer;
+  bool known = false;
+  int wrong = 0;
+};
+struct PassphraseCache {
+  std::mutex mu;
+  std::map<std::string, PassphraseEntry> by_key;
+};
+PassphraseCache& passphrase_cache() {
+  static PassphraseCache cache;
+  return cache;
+}
+
+// The passphrase for `key`: known, or asked for; nullopt = no way to ask. `rejected` is the
+// answer that just failed for this caller: it is forgotten (and counted) unless another caller
+// already replaced it. Throws Error(Auth) once kPassphraseAttempts answers were wrong.
+std::optional<std::string> key_passphrase(const SshTarget& t, const std::string& key, const std::string* rejected) {
+  auto& cache = passphrase_cache();
+  std::lock_guard<std::mutex> g(cache.mu);
+  PassphraseEntry& e = cache.by_key[key];
+  if (rejected && e.known && e.answer == *rejected) {
+    wipe(e.answer);
+    e.known = false;
+    ++e.wrong;
   }
-  int rc;
-  while ((rc = libssh2_userauth_publickey_fromfile(s, t.user.c_str(), nullptr, key.c_str(), passphrase.c_str())) ==
-         LIBSSH2_ERROR_EAGAIN) {
+  if (e.known) return e.answer;
+  if (e.wrong >= kPassphraseAttempts)
+    throw Error(ErrorKind::Auth,
+                t.subject() + ": cannot use the key " + key + ": wrong passphrase (" + std::to_string(e.wrong) +
+                    " tries), or a key format rayctl cannot read",
+                "check the passphrase; rayctl reads OpenSSH and PEM keys (ed25519, ECDSA, RSA)", {});
+  PassphraseSource ask = t.passphrase ? t.passphrase : tty_passphrase_source();
+  auto answer = ask(key);
+  if (answer) {
+    e.answer = *answer;
+    e.known = true;
+  }
+  return answer;
+}
+
+bool try_key_file(LIBSSH2_SESSION* s, const SshTarget& t, const std::string& key, bool required) {
+  const bool encrypted = private_key_is_encrypted(key);
+  int rc = 0;
+  std::string passphrase;
+  for (bool retry = false;; retry = true) {
+    if (encrypted) {
+      auto answer = key_passphrase(t, key, retry ? &passphrase : nullptr);
+      wipe(passphrase);
+      if (!answer) {
+        if (!required) return false;
+        throw Error(ErrorKind::Auth,
+                    t.subject() + ": the key " + key + " is encrypted and there is no terminal to ask for its passphrase",
+                    "load it into ssh-agent first (ssh-add " + key +
+                        ") and leave auth.ssh_private_key unset, or run on a terminal",
+                    {});
+      }
+      passphrase = std::move(*answer);
+    }
+    while ((rc = libssh2_userauth_publickey_fromfile(s, t.user.c_str(), nullptr, key.c_str(), passphrase.c_str())) ==
+           LIBSSH2_ERROR_EAGAIN) {
+    }
+    // Only a wrong passphrase is worth another answer; key_passphrase bounds the tries.
+    if (rc != LIBSSH2_ERROR_FILE || !encrypted) break;
   }
   wipe(passphrase);
   if (rc == 0) return true;
   if (!required) return false;
   if (rc == LIBSSH2_ERROR_FILE)
-    throw Error(ErrorKind::Auth, t.subject() + ": cannot use the key " + key + " (wrong passphrase or unsupported key format)",
-                "check the passphrase; rayctl reads OpenSSH and PEM keys (ed25519, ECDSA, RSA)", {});
+    throw Error(ErrorKind::Auth, t.subject() + ": cannot use the key " + key + " (unsupported key format)",
+                "rayctl reads OpenSSH and PEM keys (ed25519, ECDSA, RSA)", {});
   throw Error(ErrorKind::Auth, rejected_message(t, "the key " + key + " (publickey)"),
               "add the matching public key (" + key + ".pub) to ~" + t.user + "/.ssh/authorized_keys on " + t.host +
                   ", or fix auth.ssh_user / auth.ssh_private_key",
@@ -111,26 +171,60 @@ bool private_key_is_encrypted(const std::string& path) {
 PassphraseSource tty_passphrase_source() {
   return [](const std::string& key) -> std::optional<std::string> {
     if (!::isatty(STDIN_FILENO)) return std::nullopt;
-    FILE* tty = std::fopen("/dev/tty", "r+");
-    if (!tty) return std::nullopt;
-    std::fprintf(tty, "Enter passphrase for key %s: ", key.c_str());
-    std::fflush(tty);
+    int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return std::nullopt;
+    // Like OpenSSH's readpassphrase: echo goes off *before* the prompt shows (TCSAFLUSH drops
+    // what was typed earlier, never the answer), and a signal during the prompt restores the
+    // terminal before it takes effect.
     termios old{};
-    int fd = fileno(tty);
-    bool restore = tcgetattr(fd, &old) == 0;
+    bool restore = ::tcgetattr(fd, &old) == 0;
     if (restore) {
       termios quiet = old;
-      quiet.c_lflag &= ~tcflag_t(ECHO);
-      tcsetattr(fd, TCSAFLUSH, &quiet);
+      quiet.c_lflag &= ~tcflag_t(ECHO | ECHONL);
+      quiet.c_lflag |= ICANON;
+      ::tcsetattr(fd, TCSAFLUSH, &quiet);
     }
+    g_prompt_signal = 0;
+    struct sigaction sa{}, saved[3];
+    const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+    sa.sa_handler = [](int sig) { g_prompt_signal = sig; };
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < 3; ++i) ::sigaction(sigs[i], &sa, &saved[i]);
+    std::string prompt = "Enter passphrase for key " + key + ": ";
+    (void)!::write(fd, prompt.data(), prompt.size());
     std::string answer;
-    int c;
-    while ((c = std::fgetc(tty)) != EOF && c != '\n') answer += char(c);
-    if (restore) tcsetattr(fd, TCSAFLUSH, &old);
-    std::fprintf(tty, "\n");
-    std::fclose(tty);
+    bool complete = false;
+    for (char c; g_prompt_signal == 0;) {
+      ssize_t n = ::read(fd, &c, 1);
+      if (n == 1 && c != '\n') answer += c;
+      else if (n < 0 && errno == EINTR) continue;
+      else {
+        complete = n == 1;
+        break;
+      }
+    }
+    if (restore) ::tcsetattr(fd, TCSAFLUSH, &old);
+    (void)!::write(fd, "\n", 1);
+    ::close(fd);
+    for (int i = 0; i < 3; ++i) ::sigaction(sigs[i], &saved[i], nullptr);
+    if (int sig = g_prompt_signal) {
+      wipe(answer);
+      ::raise(sig);  // the caller's own handling (rayctl's cancel flag, or the default action)
+      throw Error(ErrorKind::Cancelled, "passphrase prompt interrupted", {}, {});
+    }
+    if (!complete) {
+      wipe(answer);
+      throw Error(ErrorKind::Auth, "no passphrase was given for the key " + key + " (end of input)",
+                  "type it at the prompt, or load the key into ssh-agent", {});
+    }
     return answer;
   };
+}
+
+void unlock_private_key(const std::string& key_path) {
+  if (key_path.empty() || !private_key_is_encrypted(key_path)) return;
+  SshTarget t;
+  key_passphrase(t, key_path, nullptr);
 }
 
 void authenticate_ssh(LIBSSH2_SESSION* s, const SshTarget& t) {

@@ -75,6 +75,11 @@ std::string SshForwarder::failure() const {
   return failure_;
 }
 
+std::string SshForwarder::refused() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return refused_;
+}
+
 bool SshForwarder::pump_once() {
   LIBSSH2_SESSION* ss = session_->raw();
   std::lock_guard<std::mutex> g(mu_);
@@ -84,8 +89,12 @@ bool SshForwarder::pump_once() {
     if (!s->channel) {
       s->channel = libssh2_channel_direct_tcpip_ex(ss, s->host.c_str(), s->port, "127.0.0.1", 0);
       if (!s->channel) {
-        int err = libssh2_session_last_errno(ss);
-        if (err != LIBSSH2_ERROR_EAGAIN) s->dead = true;  // refused by the server: drop this stream
+        char* msg = nullptr;
+        int err = libssh2_session_last_error(ss, &msg, nullptr, 0);
+        if (err != LIBSSH2_ERROR_EAGAIN) {  // refused by the server: drop this stream
+          s->dead = true;
+          refused_ = s->host + ":" + std::to_string(s->port) + ": " + (msg ? msg : "refused");
+        }
         continue;
       }
     }

@@ -31,6 +31,9 @@ class SshForwarder {
   void start();
   // Why the thread stopped ("" while it runs): e.g. the SSH connection was lost.
   std::string failure() const;
+  // Why the server last refused to open a channel to host:port ("" = never), e.g. the bastion
+  // cannot reach the node: "192.168.1.7:22: Channel open failure (connect failed)".
+  std::string refused() const;
 
  private:
   struct Stream;
@@ -50,6 +53,7 @@ class SshForwarder {
   std::vector<std::unique_ptr<Stream>> streams_;
   std::vector<Listener> listeners_;
   std::string failure_;
+  std::string refused_;
 };
 
 }  // namespace rayctl

@@ -235,9 +235,15 @@ void SshSession::connect_once(const CancelFlag* cancel) {
   libssh2_session_set_blocking(session_, 1);
   libssh2_session_set_timeout(session_, long(target_.connect_timeout.count()));
   if (libssh2_session_handshake(session_, sock_) != 0) {
+    std::string via = jump_ ? "the bastion " + target_.bastion->user + "@" + target_.bastion->host + ":" +
+                                  std::to_string(target_.bastion->port)
+                            : std::string();
+    if (jump_ && !jump_->refused().empty())
+      throw network_error(target_, via + " could not open a connection to " + jump_->refused());
     char* msg = nullptr;
     libssh2_session_last_error(session_, &msg, nullptr, 0);
-    throw network_error(target_, std::string("SSH handshake failed: ") + (msg ? msg : "unknown error"));
+    throw network_error(target_, std::string("SSH handshake failed") + (jump_ ? " through " + via : "") + ": " +
+                                     (msg ? msg : "unknown error"));
   }
   fingerprint_ = verify_host_key(session_, target_).fingerprint;
   authenticate_ssh(session_, target_);

@@ -14,6 +14,11 @@
 #   rig.sh rekey-host H      give host H a new host key and restart it (the "changed host key" fault)
 #   rig.sh exec H CMD...     run a command inside host H's namespaces (sees only H's processes)
 #   rig.sh ray-procs H       count Ray processes visible on host H
+#   rig.sh with-hosts CMD... run CMD (same pid) seeing the rig's names rctl-hN in /etc/hosts
+#
+# Host names: every host sees $RIG_DIR/etc_hosts (localhost + rctl-h1..N) as its /etc/hosts
+# (a bind mount inside the host's own mount namespace); `with-hosts` gives one command the same
+# view in a private mount namespace. The machine's own /etc/hosts is never modified.
 #
 # Traffic stays on the bridge rctlbr0 (192.168.231.0/24) and inside the namespaces.
 set -euo pipefail
@@ -82,7 +87,16 @@ Subsystem sftp internal-sftp
 EOF
 }
 
-known_hosts_line() { local h="$1" ip; ip="$(host_ip "$h")"; echo "$ip $(cut -d' ' -f1,2 "$RIG_DIR/hosts/$h/host_ed25519.pub")"; }
+known_hosts_line() { local h="$1" ip; ip="$(host_ip "$h")"; echo "$ip,$h $(cut -d' ' -f1,2 "$RIG_DIR/hosts/$h/host_ed25519.pub")"; }
+
+# Rewritten in place (same inode), so hosts already running see new names through their mount.
+write_etc_hosts() {  # write_etc_hosts N
+  local i
+  [ -f "$RIG_DIR/etc_hosts" ] || touch "$RIG_DIR/etc_hosts"
+  { echo "127.0.0.1 localhost"; echo "::1 localhost ip6-localhost ip6-loopback"
+    for i in $(seq 1 "$1"); do echo "$(host_ip "$PREFIX$i") $PREFIX$i"; done; } >"$RIG_DIR/etc_hosts"
+  chmod 644 "$RIG_DIR/etc_hosts"
+}
 
 write_known_hosts() {
   : >"$RIG_DIR/known_hosts"
@@ -97,7 +111,8 @@ start_host() {
   mkdir -p "$d/tmp" && chmod 1777 "$d/tmp"
   # sshd -D is the PID namespace's first process; stdio goes to its log file.
   setsid ip netns exec "$h" unshare --mount --uts --pid --fork --mount-proc --propagation private \
-    sh -c "hostname $h && mount --bind '$d/tmp' /tmp && exec /usr/sbin/sshd -D -e -f '$d/sshd_config'" \
+    sh -c "hostname $h && mount --bind '$d/tmp' /tmp && mount --bind '$RIG_DIR/etc_hosts' /etc/hosts &&
+           exec /usr/sbin/sshd -D -e -f '$d/sshd_config'" \
     </dev/null >>"$d/sshd.log" 2>&1 &
   local ip; ip="$(host_ip "$h")"
   for _ in $(seq 1 50); do
@@ -142,6 +157,8 @@ cmd_up() {
     ip addr add "$GATEWAY/24" dev "$BRIDGE"
     ip link set "$BRIDGE" up
   fi
+  local have; have="$(hosts | wc -l)"
+  write_etc_hosts $((n > have ? n : have))
   for i in $(seq 1 "$n"); do
     local h="$PREFIX$i"
     if ip netns list | awk '{print $1}' | grep -qx "$h"; then start_host "$h"; else create_host "$h"; fi
@@ -220,5 +237,10 @@ case "${1:-}" in
         pid="$(init_pid "$h")"; [ -n "$pid" ] || die "host $h is not running"
         exec nsenter -t "$pid" -n -m -u -p -i -- "$@" ;;
   ray-procs) cmd_ray_procs "$2" ;;
-  *) sed -n '2,20p' "$0"; exit 2 ;;
+  with-hosts) need_root; shift
+        file="${RIG_ETC_HOSTS:-$RIG_DIR/etc_hosts}"  # RIG_ETC_HOSTS: another hosts file (tests)
+        [ -f "$file" ] || die "no $file (run: rig.sh up)"
+        exec unshare --mount --propagation private -- \
+          sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$file" "$@" ;;
+  *) sed -n '2,26p' "$0"; exit 2 ;;
 esac

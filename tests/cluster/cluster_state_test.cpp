@@ -22,7 +22,7 @@ TEST(ClusterState, RoundTripsWithMode0600AndRemoves) {
   r.name = "c1";
   r.provider = "kubernetes";
   r.provider_data = {{"namespace", "ray"}};
-  r.nodes.push_back({"head", "10.0.0.1", true, false, "up-to-date", "s", "t", "", 0});
+  r.nodes.push_back({"head", "10.0.0.1", true, false, "up-to-date", "s", "t", "", {"10.0.0.1", "fe80::1"}, 0});
   store.save(r);
   struct stat st{};
   ASSERT_EQ(::stat(store.path_for("c1").c_str(), &st), 0);
@@ -33,6 +33,7 @@ TEST(ClusterState, RoundTripsWithMode0600AndRemoves) {
   EXPECT_EQ(back->provider_data["namespace"], "ray");
   ASSERT_NE(back->find("head"), nullptr);
   EXPECT_EQ(back->find("head")->setup_hash, "s");
+  EXPECT_EQ(back->find("head")->addresses, (std::vector<std::string>{"10.0.0.1", "fe80::1"}));
   EXPECT_EQ(store.list(), std::vector<std::string>{"c1"});
   store.remove("c1");
   EXPECT_FALSE(store.load("c1"));
