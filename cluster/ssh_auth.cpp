@@ -1,6 +1,7 @@
 // Public-key authentication (see ssh_auth.h).
 #include "cluster/ssh_auth.h"
 
+#include "cluster/ssh_rsa_sha2.h"
 #include "cluster/ssh_session.h"
 #include "core/content_digest.h"
 #include "core/error.h"
@@ -106,8 +107,20 @@ bool try_key_file(LIBSSH2_SESSION* s, const SshTarget& t, const std::string& key
     // Only a wrong passphrase is worth another answer; key_passphrase bounds the tries.
     if (rc != LIBSSH2_ERROR_FILE || !encrypted) break;
   }
+  RsaFileAuth sha2 = RsaFileAuth::NotRsa;
+  if (rc != 0 && rc != LIBSSH2_ERROR_FILE && libssh2_signs_rsa_with_sha1_only())
+    sha2 = rsa_sha2_file_auth(s, t.user, key, passphrase);  // the server may refuse SHA-1 ssh-rsa
   wipe(passphrase);
-  if (rc == 0) return true;
+  if (rc == 0 || sha2 == RsaFileAuth::Ok) return true;
+  if (!required) return false;
+  if (sha2 == RsaFileAuth::EncryptedOpenSsh)
+    throw Error(ErrorKind::Auth,
+                rejected_message(t, "the RSA key " + key + " signed with SHA-1 (ssh-rsa); this libssh2 (" +
+                                        libssh2_version(0) +
+                                        ") cannot make SHA-2 signatures with a passphrase-protected OpenSSH-format RSA key"),
+                "load it into ssh-agent (ssh-add " + key + ") and leave auth.ssh_private_key unset, convert it to PEM "
+                "(ssh-keygen -p -m PEM -f " + key + "), or use an ed25519 key",
+                {});
   if (!required) return false;
   if (rc == LIBSSH2_ERROR_FILE)
     throw Error(ErrorKind::Auth, t.subject() + ": cannot use the key " + key + " (unsupported key format)",
@@ -131,6 +144,9 @@ bool try_agent(LIBSSH2_SESSION* s, const SshTarget& t) {
       while ((rc = libssh2_agent_userauth(agent, t.user.c_str(), id)) == LIBSSH2_ERROR_EAGAIN) {
       }
       ok = rc == 0;
+      std::string blob(reinterpret_cast<const char*>(id->blob), id->blob_len);
+      if (!ok && libssh2_signs_rsa_with_sha1_only() && is_rsa_key_blob(blob))  // retry as rsa-sha2-256
+        ok = rsa_sha2_agent_auth(s, t.user, std::getenv("SSH_AUTH_SOCK"), blob);
       prev = id;
     }
     libssh2_agent_disconnect(agent);

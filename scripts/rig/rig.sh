@@ -220,7 +220,7 @@ cmd_ray_procs() {
   # Counts processes of host H whose command line looks like Ray's (root-namespace view).
   local h="$1" n=0 p
   for p in $(ip netns pids "$h" 2>/dev/null); do
-    if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -Eq 'raylet|gcs_server|ray/dashboard|ray::|default_worker|log_monitor|runtime_env'; then n=$((n + 1)); fi
+    if tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -Eq 'raylet|gcs_server|ray/dashboard|ray::|default_worker|log_monitor|runtime_env'; then n=$((n + 1)); fi
   done
   echo "$n"
 }

@@ -3,10 +3,12 @@
 // The transport against real sshd is covered by tests/integration/ssh (e2e.sh, faults.sh).
 #include "cluster/ssh_auth.h"
 #include "cluster/ssh_host_key.h"
+#include "cluster/ssh_rsa_sha2.h"
 #include "cluster/ssh_session.h"
 #include "core/content_digest.h"
 #include "core/error.h"
 #include "core/process.h"
+#include "core/state_store.h"
 
 #include <gtest/gtest.h>
 
@@ -58,6 +60,26 @@ TEST(SshKeys, DetectsPassphraseProtectedKeys) {
   EXPECT_FALSE(private_key_is_encrypted(make("plain", "ed25519", "")));
   EXPECT_TRUE(private_key_is_encrypted(make("locked", "ed25519", "secret-pass")));
   EXPECT_FALSE(private_key_is_encrypted(make("rsa", "rsa", "")));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SshKeys, RecognisesRsaPublicKeyBlobs) {
+  if (!find_in_path("ssh-keygen")) GTEST_SKIP() << "ssh-keygen not installed";
+  auto dir = std::filesystem::temp_directory_path() / ("rayctl-blobs-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto blob_of = [&](const std::string& type) {
+    std::string path = (dir / type).string();
+    ProcessSpec s;
+    s.argv = {"ssh-keygen", "-q", "-t", type, "-N", "", "-f", path};
+    EXPECT_EQ(run_process(s).exit_code, 0);
+    std::string pub = read_file_or_throw(path + ".pub"), blob;  // "ssh-rsa AAAA... comment"
+    size_t a = pub.find(' ') + 1, b = pub.find(' ', a);
+    EXPECT_TRUE(base64_decode(pub.substr(a, b - a), blob));
+    return blob;
+  };
+  EXPECT_TRUE(is_rsa_key_blob(blob_of("rsa")));
+  EXPECT_FALSE(is_rsa_key_blob(blob_of("ed25519")));
+  EXPECT_FALSE(is_rsa_key_blob(std::string("\0\0\0\x07ssh-r", 9)));  // truncated
   std::filesystem::remove_all(dir);
 }
 

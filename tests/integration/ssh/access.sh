@@ -49,13 +49,24 @@ ssh-add -q "$RIG_KEY" 2>/dev/null
 HOME="$WORK/home" "$RAYCTL" exec "$WORK/agent.yaml" --all -- hostname >"$WORK/agent.out" 2>&1 ||
   fail "exec with ssh-agent: $(cat "$WORK/agent.out")"
 hostnames_ok "$WORK/agent.out"
-#RSA-PENDING ssh-add -q -D 2>/dev/null
-#RSA-PENDING ssh-add -q "$RIG_RSA_KEY" 2>/dev/null
-#RSA-PENDING HOME="$WORK/home" "$RAYCTL" exec "$WORK/agent.yaml" --all -- hostname >"$WORK/agent-rsa.out" 2>&1 ||
-#RSA-PENDING   fail "exec with an RSA key in ssh-agent: $(cat "$WORK/agent-rsa.out")"
-#RSA-PENDING hostnames_ok "$WORK/agent-rsa.out"
+ssh-add -q -D 2>/dev/null
+ssh-add -q "$RIG_RSA_KEY" 2>/dev/null
+HOME="$WORK/home" "$RAYCTL" exec "$WORK/agent.yaml" --all -- hostname >"$WORK/agent-rsa.out" 2>&1 ||
+  fail "exec with an RSA key in ssh-agent: $(cat "$WORK/agent-rsa.out")"
+hostnames_ok "$WORK/agent-rsa.out"
 kill "$SSH_AGENT_PID"; trap - EXIT
 ok "ssh-agent (ed25519 and RSA identities), no key file; without an agent: exit 7 naming the node"
+
+# RSA key files, OpenSSH and PEM format. OpenSSH >= 8.8 refuses SHA-1 (ssh-rsa) signatures, the
+# only ones libssh2 < 1.11 makes; rayctl then signs rsa-sha2-256 itself (cluster/ssh_rsa_sha2.h).
+cp "$RIG_RSA_KEY" "$WORK/rsa_pem" && ssh-keygen -q -p -m PEM -P '' -N '' -f "$WORK/rsa_pem" >/dev/null
+grep -q "BEGIN RSA PRIVATE KEY" "$WORK/rsa_pem" || fail "could not make a PEM copy of the RSA key"
+for key in "$RIG_RSA_KEY" "$WORK/rsa_pem"; do
+  sed "s#ssh_private_key: .*#ssh_private_key: $key#" "$CFG" >"$WORK/rsa.yaml"
+  "$RAYCTL" exec "$WORK/rsa.yaml" --all -- hostname >"$WORK/rsa.out" 2>&1 || fail "exec with RSA key $key: $(cat "$WORK/rsa.out")"
+  hostnames_ok "$WORK/rsa.out"
+done
+ok "RSA key files (OpenSSH and PEM format) against OpenSSH $(ssh -V 2>&1 | cut -d, -f1)"
 
 # 4. An encrypted key: one prompt on the terminal for all three nodes, no echo; wrong answers
 #    stop after three prompts (exit 7); without a terminal, a clear error (exit 7).

@@ -51,7 +51,7 @@ YAML
 # No secret may appear: private key bodies and the test passphrase.
 assert_no_secrets() {
   local f="$1" k
-  for k in "$RIG_KEY" "$RIG_WRONG_KEY" "$RIG_PASS_KEY"; do
+  for k in "$RIG_KEY" "$RIG_RSA_KEY" "$RIG_WRONG_KEY" "$RIG_PASS_KEY"; do
     if grep -qF "$(sed -n 2p "$k")" "$f"; then fail "private key material of $k in $f"; fi
   done
   if grep -qF "rig-secret-passphrase" "$f"; then fail "passphrase in $f"; fi
