@@ -1,6 +1,7 @@
 # SSH integration tests: a rig of network-namespace hosts running real sshd and real Ray
-# (scripts/rig/rig.sh; needs root). CI path: head + 2 workers. Warm cost: e2e ~2-3 min,
-# faults ~3-4 min on 2 cores (three `ray start`s each, plus the Ray venv when cold).
+# (scripts/rig/rig.sh; needs root). CI path: head + 2 workers. Warm cost on 2 cores: e2e ~1 min
+# (one Ray bring-up, through a bastion), faults ~1.5-2 min, access ~20 s (no Ray: names, bastion
+# failure, ssh-agent, RSA keys, passphrase prompt and attach on a pty); up to 3x that under load.
 add_test(NAME ssh_rig_e2e COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/e2e.sh $<TARGET_FILE:rayctl>)
 add_test(NAME ssh_rig_faults COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/faults.sh $<TARGET_FILE:rayctl>)
 add_test(NAME ssh_rig_access COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/access.sh $<TARGET_FILE:rayctl>)
