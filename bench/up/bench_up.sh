@@ -28,6 +28,9 @@ reset_hosts() {
     "$RIG" stop-host "rctl-h$i"; rm -rf "$RIG_DIR/hosts/rctl-h$i/tmp/ray"; "$RIG" start-host "rctl-h$i"
   done
   rm -f /tmp/ray/cluster-bench-*.state /tmp/ray/cluster-bench-*.lock
+  # `ray up` puts its bootstrap config and a copy of the key in the head's ~, which the rig's
+  # hosts share with this machine: remove them when they are this benchmark's.
+  if grep -qs '"cluster_name": "bench-' ~/ray_bootstrap_config.yaml; then rm -f ~/ray_bootstrap_config.yaml ~/ray_bootstrap_key.pem; fi
 }
 SSH=(ssh -q -i "$RIG_KEY" -o UserKnownHostsFile="$RIG_KNOWN_HOSTS" -o StrictHostKeyChecking=yes -o BatchMode=yes)
 
@@ -71,12 +74,12 @@ for w in "${WORKERS[@]}"; do
     sleep 2
   done
   t2=$(now)
+  "$RIG" exec rctl-h1 sh -c 'cat /tmp/ray/session_latest/logs/monitor.err' >"$WORK/rayup-$w.monitor.err" 2>&1 || true
   if [ "$alive" = yes ]; then
     printf 'ray up      W=%d  head done after %6.1f s   all ALIVE after %6.1f s\n' "$w" "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t0" | bc)"
   else
     printf 'ray up      W=%d  head done after %6.1f s   workers NOT ALIVE, gave up after %6.1f s (see %s)\n' \
       "$w" "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t0" | bc)" "$WORK/rayup-$w.monitor.err"
   fi
-  "$RIG" exec rctl-h1 sh -c 'cat /tmp/ray/session_latest/logs/monitor.err' >"$WORK/rayup-$w.monitor.err" 2>&1 || true
   reset_hosts
 done
