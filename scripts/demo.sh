@@ -22,8 +22,8 @@ $RAYCTL up -y manifests/cluster/local.yaml
 $RAYCTL status local
 
 step "rayctl serve deploy manifests/serve/rag.yaml"
-$RAYCTL serve deploy -y manifests/serve/rag.yaml --address http://127.0.0.1:8265
-$RAYCTL serve status --address http://127.0.0.1:8265
+$RAYCTL serve deploy -y manifests/serve/rag.yaml --cluster local
+$RAYCTL serve status --cluster local
 
 step "query the RAG pipeline"
 for q in "How do I scale Ray Serve replicas?" "What does KubeRay do?"; do

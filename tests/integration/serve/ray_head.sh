@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts / stops one private Ray head for the Serve integration tests and benchmarks.
+# Starts / stops one private Ray head for the Serve benchmark (bench/serve; the integration
+# test brings its head up with `rayctl up` instead).
 #   ray_head.sh start VENV TEMP_DIR   → starts it in its own session, waits for the dashboard
 #   ray_head.sh stop TEMP_DIR         → kills exactly that session's processes
 # Never runs `ray stop`: that is machine-wide and would kill other clusters on this host.

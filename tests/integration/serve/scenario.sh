@@ -32,14 +32,15 @@ cleanup() {
 trap cleanup EXIT
 step() { echo; echo "=== $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
-# expect CODE CMD...: runs CMD, captures output in $TMP/out, checks the exit code.
+# expect CODE CMD...: runs CMD, captures stdout in $TMP/out and stderr in $TMP/err, checks the
+# exit code. contains() looks at both; json() parses stdout only.
 expect() {
   local want="$1"; shift
-  set +e; "$@" >"$TMP/out" 2>&1; local got=$?; set -e
-  cat "$TMP/out"
+  set +e; "$@" >"$TMP/out" 2>"$TMP/err"; local got=$?; set -e
+  cat "$TMP/out" "$TMP/err"
   [ "$got" = "$want" ] || fail "expected exit $want, got $got from: $*"
 }
-contains() { grep -qF -- "$1" "$TMP/out" || fail "output does not contain: $1"; }
+contains() { cat "$TMP/out" "$TMP/err" | grep -qF -- "$1" || fail "output does not contain: $1"; }
 json() { "$PY" -c "import json,sys; d=json.load(open('$TMP/out')); print($1)"; }
 
 step "rayctl up: a private one-node Ray cluster on this machine (the serve test's ports)"
@@ -61,6 +62,12 @@ YAML
 expect 0 "$RAYCTL" up "$TMP/cluster.yaml" --timeout 180
 expect 0 "$RAYCTL" status "$CLUSTER" -o json
 [ "$(json 'd["dashboard_url"]')" = "$ADDR" ] || fail "the cluster's recorded dashboard is not $ADDR"
+
+# The repo's rag.yaml with the test's Serve port; working_dir stays a LOCAL relative path.
+mkdir -p "$TMP/cfg/serve"
+cp -r "$SRC/manifests/apps" "$TMP/cfg/apps"
+sed 's/port: 8000/port: 8085/' "$SRC/manifests/serve/rag.yaml" > "$TMP/cfg/serve/rag.yaml"
+grep -q "port: 8085" "$TMP/cfg/serve/rag.yaml" || fail "could not set the Serve port"
 
 step "serve status before anything is deployed: --cluster NAME, --cluster FILE, --address, env"
 expect 0 "$RAYCTL" serve status --cluster "$CLUSTER" -o json
@@ -142,7 +149,7 @@ YAML
 expect 0 "$RAYCTL" serve deploy "$TMP/cfg/echo.yaml" --merge --timeout 120s
 contains "+ app echo (new)"
 contains "app rag (kept)"
-curl -sf -m 20 "$SERVE_URL/echo" > "$TMP/out"; cat "$TMP/out"; echo
+curl -sf -m 20 "$SERVE_URL/echo" > "$TMP/out"; : > "$TMP/err"; cat "$TMP/out"; echo
 contains "$MARKER"
 expect 0 "$RAYCTL" serve status -o json
 [ "$(json 'd["applications"]["rag"]["status"]')" = RUNNING ] || fail "--merge did not keep rag"
