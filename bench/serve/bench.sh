@@ -86,7 +86,7 @@ for i in $(seq 1 "$DEPLOYS"); do
   "$RAYCTL" serve delete >/dev/null; sleep 1
   b=$(baseline)
   "$RAYCTL" serve delete >/dev/null; sleep 1
-  t0=$(date +%s.%N); "$RAYCTL" serve deploy "$TMP/remote.yaml" -y -o json > "$TMP/rd.json"; t1=$(date +%s.%N)
+  t0=$(date +%s.%N); "$RAYCTL" serve deploy "$TMP/remote.yaml" -y -o json > "$TMP/rd.json" 2>/dev/null; t1=$(date +%s.%N)
   read -r prep put wait < <("$PY" -c "import json; t=json.load(open('$TMP/rd.json'))['timings']; print(t['prepare_s'], t['put_s'], t['wait_s'])")
   r=$(echo "$t1 - $t0" | bc -l)
   ovh=$(echo "($r - $put - $wait) * 1000" | bc -l)
