@@ -3,12 +3,13 @@
 # same config for every tool):
 #  1. `rayctl serve status` vs `serve status`: RUNS runs each, mean and median wall time.
 #  2. deploy from a shut-down Serve to every application RUNNING, DEPLOYS rounds, interleaved:
-#     - baseline: Serve's own time — one PUT of the config (curl) and a tight poll (every
-#       20 ms, curl) of GET /api/serve/applications/ until every deployment is HEALTHY;
-#     - `rayctl serve deploy` (waits itself; -o json gives its prepare / PUT / wait split);
+#     - baseline: Serve's own time — one PUT of the config (Python urllib) and a tight poll (every
+#       20 ms) of GET /api/serve/applications/ until every deployment is HEALTHY;
+#     - `rayctl serve deploy` (waits itself, polling every 50 ms; -o json gives its prepare /
+#       PUT / wait split);
 #     - `serve deploy` + polling `serve status` until RUNNING (the issue's comparison).
 #     rayctl's overhead = its wall time − PUT − wait (its own work: start-up, version, upload
-#     check, pre-flight, GET, diff), plus the poll lag inside the wait (≤ one 100 ms poll
+#     check, pre-flight, GET, diff), plus the poll lag inside the wait (≤ one 50 ms poll
 #     interval); the baseline-vs-rayctl difference is printed as a cross-check.
 #     The config's working_dir is already a gcs:// URI so that every tool deploys the same body.
 # Usage: bench/serve/bench.sh BUILD_DIR/cli/rayctl [RUNS] [DEPLOYS]
