@@ -36,6 +36,15 @@ void run_render(CliContext& ctx, const RenderOptionsCli& o) {
   if (r.diagnostics.has_errors())
     throw Error(ErrorKind::Invalid, fmt::format("{} error(s) in the input; nothing rendered", r.diagnostics.error_count()),
                 "fix the errors above and run again");
+  if (o.to == "rayservice")
+    for (const auto& d : r.diagnostics.items())
+      if (d.id == diag_id::kLocalRuntimeEnv)
+        throw Error(ErrorKind::Invalid,
+                    "a RayService cannot carry a local working_dir / py_modules: KubeRay hands serveConfigV2 to Serve "
+                    "as written and nothing uploads the directory",
+                    "set runtime_env.working_dir to a remote .zip URI (https://, s3://, gs://) or bake the code into the "
+                    "image and drop working_dir; `rayctl serve deploy` (not render) uploads local directories",
+                    d.loc);
   const LauncherConfig& c = first_of(r, &LoadedDocument::launcher, o.file, "a Ray launcher file");
   RenderSettings s;
   s.ray_version = o.ray_version;

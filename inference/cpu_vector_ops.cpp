@@ -6,6 +6,7 @@
 #include <cmath>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define RAYCTL_X86 1
 #endif
@@ -15,8 +16,15 @@ namespace rayctl::inference {
 namespace {
 
 #ifdef RAYCTL_X86
+// F16C is read from CPUID leaf 1 (ECX bit 29) directly: clang 14's __builtin_cpu_supports
+// does not know "f16c".
+bool have_f16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 29)) != 0;
+}
+
 bool have_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && have_f16c();
   return yes;
 }
 

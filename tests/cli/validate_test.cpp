@@ -1,0 +1,198 @@
+// `rayctl validate` and `rayctl render` as a user and a CI script see them: exit codes,
+// compiler-style text (source line and caret on a TTY only), -o json, --strict, --cluster,
+// NO_COLOR, and render output that validates clean.
+#include "core/process.h"
+#include "core/state_store.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+
+using namespace rayctl;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kSrc = RAYCTL_SOURCE_DIR;
+const std::string kFix = kSrc + "/tests/fixtures/config/";
+
+ProcessResult run_rayctl(std::vector<std::string> args) {
+  args.insert(args.begin(), RAYCTL_BINARY);
+  return run_process({args});
+}
+
+// Runs rayctl under a pseudo-terminal (util-linux `script`), as a person at a terminal would,
+// with a colour-capable TERM and NO_COLOR unset unless `env` sets it.
+ProcessResult rayctl_tty(const std::string& args, const std::string& env = "") {
+  std::string cmd = "env -u NO_COLOR TERM=xterm " + env + " " + std::string(RAYCTL_BINARY) + " " + args;
+  return run_process({{"script", "-qec", cmd, "/dev/null"}});
+}
+
+// A directory removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "rayctl-validate-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
+
+}  // namespace
+
+TEST(ValidateCli, SamplesAreCleanWithExitZero) {
+  for (const char* f : {"manifests/cluster/onprem.yaml", "manifests/cluster/local.yaml", "manifests/serve/rag.yaml",
+                        "manifests/kuberay/raycluster-cpu.yaml", "manifests/kuberay/raycluster-gpu.yaml",
+                        "manifests/kuberay/rayservice-rag.yaml", "manifests/kuberay/rayservice-inference.yaml"}) {
+    auto r = run_rayctl({"validate", "--strict", kSrc + "/" + f});
+    EXPECT_EQ(r.exit_code, 0) << f << "\n" << r.out << r.err;
+    EXPECT_EQ(r.out.find("error"), std::string::npos) << r.out;
+  }
+}
+
+TEST(ValidateCli, ErrorsPrintLikeACompilerAndExitOne) {
+  auto r = run_rayctl({"validate", kFix + "launcher-auth-typo.yaml"});
+  EXPECT_EQ(r.exit_code, 1);
+  std::string all = r.out + r.err;
+  EXPECT_TRUE(has(all, kFix + "launcher-auth-typo.yaml:8:3: error[RL012]: unknown key 'ssh_usr'")) << all;
+  EXPECT_TRUE(has(all, "did you mean 'ssh_user'")) << all;
+  EXPECT_TRUE(has(all, "1 error")) << all;
+  // Not a terminal: no escape codes, no source excerpt.
+  EXPECT_FALSE(has(all, "\x1b[")) << all;
+  EXPECT_FALSE(has(all, "  ssh_usr: other\n")) << all;
+}
+
+TEST(ValidateCli, OnATerminalTheSourceLineAndCaretAreShown) {
+  auto r = rayctl_tty("validate " + kFix + "launcher-auth-typo.yaml");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(has(r.out, "ssh_usr: other")) << r.out;
+  EXPECT_TRUE(has(r.out, "^")) << r.out;
+  EXPECT_TRUE(has(r.out, "\x1b[")) << "colour expected on a TTY:\n" << r.out;
+  auto plain = rayctl_tty("validate " + kFix + "launcher-auth-typo.yaml", "NO_COLOR=1");
+  EXPECT_TRUE(has(plain.out, "ssh_usr: other")) << plain.out;
+  EXPECT_FALSE(has(plain.out, "\x1b[")) << "NO_COLOR must turn colours off:\n" << plain.out;
+  auto flag = rayctl_tty("--no-color validate " + kFix + "launcher-auth-typo.yaml");
+  EXPECT_FALSE(has(flag.out, "\x1b[")) << flag.out;
+}
+
+TEST(ValidateCli, WarningsFailOnlyWithStrict) {
+  auto r = run_rayctl({"validate", kFix + "serve-deprecated.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(has(r.out + r.err, "warning[RL014]")) << r.out << r.err;
+  auto s = run_rayctl({"validate", "--strict", kFix + "serve-deprecated.yaml"});
+  EXPECT_EQ(s.exit_code, 1);
+  EXPECT_TRUE(has(s.err, "(--strict)")) << s.err;
+}
+
+TEST(ValidateCli, JsonCarriesEveryDiagnosticField) {
+  auto r = run_rayctl({"validate", "-o", "json", kFix + "launcher-auth-typo.yaml", kFix + "serve-deprecated.yaml"});
+  EXPECT_EQ(r.exit_code, 1);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["errors"], 1);
+  EXPECT_EQ(j["warnings"], 1);
+  EXPECT_EQ(j["files"].size(), 2u);
+  ASSERT_EQ(j["diagnostics"].size(), 2u);
+  for (const auto& d : j["diagnostics"])
+    for (const char* k : {"id", "severity", "file", "line", "column", "message", "hint"})
+      EXPECT_TRUE(d.contains(k)) << "missing " << k << " in " << d.dump();
+  const auto& e = j["diagnostics"][0];
+  EXPECT_EQ(e["id"], "RL012");
+  EXPECT_EQ(e["severity"], "error");
+  EXPECT_EQ(e["line"], 8);
+  EXPECT_EQ(e["column"], 3);
+  EXPECT_EQ(j["diagnostics"][1]["severity"], "warning");
+  // YAML output carries the same data.
+  auto y = run_rayctl({"validate", "-o", "yaml", kFix + "serve-deprecated.yaml"});
+  EXPECT_EQ(y.exit_code, 0);
+  EXPECT_TRUE(has(y.out, "id: RL014")) << y.out;
+}
+
+TEST(ValidateCli, YamlSyntaxErrorNamesThePosition) {
+  auto r = run_rayctl({"validate", kFix + "serve-syntax.yaml"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(has(r.out + r.err, kFix + "serve-syntax.yaml:")) << r.out << r.err;
+  EXPECT_TRUE(has(r.out + r.err, "error[")) << r.out << r.err;
+}
+
+TEST(ValidateCli, ServeConfigAgainstAClusterFile) {
+  TempDir dir;
+  std::string serve = dir.path() + "/serve.yaml";
+  write_file_atomic(serve,
+                    "applications:\n"
+                    "  - name: a\n"
+                    "    import_path: m:app\n"
+                    "    deployments:\n"
+                    "      - name: Big\n"
+                    "        ray_actor_options:\n"
+                    "          num_gpus: 8\n");
+  auto alone = run_rayctl({"validate", serve});
+  EXPECT_EQ(alone.exit_code, 0) << alone.out << alone.err;
+  auto r = run_rayctl({"validate", serve, "--cluster", kSrc + "/manifests/cluster/onprem.yaml"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  std::string all = r.out + r.err;
+  EXPECT_TRUE(has(all, serve + ":7:")) << all;
+  EXPECT_TRUE(has(all, "GPU")) << all;
+}
+
+TEST(ValidateCli, BadCommandLinesExitTwo) {
+  EXPECT_EQ(run_rayctl({"validate"}).exit_code, 2);
+  auto missing = run_rayctl({"validate", "/nonexistent/cluster.yaml"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_TRUE(has(missing.err, "/nonexistent/cluster.yaml")) << missing.err;
+  EXPECT_EQ(run_rayctl({"render", "--to", "nonsense", kSrc + "/manifests/cluster/onprem.yaml"}).exit_code, 2);
+}
+
+TEST(RenderCli, LauncherToRayClusterAndRayServiceValidateClean) {
+  TempDir dir;
+  auto rc = run_rayctl({"render", "--to", "raycluster", kSrc + "/manifests/cluster/onprem.yaml"});
+  ASSERT_EQ(rc.exit_code, 0) << rc.err;
+  EXPECT_TRUE(has(rc.out, "kind: RayCluster")) << rc.out;
+  EXPECT_TRUE(has(rc.out, "nvidia.com/gpu")) << rc.out;  // the GPU group's limit
+  write_file_atomic(dir.path() + "/rc.yaml", rc.out);
+  auto v = run_rayctl({"validate", "--strict", dir.path() + "/rc.yaml"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+
+  // The sample rag.yaml has a local working_dir, which a RayService cannot carry: refused.
+  auto local = run_rayctl({"render", "--to", "rayservice", kSrc + "/manifests/cluster/onprem.yaml", "--serve",
+                           kSrc + "/manifests/serve/rag.yaml"});
+  EXPECT_EQ(local.exit_code, 1);
+  EXPECT_TRUE(has(local.err, "rag.yaml:15:20")) << local.err;
+  EXPECT_TRUE(has(local.err, "remote .zip URI")) << local.err;
+  EXPECT_TRUE(local.out.empty()) << local.out;
+  std::string serve = dir.path() + "/serve.yaml";
+  write_file_atomic(serve,
+                    "applications:\n"
+                    "  - name: rag\n"
+                    "    import_path: rag:app\n"
+                    "    runtime_env: {working_dir: \"https://example.com/rag.zip\"}\n"
+                    "    deployments:\n"
+                    "      - name: Generator\n"
+                    "        ray_actor_options: {num_gpus: 1, num_cpus: 2}\n");
+  auto rs = run_rayctl({"render", "--to", "rayservice", kSrc + "/manifests/cluster/onprem.yaml", "--serve", serve});
+  ASSERT_EQ(rs.exit_code, 0) << rs.err;
+  EXPECT_TRUE(has(rs.out, "kind: RayService")) << rs.out;
+  EXPECT_TRUE(has(rs.out, "serveConfigV2:")) << rs.out;
+  write_file_atomic(dir.path() + "/rs.yaml", rs.out);
+  auto v2 = run_rayctl({"validate", dir.path() + "/rs.yaml"});
+  EXPECT_EQ(v2.exit_code, 0) << v2.out << v2.err;
+}
+
+TEST(RenderCli, InvalidInputIsRefusedWithItsPosition) {
+  auto r = run_rayctl({"render", "--to", "raycluster", kFix + "launcher-auth-typo.yaml"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(has(r.out + r.err, "launcher-auth-typo.yaml:8:3")) << r.out << r.err;
+}
