@@ -12,6 +12,11 @@
 #      dashboard calls go to a loopback proxy port where nothing listens); serve status names
 #      the reasons; serve deploy --cluster rayservice/NAME sets its serveConfigV2 in place
 #   7. kubeconfig tls-server-name is the name the apiserver's certificate is checked against
+#   8. a RayService reaches Ready against a real Ray head on loopback: `rayctl up` of a local
+#      launcher file starts Ray (ports 6375/8275, Serve 8075), and ray_loopback_proxy.py takes
+#      the rig's HTTP_PROXY port so the operator's dashboard calls and Serve health checks for
+#      the kwok pods reach that head; the RAG app is deployed by the operator from serveConfigV2
+#      and answers
 # Usage: kube_e2e_test.sh RAYCTL_BINARY SOURCE_DIR. Exit 77 (skip) only when Go is missing.
 set -uo pipefail
 RAYCTL="$1"; SRC="$2"
@@ -24,7 +29,13 @@ check() {  # check <description> <condition...>
   local what="$1"; shift
   if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fail=1; fi
 }
-cleanup() { [[ -n "${RAYCTL_K8S_KEEP:-}" ]] || "$SRC/scripts/k8s/rig.sh" down; }
+RAY_CLUSTER=rayctl-kube-it
+cleanup() {
+  [[ -n "${proxy_pid:-}" ]] && kill "$proxy_pid" 2>/dev/null
+  [[ -n "${ray_state:-}" ]] && RAYCTL_STATE_DIR="$ray_state" "$RAYCTL" down "$RAY_CLUSTER" >/dev/null 2>&1
+  [[ -n "${RAYCTL_K8S_KEEP:-}" ]] || "$SRC/scripts/k8s/rig.sh" down
+  [[ -n "${out:-}" ]] && rm -rf "$out"
+}
 trap cleanup EXIT
 eval "$("$SRC/scripts/k8s/rig.sh" up | tail -n 1 | sed 's/^/export /')" || { echo "FAIL - rig did not start"; exit 1; }
 P="$RAYCTL_K8S_STATE/pki"
@@ -121,4 +132,59 @@ check "tls-server-name in the certificate: accepted" test $? -eq 0 || cat "$out/
 rc=$?; cat "$out/sni-bad.txt"
 check "tls-server-name outside the certificate: exit 7 (TLS verification)" test $rc -eq 7
 check "tls-server-name outside the certificate: names the name" grep -q "not-in-the-cert.example" "$out/sni-bad.txt"
+
+# 8. a RayService reaches Ready against a real Ray head on loopback
+VENV="$(bash "$SRC/scripts/install-ray.sh")"
+ray_state="$out/state"
+cat >"$out/ray-head.yaml" <<YAML
+cluster_name: $RAY_CLUSTER
+provider: {type: local, head_ip: 127.0.0.1, worker_ips: []}
+auth: {ssh_user: root}
+head_start_ray_commands:
+  - $VENV/bin/ray start --head --port=6375 --dashboard-port=8275 --dashboard-agent-listen-port=52375 --ray-client-server-port=10075 --min-worker-port=24000 --max-worker-port=24199 --num-cpus=2 --num-gpus=0 --temp-dir=$out/ray --disable-usage-stats --include-dashboard=true
+YAML
+RAYCTL_STATE_DIR="$ray_state" "$RAYCTL" up "$out/ray-head.yaml" --timeout 180 >"$out/rayup.txt" 2>&1
+check "real Ray head on loopback: rayctl up exits 0" test $? -eq 0 || cat "$out/rayup.txt"
+python3 "$here/ray_loopback_proxy.py" "$((RAYCTL_K8S_PORT_BASE + 65))" "$out/proxy.log" 8265=8275 8000=8075 &
+proxy_pid=$!
+# The app's code as a zip with one top-level directory (Ray's format for a working_dir URI).
+python3 - "$SRC/manifests/apps" "$out/apps.zip" <<'PY'
+import os, sys, zipfile
+src, dst = sys.argv[1:3]
+with zipfile.ZipFile(dst, "w") as z:
+    for f in sorted(os.listdir(src)):
+        if f.endswith(".py"):
+            z.write(os.path.join(src, f), "apps/" + f)
+PY
+"$VENV/bin/python" - "$SRC/manifests/serve/rag.yaml" "$out/apps.zip" "$out/rayservice-real.yaml" <<'PY'
+import sys, yaml
+serve = yaml.safe_load(open(sys.argv[1]))
+serve["http_options"] = {"host": "127.0.0.1", "port": 8075}
+serve["applications"][0]["runtime_env"] = {"working_dir": "file://" + sys.argv[2]}
+ports = [{"containerPort": p, "name": n} for p, n in ((6379, "gcs-server"), (8265, "dashboard"), (10001, "client"), (8000, "serve"))]
+rs = {"apiVersion": "ray.io/v1", "kind": "RayService",
+      "metadata": {"name": "rag-real", "namespace": "ray-serving"},
+      "spec": {"serveConfigV2": yaml.safe_dump(serve, sort_keys=False),
+               "rayClusterConfig": {"rayVersion": "2.53.0", "headGroupSpec": {
+                   "rayStartParams": {"dashboard-host": "0.0.0.0"},
+                   "template": {"spec": {"containers": [{"name": "ray-head", "image": "rayproject/ray:2.53.0", "ports": ports,
+                       "resources": {"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}}]}}}}}}
+yaml.safe_dump(rs, open(sys.argv[3], "w"), sort_keys=False)
+PY
+"$RAYCTL" up "$out/rayservice-real.yaml" --timeout 240 >"$out/rsreal.txt" 2>&1
+rc=$?; cat "$out/rsreal.txt"
+check "rayservice on a real head: up exits 0 (Ready)" test $rc -eq 0 || tail -n 30 "$out/proxy.log"
+check "rayservice on a real head: reports ready" grep -q "RayService ray-serving/rag-real: ready" "$out/rsreal.txt"
+"$RAYCTL" -o json serve status --cluster rayservice/rag-real -n ray-serving >"$out/rsreal.json" 2>&1
+check "rayservice on a real head: serve status exit 0, app rag RUNNING" python3 - "$out/rsreal.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+apps = j["rayservice"]["active_apps"]
+sys.exit(0 if j["ready"] and any(a["name"] == "rag" and a["status"] == "RUNNING" for a in apps) else 1)
+PY
+check "rayservice on a real head: the operator's calls went to the real dashboard" grep -q "PUT http://rag-real-.*:8265/api/serve/applications/" "$out/proxy.log"
+curl -sf -m 20 http://127.0.0.1:8075/ -H 'Content-Type: application/json' -d '{"query": "How does KubeRay run Ray?"}' >"$out/answer.json"
+check "rayservice on a real head: the RAG app answers with a context" python3 -c "import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))['context'] else 1)" "$out/answer.json"
+"$RAYCTL" down rayservice/rag-real -n ray-serving >"$out/rsrealdown.txt" 2>&1
+check "rayservice on a real head: down" test $? -eq 0 || cat "$out/rsrealdown.txt"
 exit $fail
