@@ -52,7 +52,7 @@ clusters:
 - name: c1
   cluster: {server: "https://ignored.example"}
 - name: c2
-  cluster: {server: "https://two.example", insecure-skip-tls-verify: true}
+  cluster: {server: "https://two.example", insecure-skip-tls-verify: true, tls-server-name: api.internal}
 users:
 - name: u2
   user: {tokenFile: tok}
@@ -82,6 +82,8 @@ TEST(KubeConfig, FirstFileToSetAKeyWins) {
   EXPECT_EQ(beta.server, "https://two.example");
   EXPECT_EQ(beta.namespace_, "override");
   EXPECT_TRUE(beta.tls.insecure_skip_verify);  // only because the kubeconfig says so
+  EXPECT_EQ(beta.tls.server_name, "api.internal");  // SNI + certificate name (HttpClient honours it)
+  EXPECT_EQ(t.tls.server_name, "");
   EXPECT_EQ(beta.user.token_file, (d.path / "tok").string());
 }
 
