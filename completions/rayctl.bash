@@ -29,9 +29,9 @@ __rayctl_opts() {
     'validate') echo "$g --help -h --cluster --strict";;
     'render') echo "$g --help -h --to --serve --name --namespace --ray-version";;
     'inference') echo "$g --help -h";;
-    'inference serve') echo "$g --help -h --model -m --device --threads --ctx --host --port --parallel --max-queued --max-batch-tokens --api-key --model-name";;
-    'inference run') echo "$g --help -h --model -m --device --threads --ctx --system --raw --max-tokens -n --temperature --top-p --top-k --min-p --seed";;
-    'inference bench') echo "$g --help -h --url --model -m --device --threads --ctx --concurrency -c --requests --max-tokens --prompt --api-key --plot";;
+    'inference serve') echo "$g --help -h --model -m --device --threads --precision --ctx --host --port --parallel --max-queued --max-batch-tokens --api-key --model-name";;
+    'inference run') echo "$g --help -h --model -m --device --threads --precision --ctx --system --raw --max-tokens -n --temperature --top-p --top-k --min-p --seed";;
+    'inference bench') echo "$g --help -h --url --model -m --device --threads --precision --ctx --concurrency -c --requests --max-tokens --prompt --api-key --plot";;
     'up') echo "$g --help -h --yes -y --dry-run --restart-only --no-restart --force-setup --accept-new-host-keys --timeout --concurrency --kubeconfig --context --namespace -n --no-wait --force-conflicts";;
     'down') echo "$g --help -h --kubeconfig --context --namespace -n --workers-only --accept-new-host-keys --yes -y";;
     'exec') echo "$g --help -h --node --all --accept-new-host-keys";;

@@ -31,6 +31,7 @@ complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_see
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l model -d 'GGUF file (or Hugging Face checkpoint directory) to load' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l device -d 'Where to run the model: cpu or cuda' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l threads -d 'CPU threads for the forward pass (default: all cores)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from serve' -l precision -d 'CPU numerics: fast (int8 activations, f16 KV cache; the default) or exact (f32 throughout, matches Hugging Face within 0.02; several times slower)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l ctx -d 'Longest sequence, prompt + completion, in tokens (default: min(model'\''s, 4096))' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l host -d 'Address to bind (default 127.0.0.1; 0.0.0.0 exposes the server on every interface)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l port -d 'TCP port (0: any free port)' -r -F
@@ -42,6 +43,7 @@ complete -c rayctl -n '__fish_seen_subcommand_from serve' -l model-name -d 'Mode
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l model -d 'GGUF file (or Hugging Face checkpoint directory) to load' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l device -d 'Where to run the model: cpu or cuda' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l threads -d 'CPU threads for the forward pass (default: all cores)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from run' -l precision -d 'CPU numerics: fast (int8 activations, f16 KV cache; the default) or exact (f32 throughout, matches Hugging Face within 0.02; several times slower)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l ctx -d 'Longest sequence, prompt + completion, in tokens (default: min(model'\''s, 4096))' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l system -d 'A system message (default: the chat template'\''s own, if any)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l raw -d 'Feed the prompt as is, without the chat template'
@@ -55,6 +57,7 @@ complete -c rayctl -n '__fish_seen_subcommand_from bench' -l url -d 'Base URL of
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l model -d 'GGUF file (or Hugging Face checkpoint directory) to load' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l device -d 'Where to run the model: cpu or cuda' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l threads -d 'CPU threads for the forward pass (default: all cores)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from bench' -l precision -d 'CPU numerics: fast (int8 activations, f16 KV cache; the default) or exact (f32 throughout, matches Hugging Face within 0.02; several times slower)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l ctx -d 'Longest sequence, prompt + completion, in tokens (default: min(model'\''s, 4096))' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l concurrency -d 'Comma-separated concurrency levels' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l requests -d 'Requests per level (default: 2 × concurrency, at least 4)' -r -F

@@ -19,6 +19,9 @@ struct CpuBackend::Scratch {
   std::vector<float> out_norm;
   std::vector<float> x, xn, q, k, v, attn, tmp, gate, up, logit_in;
   std::vector<BlockQ8Act> xq;
+  std::vector<Q8Outlier> xo;    // per token: the values taken out of xq (at most one per block)
+  std::vector<int32_t> xo_count;
+  int64_t xo_stride = 0;
   std::vector<std::vector<float>> scores;  // per thread: attention scores over positions
   std::vector<std::vector<float>> rowbuf;  // per thread: one dequantized weight row (Exact)
   int capacity = 0;
@@ -162,6 +165,9 @@ void CpuBackend::forward(const ForwardBatch& batch, std::span<float> logits) {
     s.up.resize(n * cfg_.n_ff);
     size_t in_max = std::max<size_t>({static_cast<size_t>(cfg_.n_embd), static_cast<size_t>(cfg_.n_ff), qd});
     s.xq.resize(n * (in_max / kQ8ActBlock + 1));
+    s.xo_stride = static_cast<int64_t>(in_max / kQ8ActBlock + 1) * kQ8MaxOutliersPerBlock;
+    s.xo.resize(n * static_cast<size_t>(s.xo_stride));
+    s.xo_count.resize(n);
     s.capacity = n_tok;
   }
   embed(batch);
@@ -184,7 +190,11 @@ void CpuBackend::embed(const ForwardBatch& batch) {
 void CpuBackend::prepare_input(const float* x, int n_tok, int64_t dim) {
   if (options_.precision == CpuPrecision::Exact) return;
   const int64_t nb = dim / kQ8ActBlock;
-  pool_.parallel_for(n_tok, [&](int64_t t, int) { quantize_activation_q8(x + t * dim, dim, s_->xq.data() + t * nb); });
+  auto& s = *s_;
+  pool_.parallel_for(n_tok, [&](int64_t t, int) {
+    s.xo_count[static_cast<size_t>(t)] =
+        quantize_activation_q8_outliers(x + t * dim, dim, s.xq.data() + t * nb, s.xo.data() + t * s.xo_stride);
+  });
 }
 
 void CpuBackend::project_many(std::initializer_list<std::pair<const WeightView*, float*>> outs, const float* x,
@@ -207,6 +217,7 @@ void CpuBackend::project_many(std::initializer_list<std::pair<const WeightView*,
     ++nj;
   }
   const bool exact = options_.precision == CpuPrecision::Exact;
+  const Q8Outliers outliers{s_->xo.data(), s_->xo_count.data(), s_->xo_stride};
   pool_.parallel_for(total, [&](int64_t task, int thread) {
     int j = nj - 1;
     while (jobs[j].first_task > task) --j;
@@ -216,7 +227,7 @@ void CpuBackend::project_many(std::initializer_list<std::pair<const WeightView*,
     if (!ggml_type_uses_q8_activations(t)) {
       matmul_rows(t, job.w->data, in_dim, r0, r1, x, nullptr, n_tok, job.y, job.rows);
     } else if (!exact) {
-      matmul_rows(t, job.w->data, in_dim, r0, r1, nullptr, s_->xq.data(), n_tok, job.y, job.rows);
+      matmul_rows(t, job.w->data, in_dim, r0, r1, nullptr, s_->xq.data(), n_tok, job.y, job.rows, &outliers);
     } else {
       float* row = s_->rowbuf[static_cast<size_t>(thread)].data();
       for (int64_t r = r0; r < r1; ++r) {

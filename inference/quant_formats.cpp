@@ -420,6 +420,68 @@ void quantize_activation_q8(const float* x, int64_t n, BlockQ8Act* out) {
   }
 }
 
+int quantize_activation_q8_outliers(const float* x, int64_t n, BlockQ8Act* out, Q8Outlier* outliers) {
+  if (n % kQ8ActBlock != 0) throw std::invalid_argument("activation length is not a multiple of 32");
+  int count = 0;
+  float block[kQ8ActBlock];
+  for (int64_t i = 0; i < n / kQ8ActBlock; ++i) {
+    const float* xb = x + i * kQ8ActBlock;
+    std::copy(xb, xb + kQ8ActBlock, block);
+    // Take out the largest value while it dwarfs the next largest (a block can hold several).
+    for (int taken = 0; taken < kQ8MaxOutliersPerBlock; ++taken) {
+      int top = 0;
+      float first = 0, second = 0;
+      for (int j = 0; j < kQ8ActBlock; ++j) {
+        const float a = std::fabs(block[j]);
+        if (a > first) {
+          second = first;
+          first = a;
+          top = j;
+        } else if (a > second) {
+          second = a;
+        }
+      }
+      if (!(first > kQ8OutlierRatio * second) || first == 0) break;
+      outliers[count++] = {static_cast<int32_t>(i * kQ8ActBlock + top), block[top]};
+      block[top] = 0;
+    }
+    quantize_activation_q8(block, kQ8ActBlock, out + i);
+  }
+  return count;
+}
+
+float weight_element(GgmlType t, const void* row, int64_t i) {
+  const auto* bytes = static_cast<const uint8_t*>(row);
+  switch (t) {
+    case GgmlType::F32: return static_cast<const float*>(row)[i];
+    case GgmlType::Q8_0: {
+      const auto& b = static_cast<const BlockQ8_0*>(row)[i / 32];
+      return fp16_to_fp32(b.d) * float(b.qs[i % 32]);
+    }
+    case GgmlType::Q4_1: {
+      const auto& b = static_cast<const BlockQ4_1*>(row)[i / 32];
+      const int j = static_cast<int>(i % 32);
+      const int q = j < 16 ? (b.qs[j] & 0xF) : (b.qs[j - 16] >> 4);
+      return fp16_to_fp32(b.d) * float(q) + fp16_to_fp32(b.m);
+    }
+    case GgmlType::Q4_0: {
+      const auto& b = static_cast<const BlockQ4_0*>(row)[i / 32];
+      const int j = static_cast<int>(i % 32);
+      const int q = j < 16 ? (b.qs[j] & 0xF) : (b.qs[j - 16] >> 4);
+      return fp16_to_fp32(b.d) * float(q - 8);
+    }
+    default: {
+      const GgmlTypeInfo* info = ggml_type_info(uint32_t(t));
+      if (!info || !info->supported)
+        throw std::invalid_argument("weight_element: unsupported ggml type " + std::string(ggml_type_name(t)));
+      float buf[256];
+      const int64_t be = info->block_elems;
+      dequantize_row(t, bytes + (i / be) * info->block_bytes, buf, be);
+      return buf[i % be];
+    }
+  }
+}
+
 bool ggml_type_uses_q8_activations(GgmlType t) {
   switch (t) {
     case GgmlType::Q4_0:

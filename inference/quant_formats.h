@@ -93,6 +93,29 @@ inline constexpr int kQ8ActBlock = 32;
 // Quantizes n floats (n a multiple of 32) into n/32 blocks.
 void quantize_activation_q8(const float* x, int64_t n, BlockQ8Act* out);
 
+// "Massive activations": a few channels of Llama-family hidden states are hundreds or thousands
+// of times larger than the rest (SmolLM2's FFN has ~3000 beside ~0.1). Quantized with its
+// block of 32, such a value flattens the other 31 to zero. So the largest value of a block is
+// taken out when it exceeds kQ8OutlierRatio × the block's next largest: the block is quantized
+// without it and the matmul adds w[index]·value exactly.
+struct Q8Outlier {
+  int32_t index;
+  float value;
+};
+inline constexpr float kQ8OutlierRatio = 4.0f;
+inline constexpr int kQ8MaxOutliersPerBlock = 4;
+// The outliers of a batch of vectors: vector b's are items[b·stride, b·stride + counts[b]).
+struct Q8Outliers {
+  const Q8Outlier* items = nullptr;
+  const int32_t* counts = nullptr;
+  int64_t stride = 0;
+};
+// quantize_activation_q8 with outliers taken out (at most kQ8MaxOutliersPerBlock per block, so
+// `outliers` needs room for that many per 32 values); returns how many were written.
+int quantize_activation_q8_outliers(const float* x, int64_t n, BlockQ8Act* out, Q8Outlier* outliers);
+// Element i of a weight row of type t, dequantized.
+float weight_element(GgmlType t, const void* row, int64_t i);
+
 // True for the types whose fast kernel takes Q8 activations (Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q6_K);
 // false for F32/F16/BF16, which take f32 activations.
 bool ggml_type_uses_q8_activations(GgmlType t);
@@ -112,9 +135,11 @@ float vec_dot_q8_scalar(GgmlType t, const void* row, const BlockQ8Act* x, int64_
 // W is `rows` rows of n elements, row r at weights + r * ggml_row_bytes(t, n). For q8 types
 // xq holds batch vectors of n/32 blocks each (vector b at xq + b * n/32); otherwise xf holds
 // batch f32 vectors of n values (vector b at xf + b * n). Loops rows outermost so that each
-// weight row is read once for the whole batch.
+// weight row is read once for the whole batch. `outliers` (q8 types, optional): the values
+// quantize_activation_q8_outliers took out of xq, added back exactly.
 void matmul_rows(GgmlType t, const void* weights, int64_t n, int64_t row_begin, int64_t row_end,
-                 const float* xf, const BlockQ8Act* xq, int64_t batch, float* y, int64_t y_stride);
+                 const float* xf, const BlockQ8Act* xq, int64_t batch, float* y, int64_t y_stride,
+                 const Q8Outliers* outliers = nullptr);
 
 // Which kernel flavour this build uses: "avx2" or "scalar".
 const char* quant_kernel_isa();

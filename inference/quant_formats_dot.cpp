@@ -345,15 +345,26 @@ float vec_dot_f32(GgmlType t, const void* row, const float* x, int64_t n) {
 }
 
 void matmul_rows(GgmlType t, const void* weights, int64_t n, int64_t row_begin, int64_t row_end,
-                 const float* xf, const BlockQ8Act* xq, int64_t batch, float* y, int64_t y_stride) {
+                 const float* xf, const BlockQ8Act* xq, int64_t batch, float* y, int64_t y_stride,
+                 const Q8Outliers* outliers) {
   size_t row_bytes = ggml_row_bytes(t, n);
   const auto* w = static_cast<const uint8_t*>(weights);
   bool q8 = ggml_type_uses_q8_activations(t);
   int64_t nblocks = n / kQ8ActBlock;
   for (int64_t r = row_begin; r < row_end; ++r) {
     const uint8_t* row = w + size_t(r) * row_bytes;
-    for (int64_t b = 0; b < batch; ++b)
-      y[b * y_stride + r] = q8 ? vec_dot_q8(t, row, xq + b * nblocks, n) : vec_dot_f32(t, row, xf + b * n, n);
+    for (int64_t b = 0; b < batch; ++b) {
+      if (!q8) {
+        y[b * y_stride + r] = vec_dot_f32(t, row, xf + b * n, n);
+        continue;
+      }
+      float acc = vec_dot_q8(t, row, xq + b * nblocks, n);
+      if (outliers) {
+        const Q8Outlier* o = outliers->items + b * outliers->stride;
+        for (int32_t k = 0; k < outliers->counts[b]; ++k) acc += weight_element(t, row, o[k].index) * o[k].value;
+      }
+      y[b * y_stride + r] = acc;
+    }
   }
 }
 

@@ -12,7 +12,7 @@ Writes tests/fixtures/inference/golden/smollm2_q4_1.json with, per prompt:
   greedy_ids      64 greedily generated ids (do_sample=False, EOS ignored by forcing length)
 
 Needs torch, transformers, gguf (not in CI; a throw-away venv):
-  python3 -m venv /tmp/golden && /tmp/golden/bin/pip install torch transformers gguf
+  python3 -m venv /tmp/golden && /tmp/golden/bin/pip install torch transformers gguf accelerate
   /tmp/golden/bin/python scripts/inference-golden/make_goldens.py "$(scripts/fetch-model.sh)"
 """
 import json
@@ -46,7 +46,7 @@ def main():
     d, f = os.path.dirname(gguf_path), os.path.basename(gguf_path)
     torch.set_num_threads(2)
     tok = AutoTokenizer.from_pretrained(d, gguf_file=f)
-    model = AutoModelForCausalLM.from_pretrained(d, gguf_file=f, torch_dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(d, gguf_file=f, dtype=torch.float32)
     model.eval()
     cases = []
     for p in PROMPTS:

@@ -4,8 +4,9 @@
 // Tolerances (documented in bench/README.md and the script):
 //  - Exact precision (f32 activations, f32 KV): |logit − HF| ≤ 0.02 on the 64 top logits,
 //    greedy 64-token generations identical.
-//  - Fast precision (Q8 activations, f16 KV, the serving default): |logit − HF| ≤ 1.0, the
-//    top-1 token of every prompt identical.
+//  - Fast precision (Q8 activations with outliers kept in f32, f16 KV, the serving default):
+//    |logit − HF| ≤ 0.5 on the 64 top logits (0.32 measured; 1.31 before outliers were kept); the top-1 token is HF's, or (at most twice) a
+//    near-tie whose HF logit is within 0.25 of HF's top-1 (prompt 1's two best differ by 0.08).
 // Needs the model in the cache (scripts/fetch-model.sh); skipped with a message otherwise.
 #include "inference/cpu_backend.h"
 #include "inference/model_config.h"
@@ -32,6 +33,8 @@ std::string cached_model() {
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out;
 }
+
+constexpr double kNearTie = 0.25;
 
 const std::string kGoldenFile = std::string(RAYCTL_TEST_DATA) + "/fixtures/inference/golden/smollm2_q4_1.json";
 
@@ -71,6 +74,9 @@ Run run_greedy(CpuBackend& be, const std::vector<int32_t>& prompt, int n_gen, in
 }
 
 void check_model(CpuPrecision precision, double tol, bool greedy_identical) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "a 64-token generation of 10 prompts is minutes under ASan; runs in the optimized build";
+#endif
   std::string path = cached_model();
   if (path.empty()) GTEST_SKIP() << "SmolLM2 GGUF not cached: run scripts/fetch-model.sh";
   if (!std::ifstream(kGoldenFile)) GTEST_SKIP() << kGoldenFile << " not recorded yet: run scripts/inference-golden/make_goldens.py";
@@ -83,7 +89,7 @@ void check_model(CpuPrecision precision, double tol, bool greedy_identical) {
   be.allocate_kv({16, 64});
   auto g = goldens();
   const int32_t eos = g["meta"]["eos_token_id"].is_number() ? g["meta"]["eos_token_id"].get<int32_t>() : 2;
-  int identical = 0;
+  int identical = 0, near_ties = 0;
   for (const auto& c : g["cases"]) {
     auto prompt = c["prompt_ids"].get<std::vector<int32_t>>();
     auto want = c["greedy_ids"].get<std::vector<int32_t>>();
@@ -94,7 +100,18 @@ void check_model(CpuPrecision precision, double tol, bool greedy_identical) {
       worst = std::max(worst, std::fabs(got - iv[1].get<double>()));
     }
     EXPECT_LE(worst, tol) << "prompt: " << c["prompt"];
-    EXPECT_EQ(argmax(r.prompt_logits), c["top_logits"][0][0].get<int32_t>()) << "prompt: " << c["prompt"];
+    if (greedy_identical) {
+      EXPECT_EQ(argmax(r.prompt_logits), c["top_logits"][0][0].get<int32_t>()) << "prompt: " << c["prompt"];
+    } else {
+      // Fast: the top-1 must be HF's, or a near-tie of it (HF logit within kNearTie of HF's max).
+      const int32_t top = argmax(r.prompt_logits);
+      const double hf_max = c["top_logits"][0][1].get<double>();
+      double hf_of_top = -1e30;
+      for (const auto& iv : c["top_logits"])
+        if (iv[0].get<int32_t>() == top) hf_of_top = iv[1].get<double>();
+      EXPECT_GE(hf_of_top, hf_max - kNearTie) << "prompt: " << c["prompt"] << " top-1 " << top;
+      near_ties += top != c["top_logits"][0][0].get<int32_t>();
+    }
     if (greedy_identical) {
       EXPECT_EQ(r.generated, want) << "prompt: " << c["prompt"];
       identical += r.generated == want;
@@ -102,6 +119,8 @@ void check_model(CpuPrecision precision, double tol, bool greedy_identical) {
   }
   if (greedy_identical) {
     EXPECT_GE(identical, 8);
+  } else {
+    EXPECT_LE(near_ties, 2) << "Fast precision picked a near-tie instead of HF's top-1 too often";
   }
 }
 
@@ -109,6 +128,6 @@ void check_model(CpuPrecision precision, double tol, bool greedy_identical) {
 
 TEST(CpuBackendGolden, ExactPrecisionMatchesTransformers) { check_model(CpuPrecision::Exact, 0.02, true); }
 
-TEST(CpuBackendGolden, FastPrecisionStaysCloseToTransformers) { check_model(CpuPrecision::Fast, 1.0, false); }
+TEST(CpuBackendGolden, FastPrecisionStaysCloseToTransformers) { check_model(CpuPrecision::Fast, 0.5, false); }
 
 }  // namespace rayctl::inference

@@ -155,3 +155,47 @@ TEST(GgufQuantFormats, RaggedRowsAreRejected) {
   EXPECT_THROW(dequantize_row(GgmlType::Q5_1, buf, buf, 32), std::invalid_argument);
   EXPECT_THROW(quantize_activation_q8(buf, 31, nullptr), std::invalid_argument);
 }
+
+// A "massive activation" (one value thousands of times the rest, as in SmolLM2's FFN) must not
+// flatten the rest of its Q8 block: it is taken out and added back exactly.
+TEST(GgufQuantFormats, OutliersAreKeptOutOfTheirQ8Block) {
+  const int64_t n = 1536;
+  std::vector<float> x = random_vec(size_t(n), 7, 0.1f), w = random_vec(size_t(n), 8, 0.05f);
+  x[40] = 3000.0f;   // alone in its block
+  x[999] = 476.0f;   // two in one block
+  x[1000] = -35.0f;
+  std::vector<uint8_t> q(ggml_row_bytes(GgmlType::Q4_1, n));
+  quantize_row(GgmlType::Q4_1, w.data(), q.data(), n);
+  std::vector<float> wd(static_cast<size_t>(n));
+  dequantize_row(GgmlType::Q4_1, q.data(), wd.data(), n);
+  double ref = 0;
+  for (int64_t i = 0; i < n; ++i) ref += double(wd[size_t(i)]) * x[size_t(i)];
+
+  std::vector<BlockQ8Act> plain(size_t(n / 32)), split(size_t(n / 32));
+  quantize_activation_q8(x.data(), n, plain.data());
+  std::vector<Q8Outlier> out(size_t(n / 32 * kQ8MaxOutliersPerBlock));
+  int32_t count = quantize_activation_q8_outliers(x.data(), n, split.data(), out.data());
+  ASSERT_EQ(count, 3);
+  EXPECT_EQ(out[0].index, 40);
+  EXPECT_EQ(out[0].value, 3000.0f);
+  EXPECT_EQ(out[1].index, 999);
+  EXPECT_EQ(out[2].index, 1000);
+  for (int k = 0; k < count; ++k)
+    EXPECT_EQ(weight_element(GgmlType::Q4_1, q.data(), out[size_t(k)].index), wd[size_t(out[size_t(k)].index)]);
+
+  float y_plain = 0, y_split = 0;
+  matmul_rows(GgmlType::Q4_1, q.data(), n, 0, 1, nullptr, plain.data(), 1, &y_plain, 1);
+  Q8Outliers o{out.data(), &count, int64_t(out.size())};
+  matmul_rows(GgmlType::Q4_1, q.data(), n, 0, 1, nullptr, split.data(), 1, &y_split, 1, &o);
+  const double err_plain = std::fabs(y_plain - ref), err_split = std::fabs(y_split - ref);
+  EXPECT_LT(err_split, 0.02) << "ref " << ref << " split " << y_split;
+  EXPECT_GT(err_plain, 5 * err_split) << "plain " << y_plain << " split " << y_split << " ref " << ref;
+  // Other weight types read single elements the same way as dequantize_row.
+  for (GgmlType t : kQuantTypes) {
+    std::vector<uint8_t> qt(ggml_row_bytes(t, n));
+    quantize_row(t, w.data(), qt.data(), n);
+    std::vector<float> dt(static_cast<size_t>(n));
+    dequantize_row(t, qt.data(), dt.data(), n);
+    for (int64_t i : {0L, 31L, 300L, 1535L}) EXPECT_EQ(weight_element(t, qt.data(), i), dt[size_t(i)]) << ggml_type_name(t);
+  }
+}
