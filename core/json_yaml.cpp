@@ -1,7 +1,10 @@
 // YAML ↔ JSON with YAML 1.2 core-schema typing of plain scalars.
 #include "core/json_yaml.h"
 
+#include "core/error.h"
 #include "core/yaml_reader.h"
+
+#include <fmt/format.h>
 
 #include <cmath>
 
@@ -20,17 +23,36 @@ static nlohmann::json scalar_to_json(const YAML::Node& n) {
   return s;
 }
 
-nlohmann::json yaml_to_json(const YAML::Node& n) {
+// Aliases make a YAML document a graph whose expansion can be exponential in its size (the
+// "billion laughs" document: ten lines, 10^9 values). The conversion expands aliases, so it
+// stops at kMaxYamlValues values.
+static constexpr size_t kMaxYamlValues = 1'000'000;
+
+static nlohmann::json to_json_counted(const YAML::Node& n, size_t& budget) {
+  if (budget == 0) {
+    const YAML::Mark m = n.Mark();
+    throw Error(ErrorKind::Invalid,
+                fmt::format("YAML expands to more than {} values (near line {}, column {}): aliases (*name) that "
+                            "repeat other aliases grow exponentially",
+                            kMaxYamlValues, m.line + 1, m.column + 1),
+                "write the values out, or use fewer nested aliases");
+  }
+  --budget;
   if (!n.IsDefined() || n.IsNull()) return nullptr;
   if (n.IsScalar()) return scalar_to_json(n);
   if (n.IsSequence()) {
     nlohmann::json arr = nlohmann::json::array();
-    for (const auto& item : n) arr.push_back(yaml_to_json(item));
+    for (const auto& item : n) arr.push_back(to_json_counted(item, budget));
     return arr;
   }
   nlohmann::json obj = nlohmann::json::object();
-  for (auto it = n.begin(); it != n.end(); ++it) obj[it->first.as<std::string>()] = yaml_to_json(it->second);
+  for (auto it = n.begin(); it != n.end(); ++it) obj[it->first.as<std::string>()] = to_json_counted(it->second, budget);
   return obj;
+}
+
+nlohmann::json yaml_to_json(const YAML::Node& n) {
+  size_t budget = kMaxYamlValues;
+  return to_json_counted(n, budget);
 }
 
 YAML::Node json_to_yaml(const nlohmann::json& j) { return YAML::Load(to_yaml_text(j)); }

@@ -1,3 +1,4 @@
+#include "core/error.h"
 #include "core/json_yaml.h"
 #include "core/output.h"
 
@@ -52,4 +53,27 @@ TEST(Output, FormatsAndProgressWithoutTty) {
   std::ostringstream data;
   print_data(data, OutputFormat::Yaml, {{"a", 1}});
   EXPECT_EQ(data.str(), "a: 1\n");
+}
+
+// "Billion laughs": nested aliases expand exponentially; the conversion stops with a clear error.
+TEST(JsonYaml, AliasBombIsRefused) {
+  std::string doc = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  std::string prev = "a";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    doc += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) doc += (i ? ", *" : "*") + prev;
+    doc += "]\n";
+    prev = std::string(1, c);
+  }
+  YAML::Node n = YAML::Load(doc);
+  try {
+    yaml_to_json(n);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+    EXPECT_NE(e.message().find("aliases"), std::string::npos) << e.message();
+  }
+  // Modest alias use still converts.
+  auto j = yaml_to_json(YAML::Load("base: &b {cpu: 1}\nhead: *b\nworker: *b\n"));
+  EXPECT_EQ(j["worker"]["cpu"], 1);
 }
