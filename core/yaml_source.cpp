@@ -31,6 +31,26 @@ YamlFile YamlFile::load(const std::string& path) {
   return parse(path, std::move(*text));
 }
 
+namespace {
+
+// Aliases make a document a graph; every walk over it (checks, positions, JSON) expands them.
+// Nested aliases that repeat other aliases expand exponentially ("billion laughs": ten lines,
+// 10^9 values), so a document whose expansion passes kMaxExpandedValues is refused at load.
+constexpr size_t kMaxExpandedValues = 1'000'000;
+
+bool expands_within(const YAML::Node& n, size_t& budget) {
+  if (budget == 0) return false;
+  --budget;
+  if (n.IsSequence() || n.IsMap()) {
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      if (n.IsSequence() ? !expands_within(*it, budget) : !expands_within(it->second, budget)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 YamlFile YamlFile::parse(const std::string& label, std::string text, int line_offset, int column_offset) {
   YamlFile f;
   f.file = label;
@@ -50,6 +70,14 @@ YamlFile YamlFile::parse(const std::string& label, std::string text, int line_of
   int index = 0;
   for (auto& d : docs) {
     if (d.IsDefined() && !d.IsNull()) {
+      size_t budget = kMaxExpandedValues;
+      if (!expands_within(d, budget))
+        throw Error(ErrorKind::Invalid,
+                    fmt::format("document {} expands to more than {} values: aliases (*name) that repeat other "
+                                "aliases grow exponentially",
+                                index + 1, kMaxExpandedValues),
+                    "write the values out, or use fewer nested aliases",
+                    SourceLoc{label, d.Mark().line + line_offset + 1, d.Mark().column + column_offset + 1});
       YamlDocument doc;
       doc.file = label;
       doc.root = d;

@@ -110,3 +110,24 @@ TEST(ParseNumbers, StrictParsing) {
   EXPECT_DOUBLE_EQ(parse_double("0.25").value(), 0.25);
   EXPECT_FALSE(parse_double("abc"));
 }
+
+// "Billion laughs": refused at load, with the file, before any check walks the document.
+TEST(YamlSource, AliasBombIsRefusedAtLoad) {
+  std::string doc = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  std::string prev = "a";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    doc += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) doc += (i ? ", *" : "*") + prev;
+    doc += "]\n";
+    prev = std::string(1, c);
+  }
+  try {
+    YamlFile::parse("bomb.yaml", doc);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+    EXPECT_EQ(e.loc().file, "bomb.yaml");
+    EXPECT_NE(e.message().find("aliases"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(YamlFile::parse("ok.yaml", "base: &b {cpu: 1}\nhead: *b\nworker: *b\n").documents.size(), 1u);
+}
