@@ -54,7 +54,7 @@ void run_render(CliContext& ctx, const RenderOptionsCli& o) {
                            ? render_raycluster(c, s)
                            : render_rayservice(c, first_of(r, &LoadedDocument::serve, o.serve, "a Serve config").body, s);
   auto f = ctx.format();
-  if (f == OutputFormat::Json) *ctx.io.out << obj.dump(2) << '\n';
+  if (f == OutputFormat::Json) *ctx.io.out << obj.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   else *ctx.io.out << to_yaml_text(obj);
 }
 

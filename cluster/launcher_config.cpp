@@ -234,7 +234,7 @@ std::string override_prefix(const std::map<std::string, double>& resources) {
   if (resources.empty()) return {};
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [k, v] : resources) j[k] = v == static_cast<double>(static_cast<int64_t>(v)) ? nlohmann::json(static_cast<int64_t>(v)) : nlohmann::json(v);
-  return fmt::format("export RAY_OVERRIDE_RESOURCES='{}'; ", j.dump());
+  return fmt::format("export RAY_OVERRIDE_RESOURCES='{}'; ", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace

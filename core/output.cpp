@@ -118,7 +118,7 @@ void print_data(std::ostream& os, OutputFormat f, const nlohmann::json& data) {
   if (f == OutputFormat::Yaml)
     os << to_yaml_text(data);
   else
-    os << data.dump(2) << '\n';
+    os << data.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 static void say(const IOStreams& io, const std::string& line) {

@@ -36,7 +36,7 @@ namespace {
 // Aliases make a document a graph; every walk over it (checks, positions, JSON) expands them.
 // Nested aliases that repeat other aliases expand exponentially ("billion laughs": ten lines,
 // 10^9 values), so a document whose expansion passes kMaxExpandedValues is refused at load.
-constexpr size_t kMaxExpandedValues = 1'000'000;
+constexpr size_t kMaxExpandedValues = 100'000;
 
 bool expands_within(const YAML::Node& n, size_t& budget) {
   if (budget == 0) return false;

@@ -1,10 +1,15 @@
 // The Serve config loader beyond the fixture table: what it keeps, maps and leaves out of the
 // request body, and where it says things are.
 #include "cluster/kuberay_manifest.h"
+#include "core/error.h"
+#include "core/state_store.h"
 #include "core/yaml_source.h"
+#include "serve/config_validation.h"
 #include "serve/serve_config.h"
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 using namespace rayctl;
 
@@ -163,3 +168,24 @@ TEST(ServeConfigLoader, ServeConfigV2PositionsPointIntoTheManifest) {
   EXPECT_EQ(l.column, 25);    // its value, counting the block's indentation
 }
 
+
+// Inputs fuzz_config_loaders once crashed on (tests/fixtures/fuzz-regressions): each must load
+// to diagnostics (or a rayctl::Error), and its JSON rendering must not throw.
+TEST(ServeConfigLoader, FuzzRegressionsLoadToDiagnostics) {
+  const std::filesystem::path dir = std::string(RAYCTL_SOURCE_DIR) + "/tests/fixtures/fuzz-regressions";
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    ++n;
+    std::string text = read_file_or_throw(e.path().string());
+    ValidationResult r;
+    try {
+      validate_config_text(e.path().filename().string(), text, r, nullptr);
+    } catch (const Error&) {
+      continue;  // a clear rayctl error is fine
+    }
+    EXPECT_NO_THROW((void)to_json(r.diagnostics).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        << e.path();
+    EXPECT_GT(r.diagnostics.items().size(), 0u) << e.path();
+  }
+  EXPECT_GE(n, 2);
+}
