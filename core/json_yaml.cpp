@@ -2,6 +2,7 @@
 #include "core/json_yaml.h"
 
 #include "core/error.h"
+#include "core/yaml_source.h"
 #include "core/yaml_reader.h"
 
 #include <fmt/format.h>
@@ -46,7 +47,16 @@ static nlohmann::json to_json_counted(const YAML::Node& n, size_t& budget) {
     return arr;
   }
   nlohmann::json obj = nlohmann::json::object();
-  for (auto it = n.begin(); it != n.end(); ++it) obj[it->first.as<std::string>()] = to_json_counted(it->second, budget);
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    if (!it->first.IsScalar()) {
+      const YAML::Mark m = it->first.Mark();
+      throw Error(ErrorKind::Invalid,
+                  fmt::format("a mapping key at line {}, column {} is {}; keys must be plain strings", m.line + 1,
+                              m.column + 1, yaml_kind_name(it->first)),
+                  "write the key as a string (quote it if it has special characters)");
+    }
+    obj[it->first.Scalar()] = to_json_counted(it->second, budget);
+  }
   return obj;
 }
 
