@@ -24,11 +24,7 @@ static nlohmann::json scalar_to_json(const YAML::Node& n) {
   return s;
 }
 
-// Aliases make a YAML document a graph whose expansion can be exponential in its size (the
-// "billion laughs" document: ten lines, 10^9 values). The conversion expands aliases, so it
-// stops at kMaxYamlValues values.
-static constexpr size_t kMaxYamlValues = 1'000'000;
-
+// The conversion expands aliases, so it stops at kMaxYamlValues values (core/yaml_source.h).
 static nlohmann::json to_json_counted(const YAML::Node& n, size_t& budget) {
   if (budget == 0) {
     const YAML::Mark m = n.Mark();

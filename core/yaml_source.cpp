@@ -33,11 +33,6 @@ YamlFile YamlFile::load(const std::string& path) {
 
 namespace {
 
-// Aliases make a document a graph; every walk over it (checks, positions, JSON) expands them.
-// Nested aliases that repeat other aliases expand exponentially ("billion laughs": ten lines,
-// 10^9 values), so a document whose expansion passes kMaxExpandedValues is refused at load.
-constexpr size_t kMaxExpandedValues = 100'000;
-
 bool expands_within(const YAML::Node& n, size_t& budget) {
   if (budget == 0) return false;
   --budget;
@@ -70,12 +65,12 @@ YamlFile YamlFile::parse(const std::string& label, std::string text, int line_of
   int index = 0;
   for (auto& d : docs) {
     if (d.IsDefined() && !d.IsNull()) {
-      size_t budget = kMaxExpandedValues;
+      size_t budget = kMaxYamlValues;
       if (!expands_within(d, budget))
         throw Error(ErrorKind::Invalid,
                     fmt::format("document {} expands to more than {} values: aliases (*name) that repeat other "
                                 "aliases grow exponentially",
-                                index + 1, kMaxExpandedValues),
+                                index + 1, kMaxYamlValues),
                     "write the values out, or use fewer nested aliases",
                     SourceLoc{label, d.Mark().line + line_offset + 1, d.Mark().column + column_offset + 1});
       YamlDocument doc;

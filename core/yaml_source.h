@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,12 @@ struct YamlFile {
   // e.g. for a block scalar starting at line 20 with 6 spaces of indentation: (20, 6).
   static YamlFile parse(const std::string& label, std::string text, int line_offset = 0, int column_offset = 0);
 };
+
+// Most values a YAML document may expand to through its aliases. Nested aliases that repeat
+// other aliases grow exponentially ("billion laughs": ten lines, 10^9 values), and every walk
+// over a document expands them: YamlFile::parse refuses a document past this, and
+// yaml_to_json stops there for nodes that did not come through it.
+inline constexpr size_t kMaxYamlValues = 100'000;
 
 // Name of a YAML node's type for messages: "a mapping", "a list", "a string", "null".
 std::string yaml_kind_name(const YAML::Node& n);

@@ -96,8 +96,9 @@ void quantize_activation_q8(const float* x, int64_t n, BlockQ8Act* out);
 // "Massive activations": a few channels of Llama-family hidden states are hundreds or thousands
 // of times larger than the rest (SmolLM2's FFN has ~3000 beside ~0.1). Quantized with its
 // block of 32, such a value flattens the other 31 to zero. So the largest value of a block is
-// taken out when it exceeds kQ8OutlierRatio × the block's next largest: the block is quantized
-// without it and the matmul adds w[index]·value exactly.
+// taken out, repeatedly (up to kQ8MaxOutliersPerBlock), while it exceeds kQ8OutlierRatio × the
+// block's next largest: the block is quantized without them and the matmul adds w[index]·value
+// exactly.
 struct Q8Outlier {
   int32_t index;
   float value;
