@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "inference/cpu_vector_ops.h"
+#include "inference/quant_matmul_isa.h"
 
 #include <algorithm>
 #include <cmath>
@@ -65,6 +66,14 @@ CpuBackend::CpuBackend(const ModelFile& model, const CpuBackendOptions& options)
     s_->bv.push_back(l.bv ? to_floats(*l.bv) : std::vector<float>{});
   }
   s_->out_norm = to_floats(w_.output_norm);
+  if (options.precision == CpuPrecision::Fast && quant_kernel_family() != QuantKernelIsa::RowDots) {
+    auto pack = [&](const WeightView& w) {
+      if (PackedMatrix::supports(w) && !packed_.count(&w)) packed_.emplace(&w, PackedMatrix(w));
+    };
+    for (const auto& l : w_.layers)
+      for (const WeightView* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) pack(*w);
+    pack(w_.output);
+  }
 
   // RoPE table: cos/sin of pos·freq_i for every position the engine may use.
   rope_positions_ = options.max_context > 0 ? options.max_context : cfg_.n_ctx_train;
@@ -202,6 +211,7 @@ void CpuBackend::project_many(std::initializer_list<std::pair<const WeightView*,
   prepare_input(x, n_tok, in_dim);
   struct Job {
     const WeightView* w;
+    const PackedMatrix* packed;
     float* y;
     int64_t rows;
     int64_t first_task;
@@ -210,9 +220,11 @@ void CpuBackend::project_many(std::initializer_list<std::pair<const WeightView*,
   int nj = 0;
   int64_t total = 0;
   // Small row chunks balance the threads at batch 1; bigger ones cut overhead for prefill.
+  // Both are whole groups of kPackRows rows.
   const int64_t chunk = n_tok >= 32 ? 64 : 16;
   for (const auto& [w, y] : outs) {
-    jobs[nj] = {w, y, w->n_rows(), total};
+    const auto p = packed_.find(w);
+    jobs[nj] = {w, p == packed_.end() ? nullptr : &p->second, y, w->n_rows(), total};
     total += (jobs[nj].rows + chunk - 1) / chunk;
     ++nj;
   }
@@ -224,7 +236,9 @@ void CpuBackend::project_many(std::initializer_list<std::pair<const WeightView*,
     const Job& job = jobs[j];
     const int64_t r0 = (task - job.first_task) * chunk, r1 = std::min(job.rows, r0 + chunk);
     const GgmlType t = job.w->type;
-    if (!ggml_type_uses_q8_activations(t)) {
+    if (job.packed) {
+      packed_matmul(*job.packed, r0, r1, s_->xq.data(), n_tok, job.y, job.rows, &outliers);
+    } else if (!ggml_type_uses_q8_activations(t)) {
       matmul_rows(t, job.w->data, in_dim, r0, r1, x, nullptr, n_tok, job.y, job.rows);
     } else if (!exact) {
       matmul_rows(t, job.w->data, in_dim, r0, r1, nullptr, s_->xq.data(), n_tok, job.y, job.rows, &outliers);

@@ -10,10 +10,12 @@
 
 #include "inference/backend.h"
 #include "inference/model_config.h"
+#include "inference/packed_matrix.h"
 #include "inference/thread_pool.h"
 
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 namespace rayctl::inference {
@@ -39,6 +41,8 @@ class CpuBackend : public Backend {
   void forward(const ForwardBatch& batch, std::span<float> logits) override;
 
   int threads() const { return pool_.size(); }
+  // How many weight matrices run through the packed kernels (0 in Exact precision).
+  size_t packed_matrices() const { return packed_.size(); }
   CpuPrecision precision() const { return options_.precision; }
 
  private:
@@ -68,6 +72,10 @@ class CpuBackend : public Backend {
   std::vector<float> kv32_;     // Exact: f32 KV
   std::vector<float> rope_cos_, rope_sin_;  // [max_context][rope_dim/2]
   int rope_positions_ = 0;
+  // Fast precision on a CPU with the tiled kernels: Q4_1/Q8_0 matrices repacked eight rows at a
+  // time (packed_matrix.h), keyed by the weight they were made from (whose mapping stays the
+  // source for embeddings and for the outliers' single elements).
+  std::unordered_map<const WeightView*, PackedMatrix> packed_;
   std::vector<TokenRef> tokens_;
   std::unique_ptr<Scratch> s_;
 };

@@ -9,6 +9,10 @@
 #include <stdexcept>
 #include <string>
 
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
+
 namespace rayctl::inference {
 
 namespace {
@@ -32,6 +36,7 @@ constexpr TypeRow kTypes[] = {
     {35, {"TQ2_0", 256, 66, false}}, {39, {"MXFP4", 32, 17, false}},
 };
 
+#if !defined(__F16C__)  // without F16C, half → float goes through a table
 std::array<float, 65536> make_fp16_table() {
   std::array<float, 65536> t{};
   for (uint32_t h = 0; h < 65536; ++h) {
@@ -61,6 +66,7 @@ const std::array<float, 65536>& fp16_table() {
   static const std::array<float, 65536> table = make_fp16_table();
   return table;
 }
+#endif
 
 [[noreturn]] void bad_type(GgmlType t, const char* what) {
   throw std::invalid_argument(std::string(what) + ": unsupported ggml type " + std::string(ggml_type_name(t)));
@@ -324,7 +330,13 @@ size_t ggml_row_bytes(GgmlType t, int64_t n) {
   return size_t(n / i->block_elems) * size_t(i->block_bytes);
 }
 
-float fp16_to_fp32(uint16_t h) { return fp16_table()[h]; }
+float fp16_to_fp32(uint16_t h) {
+#if defined(__F16C__)
+  return _cvtsh_ss(h);
+#else
+  return fp16_table()[h];
+#endif
+}
 
 uint16_t fp32_to_fp16(float f) {
   uint32_t x;

@@ -142,7 +142,12 @@ void matmul_rows(GgmlType t, const void* weights, int64_t n, int64_t row_begin, 
                  const float* xf, const BlockQ8Act* xq, int64_t batch, float* y, int64_t y_stride,
                  const Q8Outliers* outliers = nullptr);
 
-// Which kernel flavour this build uses: "avx2" or "scalar".
+// The outliers' part of matmul_rows alone: y[b·y_stride + r] += Σ W[r][index]·value over
+// vector b's outliers (for kernels that take the quantized part elsewhere).
+void matmul_outliers(GgmlType t, const void* weights, int64_t n, int64_t row_begin, int64_t row_end, int64_t batch,
+                     float* y, int64_t y_stride, const Q8Outliers& outliers);
+
+// Which kernel family runs: "avx512-vnni", "avx2" (tiled), "avx2-rows" or "scalar".
 const char* quant_kernel_isa();
 
 }  // namespace rayctl::inference

@@ -7,13 +7,22 @@
 #include <stdexcept>
 #include <string>
 
-#if defined(__AVX2__)
+#if defined(__AVX2__) || defined(__F16C__)
 #include <immintrin.h>
 #endif
 
 namespace rayctl::inference {
 
 namespace {
+
+// Half → float: one instruction where F16C is on (every x86-64-v3 build), else the table.
+inline float h2f(uint16_t h) {
+#if defined(__F16C__)
+  return _cvtsh_ss(h);
+#else
+  return fp16_to_fp32(h);
+#endif
+}
 
 // ---------------------------------------------------------------- scalar kernels
 float dot_q4_0_scalar(const BlockQ4_0* w, const BlockQ8Act* x, int64_t nb) {
@@ -22,7 +31,7 @@ float dot_q4_0_scalar(const BlockQ4_0* w, const BlockQ8Act* x, int64_t nb) {
     int s = 0;
     for (int j = 0; j < 16; ++j)
       s += ((w[i].qs[j] & 0xF) - 8) * x[i].qs[j] + ((w[i].qs[j] >> 4) - 8) * x[i].qs[j + 16];
-    acc += fp16_to_fp32(w[i].d) * x[i].d * float(s);
+    acc += h2f(w[i].d) * x[i].d * float(s);
   }
   return acc;
 }
@@ -32,7 +41,7 @@ float dot_q4_1_scalar(const BlockQ4_1* w, const BlockQ8Act* x, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i) {
     int s = 0;
     for (int j = 0; j < 16; ++j) s += (w[i].qs[j] & 0xF) * x[i].qs[j] + (w[i].qs[j] >> 4) * x[i].qs[j + 16];
-    acc += fp16_to_fp32(w[i].d) * x[i].d * float(s) + fp16_to_fp32(w[i].m) * x[i].sum;
+    acc += h2f(w[i].d) * x[i].d * float(s) + h2f(w[i].m) * x[i].sum;
   }
   return acc;
 }
@@ -48,7 +57,7 @@ float dot_q5_0_scalar(const BlockQ5_0* w, const BlockQ8Act* x, int64_t nb) {
       int x1 = ((w[i].qs[j] >> 4) | int(((qh >> (j + 16)) & 1u) << 4)) - 16;
       s += x0 * x[i].qs[j] + x1 * x[i].qs[j + 16];
     }
-    acc += fp16_to_fp32(w[i].d) * x[i].d * float(s);
+    acc += h2f(w[i].d) * x[i].d * float(s);
   }
   return acc;
 }
@@ -58,7 +67,7 @@ float dot_q8_0_scalar(const BlockQ8_0* w, const BlockQ8Act* x, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i) {
     int s = 0;
     for (int j = 0; j < 32; ++j) s += w[i].qs[j] * x[i].qs[j];
-    acc += fp16_to_fp32(w[i].d) * x[i].d * float(s);
+    acc += h2f(w[i].d) * x[i].d * float(s);
   }
   return acc;
 }
@@ -76,7 +85,7 @@ inline void q4k_scale_min(int j, const uint8_t* s, int& sc, int& m) {
 float dot_q4_k_scalar(const BlockQ4_K* w, const BlockQ8Act* x, int64_t nb) {
   float acc = 0;
   for (int64_t i = 0; i < nb; ++i) {
-    float d = fp16_to_fp32(w[i].d), dmin = fp16_to_fp32(w[i].dmin);
+    float d = h2f(w[i].d), dmin = h2f(w[i].dmin);
     const BlockQ8Act* xb = x + 8 * i;
     for (int c = 0; c < 4; ++c) {
       const uint8_t* q = w[i].qs + 32 * c;
@@ -114,7 +123,7 @@ float dot_q6_k_scalar(const BlockQ6_K* w, const BlockQ8Act* x, int64_t nb) {
   int8_t q[256];
   for (int64_t i = 0; i < nb; ++i) {
     q6k_unpack(w[i], q);
-    float d = fp16_to_fp32(w[i].d);
+    float d = h2f(w[i].d);
     const BlockQ8Act* xb = x + 8 * i;
     for (int k = 0; k < 8; ++k) {
       int s0 = 0, s1 = 0;
@@ -166,7 +175,7 @@ float dot_q4_0_avx2(const BlockQ4_0* w, const BlockQ8Act* x, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i) {
     __m256i q = _mm256_sub_epi8(nibbles_32(w[i].qs), _mm256_set1_epi8(8));
     __m256 s = _mm256_cvtepi32_ps(dot_s8_s8(q, load32(x[i].qs)));
-    acc = fmadd(_mm256_set1_ps(fp16_to_fp32(w[i].d) * x[i].d), s, acc);
+    acc = fmadd(_mm256_set1_ps(h2f(w[i].d) * x[i].d), s, acc);
   }
   return hsum(acc);
 }
@@ -176,8 +185,8 @@ float dot_q4_1_avx2(const BlockQ4_1* w, const BlockQ8Act* x, int64_t nb) {
   float offset = 0;
   for (int64_t i = 0; i < nb; ++i) {
     __m256 s = _mm256_cvtepi32_ps(dot_u8_s8(nibbles_32(w[i].qs), load32(x[i].qs)));
-    acc = fmadd(_mm256_set1_ps(fp16_to_fp32(w[i].d) * x[i].d), s, acc);
-    offset += fp16_to_fp32(w[i].m) * x[i].sum;
+    acc = fmadd(_mm256_set1_ps(h2f(w[i].d) * x[i].d), s, acc);
+    offset += h2f(w[i].m) * x[i].sum;
   }
   return hsum(acc) + offset;
 }
@@ -200,7 +209,7 @@ float dot_q5_0_avx2(const BlockQ5_0* w, const BlockQ8Act* x, int64_t nb) {
     __m256i hi = _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(0x10));
     __m256i q = _mm256_sub_epi8(_mm256_or_si256(nibbles_32(w[i].qs), hi), _mm256_set1_epi8(16));
     __m256 s = _mm256_cvtepi32_ps(dot_s8_s8(q, load32(x[i].qs)));
-    acc = fmadd(_mm256_set1_ps(fp16_to_fp32(w[i].d) * x[i].d), s, acc);
+    acc = fmadd(_mm256_set1_ps(h2f(w[i].d) * x[i].d), s, acc);
   }
   return hsum(acc);
 }
@@ -209,7 +218,7 @@ float dot_q8_0_avx2(const BlockQ8_0* w, const BlockQ8Act* x, int64_t nb) {
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < nb; ++i) {
     __m256 s = _mm256_cvtepi32_ps(dot_s8_s8(load32(w[i].qs), load32(x[i].qs)));
-    acc = fmadd(_mm256_set1_ps(fp16_to_fp32(w[i].d) * x[i].d), s, acc);
+    acc = fmadd(_mm256_set1_ps(h2f(w[i].d) * x[i].d), s, acc);
   }
   return hsum(acc);
 }
@@ -219,7 +228,7 @@ float dot_q4_k_avx2(const BlockQ4_K* w, const BlockQ8Act* x, int64_t nb) {
   float offset = 0;
   const __m256i low = _mm256_set1_epi8(0x0F);
   for (int64_t i = 0; i < nb; ++i) {
-    float d = fp16_to_fp32(w[i].d), dmin = fp16_to_fp32(w[i].dmin);
+    float d = h2f(w[i].d), dmin = h2f(w[i].dmin);
     const BlockQ8Act* xb = x + 8 * i;
     for (int c = 0; c < 4; ++c) {
       __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i].qs + 32 * c));
@@ -243,7 +252,7 @@ float dot_q6_k_avx2(const BlockQ6_K* w, const BlockQ8Act* x, int64_t nb) {
   __m256 acc = _mm256_setzero_ps();
   const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3), off = _mm256_set1_epi8(32);
   for (int64_t i = 0; i < nb; ++i) {
-    float d = fp16_to_fp32(w[i].d);
+    float d = h2f(w[i].d);
     const BlockQ8Act* xb = x + 8 * i;
     for (int half = 0; half < 2; ++half) {
       const uint8_t* ql = w[i].ql + 64 * half;
@@ -342,38 +351,6 @@ float vec_dot_f32(GgmlType t, const void* row, const float* x, int64_t n) {
     for (int64_t j = 0; j < len; ++j) acc += buf[j] * x[i + j];
   }
   return acc;
-}
-
-void matmul_rows(GgmlType t, const void* weights, int64_t n, int64_t row_begin, int64_t row_end,
-                 const float* xf, const BlockQ8Act* xq, int64_t batch, float* y, int64_t y_stride,
-                 const Q8Outliers* outliers) {
-  size_t row_bytes = ggml_row_bytes(t, n);
-  const auto* w = static_cast<const uint8_t*>(weights);
-  bool q8 = ggml_type_uses_q8_activations(t);
-  int64_t nblocks = n / kQ8ActBlock;
-  for (int64_t r = row_begin; r < row_end; ++r) {
-    const uint8_t* row = w + size_t(r) * row_bytes;
-    for (int64_t b = 0; b < batch; ++b) {
-      if (!q8) {
-        y[b * y_stride + r] = vec_dot_f32(t, row, xf + b * n, n);
-        continue;
-      }
-      float acc = vec_dot_q8(t, row, xq + b * nblocks, n);
-      if (outliers) {
-        const Q8Outlier* o = outliers->items + b * outliers->stride;
-        for (int32_t k = 0; k < outliers->counts[b]; ++k) acc += weight_element(t, row, o[k].index) * o[k].value;
-      }
-      y[b * y_stride + r] = acc;
-    }
-  }
-}
-
-const char* quant_kernel_isa() {
-#if defined(__AVX2__)
-  return "avx2";
-#else
-  return "scalar";
-#endif
 }
 
 }  // namespace rayctl::inference

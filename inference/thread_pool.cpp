@@ -2,6 +2,7 @@
 #include "inference/thread_pool.h"
 
 #include <chrono>
+#include <stdexcept>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -31,12 +32,35 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::run_tasks(int thread) {
-  const auto& fn = *fn_;
+namespace {
+// A ticket: the loop's generation (low 24 bits of it), its task count and the next unclaimed
+// task, 20 bits each. A worker is never more than a loop or two behind, so 24 bits of
+// generation tell "this loop" from "an earlier one".
+constexpr int kTaskBits = 20;
+constexpr uint64_t kTaskMask = (uint64_t(1) << kTaskBits) - 1, kGenMask = (uint64_t(1) << 24) - 1;
+uint64_t make_ticket(uint64_t generation, int64_t n_tasks) {
+  return (generation & kGenMask) << (2 * kTaskBits) | uint64_t(n_tasks) << kTaskBits;
+}
+}  // namespace
+
+bool ThreadPool::claim(uint64_t generation, int64_t& task) {
+  uint64_t t = ticket_.load(std::memory_order_acquire);
   for (;;) {
-    int64_t t = next_.fetch_add(1, std::memory_order_relaxed);
-    if (t >= n_tasks_) break;
-    fn(t, thread);
+    if ((t >> (2 * kTaskBits)) != (generation & kGenMask) || (t & kTaskMask) >= ((t >> kTaskBits) & kTaskMask))
+      return false;
+    if (ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      task = int64_t(t & kTaskMask);
+      return true;
+    }
+  }
+}
+
+void ThreadPool::run_tasks(int thread) {
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
+  int64_t task;
+  while (claim(generation, task)) {
+    (*fn_)(task, thread);
+    done_.fetch_add(1, std::memory_order_acq_rel);
   }
 }
 
@@ -46,17 +70,19 @@ void ThreadPool::parallel_for(int64_t n_tasks, const std::function<void(int64_t,
     for (int64_t t = 0; t < n_tasks; ++t) fn(t, 0);
     return;
   }
+  if (uint64_t(n_tasks) > kTaskMask) throw std::length_error("ThreadPool::parallel_for: more than 2^20 tasks");
   fn_ = &fn;
-  n_tasks_ = n_tasks;
-  next_.store(0, std::memory_order_relaxed);
-  busy_.store(n_threads_ - 1, std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lk(mu_);
-    generation_.fetch_add(1, std::memory_order_release);
+    const uint64_t g = generation_.load(std::memory_order_relaxed) + 1;
+    ticket_.store(make_ticket(g, n_tasks), std::memory_order_release);
+    generation_.store(g, std::memory_order_release);
   }
   wake_.notify_all();
   run_tasks(0);
-  while (busy_.load(std::memory_order_acquire) != 0) RAYCTL_CPU_RELAX();
+  // Only tasks that a worker claimed and is still running are waited for.
+  while (done_.load(std::memory_order_acquire) != n_tasks) RAYCTL_CPU_RELAX();
   fn_ = nullptr;
 }
 
@@ -77,7 +103,6 @@ void ThreadPool::worker(int index) {
     seen = generation_.load(std::memory_order_acquire);
     if (stop_.load()) return;
     run_tasks(index);
-    busy_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 

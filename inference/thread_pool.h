@@ -2,6 +2,9 @@
 // backend (a matmul's rows, attention heads). The calling thread takes part, so a pool of N
 // threads starts N-1 workers. Workers spin briefly between loops (a forward step runs ~150
 // loops back to back, and waking a sleeping thread costs more than a small loop), then sleep.
+// A loop ends when its tasks are done, not when every worker has shown up: on a busy machine
+// a worker that is not scheduled in time simply takes no part, and the caller does its share
+// instead of waiting for it.
 #pragma once
 
 #include <atomic>
@@ -33,10 +36,14 @@ class ThreadPool {
 
   int n_threads_;
   std::vector<std::thread> workers_;
+  // Claims one task of loop `generation`; false once that loop has no task left (or has ended).
+  bool claim(uint64_t generation, int64_t& task);
+
   const std::function<void(int64_t, int)>* fn_ = nullptr;
-  int64_t n_tasks_ = 0;
-  std::atomic<int64_t> next_{0};
-  std::atomic<int> busy_{0};          // workers still inside the current loop
+  // The current loop's generation, task count and next unclaimed task in one word, so that a
+  // worker late for one loop can never claim a task of the next.
+  std::atomic<uint64_t> ticket_{0};
+  std::atomic<int64_t> done_{0};      // tasks of the current loop finished
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> stop_{false};
   std::mutex mu_;

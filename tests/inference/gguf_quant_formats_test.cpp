@@ -137,10 +137,11 @@ TEST(GgufQuantFormats, MatmulRowsFillsEveryRowAndBatch) {
   std::vector<float> y(size_t(rows * batch), -1.0f);
   matmul_rows(GgmlType::Q4_1, q.data(), n, 0, rows, nullptr, xq.data(), batch, y.data(), rows);
   for (int64_t b = 0; b < batch; ++b)
-    for (int64_t r = 0; r < rows; ++r)
-      EXPECT_FLOAT_EQ(y[size_t(b * rows + r)],
-                      vec_dot_q8(GgmlType::Q4_1, q.data() + size_t(r) * ggml_row_bytes(GgmlType::Q4_1, n),
-                                 xq.data() + b * n / 32, n));
+    for (int64_t r = 0; r < rows; ++r) {
+      const float want = vec_dot_q8(GgmlType::Q4_1, q.data() + size_t(r) * ggml_row_bytes(GgmlType::Q4_1, n),
+                                    xq.data() + b * n / 32, n);
+      EXPECT_NEAR(y[size_t(b * rows + r)], want, 1e-5f * (1 + std::fabs(want))) << quant_kernel_isa();
+    }
   // F32 weights take f32 activations.
   std::vector<float> yf(size_t(rows * batch));
   matmul_rows(GgmlType::F32, w.data(), n, 0, rows, x.data(), nullptr, batch, yf.data(), rows);
