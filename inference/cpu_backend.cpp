@@ -11,6 +11,10 @@
 #include <numbers>
 #include <thread>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 namespace rayctl::inference {
 
 // Everything sized by the model (norm weights, biases) or by the step (activations), kept
@@ -113,7 +117,9 @@ CpuBackend::CpuBackend(const ModelFile& model, const CpuBackendOptions& options)
   }
   int in_max = std::max(cfg_.n_embd, cfg_.n_ff);
   in_max = std::max(in_max, cfg_.n_head * cfg_.head_dim);
-  s_->scores.assign(static_cast<size_t>(pool_.size()), std::vector<float>(static_cast<size_t>(rope_positions_)));
+  // Per thread: a group's scores over every position, and one K/V row.
+  s_->scores.assign(static_cast<size_t>(pool_.size()),
+                    std::vector<float>(static_cast<size_t>(cfg_.n_q_heads_per_kv()) * rope_positions_ + cfg_.head_dim));
   s_->rowbuf.assign(static_cast<size_t>(pool_.size()), std::vector<float>(static_cast<size_t>(in_max)));
 }
 
@@ -319,50 +325,104 @@ void CpuBackend::store_kv(int layer, const float* k, const float* v, int32_t pos
   }
 }
 
+namespace {
+
+// One cached K or V vector of head_dim values as f32 (the f16 cache converts once per position,
+// not once per query head).
+inline void load_kv_row(const uint16_t* src16, const float* src32, float* out, int hd) {
+  if (src32) {
+    std::memcpy(out, src32, sizeof(float) * size_t(hd));
+    return;
+  }
+#if defined(__AVX2__) && defined(__F16C__)
+  int i = 0;
+  for (; i + 8 <= hd; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src16 + i))));
+  for (; i < hd; ++i) out[i] = fp16_to_fp32(src16[i]);
+#else
+  for (int i = 0; i < hd; ++i) out[i] = fp16_to_fp32(src16[i]);
+#endif
+}
+
+inline float dot_inline(const float* a, const float* b, int n) {
+#if defined(__AVX2__) && defined(__FMA__)
+  __m256 acc = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+  __m128 lo = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+  lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+  lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+  float s = _mm_cvtss_f32(lo);
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+#else
+  float s = 0;
+  for (int i = 0; i < n; ++i) s += a[i] * b[i];
+  return s;
+#endif
+}
+
+inline void axpy_inline(float a, const float* x, float* y, int n) {
+#if defined(__AVX2__) && defined(__FMA__)
+  const __m256 va = _mm256_set1_ps(a);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += a * x[i];
+#else
+  for (int i = 0; i < n; ++i) y[i] += a * x[i];
+#endif
+}
+
+}  // namespace
+
 // Grouped-query attention: one task per (token, KV head) serves the query heads of its group,
-// so each cached K/V vector is loaded once per group. Scores over positions 0..pos (causal;
-// the step's own keys were stored before this runs).
+// so each cached K/V vector is loaded (and converted from f16) once per group. Scores over
+// positions 0..pos (causal; the step's own keys were stored before this runs).
 void CpuBackend::attention(int layer, const ForwardBatch& batch) {
   auto& s = *s_;
   const int hd = cfg_.head_dim, group = cfg_.n_q_heads_per_kv(), kvd = cfg_.n_head_kv * hd, qd = cfg_.n_head * hd;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const int64_t n_tasks = static_cast<int64_t>(tokens_.size()) * cfg_.n_head_kv;
+  const bool f32 = !kv32_.empty();
   pool_.parallel_for(n_tasks, [&](int64_t task, int thread) {
     const size_t t = static_cast<size_t>(task / cfg_.n_head_kv);
     const int g = static_cast<int>(task % cfg_.n_head_kv);
     const TokenRef& tr = tokens_[t];
     const auto table = batch.slices[static_cast<size_t>(tr.slice)].block_table;
     const int n_pos = tr.pos + 1;
+    // Per thread: group × n_pos scores, then one converted K/V row.
     float* sc = s.scores[static_cast<size_t>(thread)].data();
+    float* row = sc + static_cast<size_t>(group) * n_pos;
+    const float* q0 = s.q.data() + t * qd + static_cast<size_t>(g) * group * hd;
+    auto kv_at = [&](int which, int p) {
+      const int32_t block = table[static_cast<size_t>(p / kv_geo_.block_size)];
+      return kv_offset(kv_geo_, cfg_.n_layer, kvd, block, layer, which, p % kv_geo_.block_size) + static_cast<size_t>(g) * hd;
+    };
+    for (int p = 0; p < n_pos; ++p) {
+      const size_t off = kv_at(0, p);
+      load_kv_row(f32 ? nullptr : kv16_.data() + off, f32 ? kv32_.data() + off : nullptr, row, hd);
+      for (int j = 0; j < group; ++j) sc[static_cast<size_t>(j) * n_pos + p] = dot_inline(q0 + static_cast<size_t>(j) * hd, row, hd) * scale;
+    }
     for (int j = 0; j < group; ++j) {
-      const int h = g * group + j;
-      const float* q = s.q.data() + t * qd + static_cast<size_t>(h) * hd;
-      float* out = s.attn.data() + t * qd + static_cast<size_t>(h) * hd;
+      float* scj = sc + static_cast<size_t>(j) * n_pos;
       float mx = -INFINITY;
-      for (int p = 0; p < n_pos; ++p) {
-        const int32_t block = table[static_cast<size_t>(p / kv_geo_.block_size)];
-        const size_t off = kv_offset(kv_geo_, cfg_.n_layer, kvd, block, layer, 0, p % kv_geo_.block_size) +
-                           static_cast<size_t>(g) * hd;
-        float v = (kv32_.empty() ? dot_f16(q, kv16_.data() + off, hd) : dot_f32(q, kv32_.data() + off, hd)) * scale;
-        sc[p] = v;
-        mx = std::max(mx, v);
-      }
+      for (int p = 0; p < n_pos; ++p) mx = std::max(mx, scj[p]);
       double sum = 0;
       for (int p = 0; p < n_pos; ++p) {
-        sc[p] = std::exp(sc[p] - mx);
-        sum += sc[p];
+        scj[p] = std::exp(scj[p] - mx);
+        sum += scj[p];
       }
       const float inv = static_cast<float>(1.0 / sum);
+      for (int p = 0; p < n_pos; ++p) scj[p] *= inv;
+      float* out = s.attn.data() + t * qd + static_cast<size_t>(g * group + j) * hd;
       std::fill(out, out + hd, 0.0f);
-      for (int p = 0; p < n_pos; ++p) {
-        const int32_t block = table[static_cast<size_t>(p / kv_geo_.block_size)];
-        const size_t off = kv_offset(kv_geo_, cfg_.n_layer, kvd, block, layer, 1, p % kv_geo_.block_size) +
-                           static_cast<size_t>(g) * hd;
-        if (kv32_.empty())
-          axpy_f16(sc[p] * inv, kv16_.data() + off, out, hd);
-        else
-          axpy_f32(sc[p] * inv, kv32_.data() + off, out, hd);
-      }
+    }
+    for (int p = 0; p < n_pos; ++p) {
+      const size_t off = kv_at(1, p);
+      load_kv_row(f32 ? nullptr : kv16_.data() + off, f32 ? kv32_.data() + off : nullptr, row, hd);
+      for (int j = 0; j < group; ++j)
+        axpy_inline(sc[static_cast<size_t>(j) * n_pos + p], row,
+                    s.attn.data() + t * qd + static_cast<size_t>(g * group + j) * hd, hd);
     }
   });
 }

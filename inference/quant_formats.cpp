@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#if defined(__F16C__)
+#if defined(__F16C__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -415,21 +415,72 @@ void quantize_row(GgmlType t, const float* src, void* dst, int64_t n) {
   }
 }
 
+namespace {
+
+// One block of 32 activations → Q8. The AVX2 path rounds the same way as lrintf (the MXCSR
+// default, to nearest even), so both paths give identical blocks.
+inline void quantize_block_q8(const float* x, BlockQ8Act& out) {
+#if defined(__AVX2__)
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  __m256 v[4], m = _mm256_setzero_ps();
+  for (int k = 0; k < 4; ++k) {
+    v[k] = _mm256_loadu_ps(x + 8 * k);
+    m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v[k]));
+  }
+  __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+  h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_max_ss(h, _mm_movehdup_ps(h));
+  const float amax = _mm_cvtss_f32(h);
+  const float d = amax / 127, id = d ? 1.0f / d : 0.0f;
+  const __m256 vid = _mm256_set1_ps(id);
+  __m256i q[4];
+  for (int k = 0; k < 4; ++k) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(v[k], vid));
+  const __m256i sum32 = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+  __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum32), _mm256_extracti128_si256(sum32, 1));
+  s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, _MM_SHUFFLE(1, 0, 3, 2)));
+  s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, _MM_SHUFFLE(2, 3, 0, 1)));
+  // int32 → int8 keeping element order (packs interleave 128-bit lanes; the permute undoes it).
+  const __m256i p16a = _mm256_packs_epi32(q[0], q[1]), p16b = _mm256_packs_epi32(q[2], q[3]);
+  const __m256i p8 = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p16a, p16b), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.qs), p8);
+  out.d = d;
+  out.sum = d * float(_mm_cvtsi128_si32(s4));
+#else
+  float amax = 0;
+  for (int j = 0; j < kQ8ActBlock; ++j) amax = std::max(amax, std::fabs(x[j]));
+  const float d = amax / 127, id = d ? 1.0f / d : 0.0f;
+  int sum = 0;
+  for (int j = 0; j < kQ8ActBlock; ++j) {
+    const int q = nearest_int(x[j] * id);
+    out.qs[j] = int8_t(q);
+    sum += q;
+  }
+  out.d = d;
+  out.sum = d * float(sum);
+#endif
+}
+
+// The largest and second-largest |x| of a block of 32, and where the largest is.
+inline void top_two(const float* x, float& first, float& second, int& top) {
+  first = second = 0;
+  top = 0;
+  for (int j = 0; j < kQ8ActBlock; ++j) {
+    const float a = std::fabs(x[j]);
+    if (a > first) {
+      second = first;
+      first = a;
+      top = j;
+    } else if (a > second) {
+      second = a;
+    }
+  }
+}
+
+}  // namespace
+
 void quantize_activation_q8(const float* x, int64_t n, BlockQ8Act* out) {
   if (n % kQ8ActBlock != 0) throw std::invalid_argument("activation length is not a multiple of 32");
-  for (int64_t i = 0; i < n / kQ8ActBlock; ++i, x += kQ8ActBlock) {
-    float amax = 0;
-    for (int j = 0; j < kQ8ActBlock; ++j) amax = std::max(amax, std::fabs(x[j]));
-    float d = amax / 127, id = d ? 1.0f / d : 0.0f;
-    int sum = 0;
-    for (int j = 0; j < kQ8ActBlock; ++j) {
-      int q = nearest_int(x[j] * id);
-      out[i].qs[j] = int8_t(q);
-      sum += q;
-    }
-    out[i].d = d;
-    out[i].sum = d * float(sum);
-  }
+  for (int64_t i = 0; i < n / kQ8ActBlock; ++i) quantize_block_q8(x + i * kQ8ActBlock, out[i]);
 }
 
 int quantize_activation_q8_outliers(const float* x, int64_t n, BlockQ8Act* out, Q8Outlier* outliers) {
@@ -438,26 +489,22 @@ int quantize_activation_q8_outliers(const float* x, int64_t n, BlockQ8Act* out, 
   float block[kQ8ActBlock];
   for (int64_t i = 0; i < n / kQ8ActBlock; ++i) {
     const float* xb = x + i * kQ8ActBlock;
+    float first, second;
+    int top;
+    top_two(xb, first, second, top);
+    if (!(first > kQ8OutlierRatio * second) || first == 0) {  // the common case: nothing to take out
+      quantize_block_q8(xb, out[i]);
+      continue;
+    }
     std::copy(xb, xb + kQ8ActBlock, block);
     // Take out the largest value while it dwarfs the next largest (a block can hold several).
     for (int taken = 0; taken < kQ8MaxOutliersPerBlock; ++taken) {
-      int top = 0;
-      float first = 0, second = 0;
-      for (int j = 0; j < kQ8ActBlock; ++j) {
-        const float a = std::fabs(block[j]);
-        if (a > first) {
-          second = first;
-          first = a;
-          top = j;
-        } else if (a > second) {
-          second = a;
-        }
-      }
+      if (taken > 0) top_two(block, first, second, top);
       if (!(first > kQ8OutlierRatio * second) || first == 0) break;
       outliers[count++] = {static_cast<int32_t>(i * kQ8ActBlock + top), block[top]};
       block[top] = 0;
     }
-    quantize_activation_q8(block, kQ8ActBlock, out + i);
+    quantize_block_q8(block, out[i]);
   }
   return count;
 }

@@ -178,3 +178,34 @@ TEST(ThreadPool, FinishesWithOversubscribedThreads) {
 }
 
 }  // namespace rayctl::inference
+
+namespace rayctl::inference {
+
+// The vectorised activation quantizer gives the same blocks as the scalar definition
+// (round to nearest even, d = max|x|/127, sum = d·Σq).
+TEST(Q8Activations, MatchTheScalarDefinition) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> nd(0, 1.0f);
+  std::vector<float> x(32 * 64);
+  for (auto& v : x) v = nd(rng) * 3;
+  for (int j = 0; j < 32; ++j) x[size_t(32 + j)] = 0.0f;          // an all-zero block
+  for (int j = 0; j < 32; ++j) x[size_t(64 + j)] = float(j) - 15.5f;  // halves: ties to even
+  x[100] = 127.0f * 3;
+  std::vector<BlockQ8Act> got(64);
+  quantize_activation_q8(x.data(), int64_t(x.size()), got.data());
+  for (size_t i = 0; i < got.size(); ++i) {
+    float amax = 0;
+    for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[i * 32 + j]));
+    const float d = amax / 127, id = d ? 1.0f / d : 0.0f;
+    int sum = 0;
+    for (int j = 0; j < 32; ++j) {
+      const int q = int(std::lrintf(x[i * 32 + j] * id));
+      ASSERT_EQ(got[i].qs[j], q) << "block " << i << " value " << j;
+      sum += q;
+    }
+    EXPECT_EQ(got[i].d, d);
+    EXPECT_EQ(got[i].sum, d * float(sum));
+  }
+}
+
+}  // namespace rayctl::inference
