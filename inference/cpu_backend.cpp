@@ -220,18 +220,24 @@ void CpuBackend::project_many(std::initializer_list<std::pair<const WeightView*,
     const PackedMatrix* packed;
     float* y;
     int64_t rows;
+    int64_t chunk;  // rows per task
     int64_t first_task;
   };
   Job jobs[4];
   int nj = 0;
   int64_t total = 0;
-  // Small row chunks balance the threads at batch 1; bigger ones cut overhead for prefill.
-  // Both are whole groups of kPackRows rows.
-  const int64_t chunk = n_tok >= 32 ? 64 : 16;
+  // About eight tasks per thread and matrix: enough to balance threads that run at different
+  // speeds, few enough that handing tasks out (an atomic shared by the cores) stays cheap —
+  // the 49152-row LM head in rows of 16 was 3072 tasks a token. Whole groups of 16 rows
+  // (kPackRows divides it); at least 64 rows a task for prefill-sized batches.
+  const int64_t min_chunk = n_tok >= 32 ? 64 : 16, per_thread = 8;
   for (const auto& [w, y] : outs) {
     const auto p = packed_.find(w);
-    jobs[nj] = {w, p == packed_.end() ? nullptr : &p->second, y, w->n_rows(), total};
-    total += (jobs[nj].rows + chunk - 1) / chunk;
+    const int64_t rows = w->n_rows();
+    int64_t chunk = std::max(min_chunk, rows / (per_thread * pool_.size()));
+    chunk = (chunk + 15) / 16 * 16;
+    jobs[nj] = {w, p == packed_.end() ? nullptr : &p->second, y, rows, chunk, total};
+    total += (rows + chunk - 1) / chunk;
     ++nj;
   }
   const bool exact = options_.precision == CpuPrecision::Exact;
@@ -240,7 +246,7 @@ void CpuBackend::project_many(std::initializer_list<std::pair<const WeightView*,
     int j = nj - 1;
     while (jobs[j].first_task > task) --j;
     const Job& job = jobs[j];
-    const int64_t r0 = (task - job.first_task) * chunk, r1 = std::min(job.rows, r0 + chunk);
+    const int64_t r0 = (task - job.first_task) * job.chunk, r1 = std::min(job.rows, r0 + job.chunk);
     const GgmlType t = job.w->type;
     if (job.packed) {
       packed_matmul(*job.packed, r0, r1, s_->xq.data(), n_tok, job.y, job.rows, &outliers);
