@@ -28,6 +28,7 @@ struct CpuBackend::Scratch {
   std::vector<int32_t> xo_count;
   int64_t xo_stride = 0;
   std::vector<std::vector<float>> scores;  // per thread: attention scores over positions
+  std::vector<float> partial;              // split attention's per-slice results (attention())
   std::vector<std::vector<float>> rowbuf;  // per thread: one dequantized weight row (Exact)
   int capacity = 0;
 };
@@ -381,56 +382,103 @@ inline void axpy_inline(float a, const float* x, float* y, int n) {
 
 }  // namespace
 
-// Grouped-query attention: one task per (token, KV head) serves the query heads of its group,
-// so each cached K/V vector is loaded (and converted from f16) once per group. Scores over
-// positions 0..pos (causal; the step's own keys were stored before this runs).
+// Grouped-query attention: one task per (token, KV head, slice of positions) serves the query
+// heads of its group, so each cached K/V vector is loaded (and converted from f16) once per
+// group. Scores over positions 0..pos (causal; the step's own keys were stored before this
+// runs). A decode step has only n_kv_heads tasks per token, too few to keep the threads busy
+// over a long context, so its positions are split into slices whose partial softmax results
+// (running max, sum, unnormalised output) are merged afterwards — flash-decoding.
 void CpuBackend::attention(int layer, const ForwardBatch& batch) {
   auto& s = *s_;
   const int hd = cfg_.head_dim, group = cfg_.n_q_heads_per_kv(), kvd = cfg_.n_head_kv * hd, qd = cfg_.n_head * hd;
+  const int n_kv = cfg_.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  const int64_t n_tasks = static_cast<int64_t>(tokens_.size()) * cfg_.n_head_kv;
   const bool f32 = !kv32_.empty();
-  pool_.parallel_for(n_tasks, [&](int64_t task, int thread) {
-    const size_t t = static_cast<size_t>(task / cfg_.n_head_kv);
-    const int g = static_cast<int>(task % cfg_.n_head_kv);
+  int max_pos = 0;
+  for (const auto& tr : tokens_) max_pos = std::max(max_pos, tr.pos + 1);
+  const int64_t base_tasks = static_cast<int64_t>(tokens_.size()) * n_kv;
+  int n_split = 1;
+  if (base_tasks < 4LL * pool_.size() && max_pos >= 2 * kMinAttentionSlice)
+    n_split = static_cast<int>(std::min<int64_t>({max_pos / kMinAttentionSlice, 8, (8LL * pool_.size() + base_tasks - 1) / base_tasks}));
+  // Partial results, per (token, KV head, slice, head of the group): max, sum, hd outputs.
+  const size_t part_stride = static_cast<size_t>(hd) + 2;
+  if (n_split > 1) s.partial.resize(static_cast<size_t>(base_tasks) * n_split * group * part_stride);
+
+  pool_.parallel_for(base_tasks * n_split, [&](int64_t task, int thread) {
+    const int part = static_cast<int>(task % n_split);
+    const size_t t = static_cast<size_t>(task / n_split / n_kv);
+    const int g = static_cast<int>(task / n_split % n_kv);
     const TokenRef& tr = tokens_[t];
     const auto table = batch.slices[static_cast<size_t>(tr.slice)].block_table;
     const int n_pos = tr.pos + 1;
-    // Per thread: group × n_pos scores, then one converted K/V row.
+    const int p0 = static_cast<int>(int64_t(n_pos) * part / n_split), p1 = static_cast<int>(int64_t(n_pos) * (part + 1) / n_split);
+    const int len = p1 - p0;
+    // Per thread: group × len scores, then one converted K/V row.
     float* sc = s.scores[static_cast<size_t>(thread)].data();
-    float* row = sc + static_cast<size_t>(group) * n_pos;
+    float* row = sc + static_cast<size_t>(group) * len;
     const float* q0 = s.q.data() + t * qd + static_cast<size_t>(g) * group * hd;
     auto kv_at = [&](int which, int p) {
       const int32_t block = table[static_cast<size_t>(p / kv_geo_.block_size)];
       return kv_offset(kv_geo_, cfg_.n_layer, kvd, block, layer, which, p % kv_geo_.block_size) + static_cast<size_t>(g) * hd;
     };
-    for (int p = 0; p < n_pos; ++p) {
+    auto out_of = [&](int j) {
+      return n_split == 1 ? s.attn.data() + t * qd + static_cast<size_t>(g * group + j) * hd
+                          : s.partial.data() + ((static_cast<size_t>(task) * group) + j) * part_stride + 2;
+    };
+    for (int p = p0; p < p1; ++p) {
       const size_t off = kv_at(0, p);
       load_kv_row(f32 ? nullptr : kv16_.data() + off, f32 ? kv32_.data() + off : nullptr, row, hd);
-      for (int j = 0; j < group; ++j) sc[static_cast<size_t>(j) * n_pos + p] = dot_inline(q0 + static_cast<size_t>(j) * hd, row, hd) * scale;
+      for (int j = 0; j < group; ++j)
+        sc[static_cast<size_t>(j) * len + (p - p0)] = dot_inline(q0 + static_cast<size_t>(j) * hd, row, hd) * scale;
     }
     for (int j = 0; j < group; ++j) {
-      float* scj = sc + static_cast<size_t>(j) * n_pos;
+      float* scj = sc + static_cast<size_t>(j) * len;
       float mx = -INFINITY;
-      for (int p = 0; p < n_pos; ++p) mx = std::max(mx, scj[p]);
+      for (int i = 0; i < len; ++i) mx = std::max(mx, scj[i]);
       double sum = 0;
-      for (int p = 0; p < n_pos; ++p) {
-        scj[p] = std::exp(scj[p] - mx);
-        sum += scj[p];
+      for (int i = 0; i < len; ++i) {
+        scj[i] = std::exp(scj[i] - mx);
+        sum += scj[i];
       }
-      const float inv = static_cast<float>(1.0 / sum);
-      for (int p = 0; p < n_pos; ++p) scj[p] *= inv;
-      float* out = s.attn.data() + t * qd + static_cast<size_t>(g * group + j) * hd;
-      std::fill(out, out + hd, 0.0f);
+      if (n_split == 1) {  // normalise now; the output is final
+        const float inv = static_cast<float>(1.0 / sum);
+        for (int i = 0; i < len; ++i) scj[i] *= inv;
+      } else {
+        float* head = out_of(j) - 2;
+        head[0] = len > 0 ? mx : -INFINITY;
+        head[1] = static_cast<float>(sum);
+      }
+      std::fill(out_of(j), out_of(j) + hd, 0.0f);
     }
-    for (int p = 0; p < n_pos; ++p) {
+    for (int p = p0; p < p1; ++p) {
       const size_t off = kv_at(1, p);
       load_kv_row(f32 ? nullptr : kv16_.data() + off, f32 ? kv32_.data() + off : nullptr, row, hd);
-      for (int j = 0; j < group; ++j)
-        axpy_inline(sc[static_cast<size_t>(j) * n_pos + p], row,
-                    s.attn.data() + t * qd + static_cast<size_t>(g * group + j) * hd, hd);
+      for (int j = 0; j < group; ++j) axpy_inline(sc[static_cast<size_t>(j) * len + (p - p0)], row, out_of(j), hd);
     }
   });
+  if (n_split == 1) return;
+  // Merge the slices: out = Σ e^(m_i − M)·o_i / Σ e^(m_i − M)·l_i.
+  for (int64_t b = 0; b < base_tasks; ++b) {
+    const size_t t = static_cast<size_t>(b / n_kv);
+    const int g = static_cast<int>(b % n_kv);
+    for (int j = 0; j < group; ++j) {
+      auto part_of = [&](int part) { return s.partial.data() + ((static_cast<size_t>(b * n_split + part) * group) + j) * part_stride; };
+      float m = -INFINITY;
+      for (int part = 0; part < n_split; ++part) m = std::max(m, part_of(part)[0]);
+      float* out = s.attn.data() + t * qd + static_cast<size_t>(g * group + j) * hd;
+      std::fill(out, out + hd, 0.0f);
+      double total = 0;
+      for (int part = 0; part < n_split; ++part) {
+        const float* pr = part_of(part);
+        if (pr[0] == -INFINITY) continue;  // an empty slice
+        const float w = std::exp(pr[0] - m);
+        total += double(w) * pr[1];
+        axpy_inline(w, pr + 2, out, hd);
+      }
+      const float inv = static_cast<float>(1.0 / total);
+      for (int i = 0; i < hd; ++i) out[i] *= inv;
+    }
+  }
 }
 
 void CpuBackend::compute_logits(const ForwardBatch& batch, std::span<float> logits) {

@@ -47,6 +47,8 @@ class CpuBackend : public Backend {
 
  private:
   struct Scratch;
+  // Shortest slice of positions that a decode step's attention is split into.
+  static constexpr int kMinAttentionSlice = 64;
   struct TokenRef {  // where one token of the step lives
     int slice;
     int32_t pos;

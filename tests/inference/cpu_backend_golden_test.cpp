@@ -133,6 +133,50 @@ void check_model(CpuPrecision precision, double tol, double mean_tol, bool greed
 
 }  // namespace
 
+// A decode step over a long context splits its attention over slices of positions and merges
+// them (flash-decoding); a prefill of the same tokens computes each token's attention whole.
+// The last token's logits must agree (Exact precision: only float summation order differs).
+TEST(CpuBackend, SplitDecodeAttentionMatchesWholeAttention) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "a 200-token Exact prefill is minutes under ASan; runs in the optimized build";
+#endif
+  std::string path = cached_model();
+  if (path.empty()) GTEST_SKIP() << "SmolLM2 GGUF not cached: run scripts/fetch-model.sh";
+  auto model = ModelFile::open(path);
+  CpuBackendOptions o;
+  o.precision = CpuPrecision::Exact;
+  o.max_context = 256;
+  o.threads = 2;
+  const int n = 200;  // ≥ 2 slices of CpuBackend's minimum slice length
+  std::vector<int32_t> tokens(n), table(16);
+  for (int i = 0; i < n; ++i) tokens[size_t(i)] = 100 + (i * 7919) % 40000;
+  for (int i = 0; i < 16; ++i) table[size_t(i)] = i;
+  std::vector<float> whole, split;
+  {
+    CpuBackend be(*model, o);
+    be.allocate_kv({16, 16});
+    whole.resize(size_t(be.shape().vocab_size));
+    ForwardBatch b;
+    b.slices.push_back({tokens, 0, table, true});
+    be.forward(b, whole);
+  }
+  {
+    CpuBackend be(*model, o);
+    be.allocate_kv({16, 16});
+    split.resize(size_t(be.shape().vocab_size));
+    ForwardBatch prefill;
+    prefill.slices.push_back({std::span<const int32_t>(tokens).first(n - 1), 0, table, false});
+    be.forward(prefill, split);
+    ForwardBatch decode;
+    decode.slices.push_back({std::span<const int32_t>(tokens).last(1), n - 1, table, true});
+    be.forward(decode, split);
+  }
+  double worst = 0;
+  for (size_t i = 0; i < whole.size(); ++i) worst = std::max(worst, double(std::fabs(whole[i] - split[i])));
+  EXPECT_LT(worst, 2e-3);
+  EXPECT_EQ(argmax(whole), argmax(split));
+}
+
 TEST(CpuBackendGolden, ExactPrecisionMatchesTransformers) { check_model(CpuPrecision::Exact, 0.02, 0.02, true); }
 
 TEST(CpuBackendGolden, FastPrecisionStaysCloseToTransformers) { check_model(CpuPrecision::Fast, 0.75, 0.4, false); }
