@@ -104,13 +104,16 @@ double metric(const std::string& text, const std::string& name) {
 
 class OpenAiServer : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { restart(4, 256); }
+  void restart(int max_seqs, int max_queued) {
+    server_.reset();
     InferenceServerConfig c;
     c.model_path = kModel;
     c.model_id = "tiny";
     c.http.port = 0;
     c.engine.context = 256;
-    c.engine.max_seqs = 4;
+    c.engine.max_seqs = max_seqs;
+    c.engine.max_queued = max_queued;
     c.backend.threads = 1;
     server_ = std::make_unique<InferenceServer>(c);
     server_->start();
@@ -237,6 +240,36 @@ TEST_F(OpenAiServer, DisconnectMidStreamLeavesNothingBehind) {
   EXPECT_EQ(metric(m.body, "vllm:num_requests_running"), 0);
   EXPECT_EQ(metric(m.body, "vllm:kv_cache_usage_perc"), 0);
   EXPECT_EQ(metric(m.body, "rayctl:http_connections_open"), 1);  // this scrape
+}
+
+// One slot, one place in the queue, eight long requests at once: the surplus gets 503s in the
+// OpenAI error shape (stream or not), before any stream starts; the accepted ones complete.
+TEST_F(OpenAiServer, FullQueueIs503) {
+  restart(1, 1);
+  server_->load();
+  std::vector<std::thread> clients;
+  std::vector<Reply> replies(8);
+  for (size_t i = 0; i < replies.size(); ++i) {
+    clients.emplace_back([&, i] {
+      json req = {{"prompt", {1, 2, 3}}, {"max_tokens", 240}, {"ignore_eos", true}, {"stream", i % 2 == 0}};
+      replies[i] = call(port(), "POST", "/v1/completions", req.dump());
+    });
+  }
+  for (auto& t : clients) t.join();
+  int ok = 0, busy = 0;
+  for (const Reply& r : replies) {
+    if (r.status == 200) {
+      ++ok;
+      continue;
+    }
+    ASSERT_EQ(r.status, 503) << r.body;
+    ++busy;
+    json e = json::parse(r.body);
+    EXPECT_EQ(e["error"]["type"], "service_unavailable_error");
+    EXPECT_NE(e["error"]["message"].get<std::string>().find("--max-queued 1"), std::string::npos);
+  }
+  EXPECT_GE(ok, 1);
+  EXPECT_GE(busy, 1);
 }
 
 }  // namespace rayctl::inference

@@ -5,15 +5,15 @@
 // CpuBackend. Goldens (<model>.golden.json) were recorded by
 // scripts/inference-golden/make_tiny_safetensors.py from transformers' float32 forward pass on
 // the saved weights (versions in each file's meta); no torch is needed here.
-// Tolerances:
-//  - Exact precision: |logit − HF| ≤ 1e-3 on the 32 top logits of every prompt (f32 both
-//    sides, only summation order differs: about 1e-5 measured), for a whole-prompt prefill,
-//    a chunked prefill (16-token chunks) and all prompts in one batch; 64 greedy tokens
+// Tolerances (measured worst errors are printed by the tests):
+//  - Exact precision: |logit − HF| ≤ 2e-4 on the 32 top logits of every prompt (f32 both
+//    sides, only summation order differs: ≤ 6e-6 measured), for a whole-prompt prefill, a
+//    chunked prefill (16-token chunks) and all prompts in one batch; 64 greedy tokens
 //    identical for every prompt. The goldens' smallest top-1/top-2 gap along any greedy path
-//    (meta.min_greedy_margin, 0.007-0.009 as recorded) must be ≥ 5e-3, hundreds of times the
-//    measured difference, so an identical path is a fair ask.
-//  - Fast precision (the serving default: int8 activations, f16 KV): |logit − HF| ≤ 0.1 and the
-//    top-1 token is HF's or within 0.05 of it.
+//    (meta.min_greedy_margin, 0.007-0.009 as recorded) must be ≥ 5e-3, ~1000× the measured
+//    difference, so an identical path is a fair ask.
+//  - Fast precision (the serving default: int8 activations, f16 KV): |logit − HF| ≤ 0.03
+//    (≤ 4.4e-3 measured) and the top-1 token is HF's or within 0.05 of it.
 #include "inference/cpu_backend.h"
 #include "inference/model_config.h"
 #include "inference/sampler.h"
@@ -21,7 +21,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -31,9 +33,9 @@ namespace rayctl::inference {
 
 namespace {
 
-constexpr double kExactTol = 1e-3;
+constexpr double kExactTol = 2e-4;
 constexpr double kStableMargin = 5e-3;
-constexpr double kFastTol = 0.1;
+constexpr double kFastTol = 0.03;
 constexpr double kFastNearTie = 0.05;
 constexpr int kBlock = 16, kBlocks = 96;
 
@@ -157,20 +159,25 @@ TEST_P(TinySafetensors, ExactPrecisionMatchesTransformers) {
   CpuBackend& be = *bp;
   const int32_t eos = meta["eos_token_id"].get<int32_t>();
   int identical = 0;
+  double worst = 0;
   for (const auto& c : m.golden["cases"]) {
     const auto prompt = c["prompt_ids"].get<std::vector<int32_t>>();
     const auto want = c["greedy_ids"].get<std::vector<int32_t>>();
     SCOPED_TRACE("prompt of " + std::to_string(prompt.size()) + " tokens");
     std::vector<float> logits = prefill(be, prompt, 0);
-    EXPECT_LE(worst_error(logits, c["top_logits"]), kExactTol);
+    const double err = worst_error(logits, c["top_logits"]), chunked = worst_error(prefill(be, prompt, kBlock), c["top_logits"]);
+    worst = std::max({worst, err, chunked});
+    EXPECT_LE(err, kExactTol);
     EXPECT_EQ(argmax(logits), c["top_logits"][0][0].get<int32_t>());
-    EXPECT_LE(worst_error(prefill(be, prompt, kBlock), c["top_logits"]), kExactTol) << "chunked prefill";
+    EXPECT_LE(chunked, kExactTol) << "chunked prefill";
     const auto got = greedy(be, prompt, logits, static_cast<int>(want.size()), eos);
     EXPECT_EQ(got, want);
     identical += got == want;
   }
   EXPECT_EQ(identical, static_cast<int>(m.golden["cases"].size()));
   EXPECT_GE(identical, 8);
+  std::printf("%s exact: worst |logit - HF| %.2e; %d of %zu greedy paths identical\n", GetParam(), worst, identical,
+              m.golden["cases"].size());
 }
 
 // All prompts prefilled together in one step, each in its own KV blocks (the serving path).
@@ -203,10 +210,12 @@ TEST_P(TinySafetensors, FastPrecisionStaysCloseToTransformers) {
   TinyModel m = open_tiny(GetParam());
   auto bp = make_backend(*m.file, CpuPrecision::Fast);
   CpuBackend& be = *bp;
+  double worst = 0;
   for (const auto& c : m.golden["cases"]) {
     const auto prompt = c["prompt_ids"].get<std::vector<int32_t>>();
     SCOPED_TRACE("prompt of " + std::to_string(prompt.size()) + " tokens");
     std::vector<float> logits = prefill(be, prompt, 0);
+    worst = std::max(worst, worst_error(logits, c["top_logits"]));
     EXPECT_LE(worst_error(logits, c["top_logits"]), kFastTol);
     const int32_t top = argmax(logits);
     double hf_of_top = -1e30;
@@ -214,6 +223,7 @@ TEST_P(TinySafetensors, FastPrecisionStaysCloseToTransformers) {
       if (iv[0].get<int32_t>() == top) hf_of_top = iv[1].get<double>();
     EXPECT_GE(hf_of_top, c["top_logits"][0][1].get<double>() - kFastNearTie) << "top-1 " << top;
   }
+  std::printf("%s fast: worst |logit - HF| %.2e\n", GetParam(), worst);
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, TinySafetensors,
