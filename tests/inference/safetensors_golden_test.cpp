@@ -38,6 +38,11 @@ constexpr double kStableMargin = 5e-3;
 constexpr double kFastTol = 0.03;
 constexpr double kFastNearTie = 0.05;
 constexpr int kBlock = 16, kBlocks = 96;
+#if defined(__SANITIZE_ADDRESS__)
+constexpr size_t kGreedyChecked = 8;  // a prefix of each greedy path: the full 64 are slow under ASan at -O0
+#else
+constexpr size_t kGreedyChecked = 64;
+#endif
 
 const std::string kTinyDir = std::string(RAYCTL_TEST_DATA) + "/fixtures/inference/tiny/";
 
@@ -162,7 +167,8 @@ TEST_P(TinySafetensors, ExactPrecisionMatchesTransformers) {
   double worst = 0;
   for (const auto& c : m.golden["cases"]) {
     const auto prompt = c["prompt_ids"].get<std::vector<int32_t>>();
-    const auto want = c["greedy_ids"].get<std::vector<int32_t>>();
+    auto want = c["greedy_ids"].get<std::vector<int32_t>>();
+    want.resize(std::min(want.size(), kGreedyChecked));
     SCOPED_TRACE("prompt of " + std::to_string(prompt.size()) + " tokens");
     std::vector<float> logits = prefill(be, prompt, 0);
     const double err = worst_error(logits, c["top_logits"]), chunked = worst_error(prefill(be, prompt, kBlock), c["top_logits"]);
