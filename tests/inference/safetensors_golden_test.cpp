@@ -12,8 +12,9 @@
 //    identical for every prompt. The goldens' smallest top-1/top-2 gap along any greedy path
 //    (meta.min_greedy_margin, 0.007-0.009 as recorded) must be ≥ 5e-3, ~1000× the measured
 //    difference, so an identical path is a fair ask.
-//  - Fast precision (the serving default: int8 activations, f16 KV): |logit − HF| ≤ 0.03
-//    (≤ 4.4e-3 measured) and the top-1 token is HF's or within 0.05 of it.
+//  - Fast precision (the serving default, f16 KV): |logit − HF| ≤ 0.1 (≤ 4.4e-3 measured
+//    today; the bound leaves room for int8 activations on f32/bf16/f16 weights, ~1% of the
+//    logit spread) and the top-1 token is HF's or within 0.05 of it. Exact is the tight check.
 #include "inference/cpu_backend.h"
 #include "inference/model_config.h"
 #include "inference/sampler.h"
@@ -35,7 +36,7 @@ namespace {
 
 constexpr double kExactTol = 2e-4;
 constexpr double kStableMargin = 5e-3;
-constexpr double kFastTol = 0.03;
+constexpr double kFastTol = 0.1;
 constexpr double kFastNearTie = 0.05;
 constexpr int kBlock = 16, kBlocks = 96;
 #if defined(__SANITIZE_ADDRESS__)
