@@ -2,7 +2,8 @@
 """Bounded loopback load test of `rayctl inference serve` on the real SmolLM2 GGUF.
 
 One server on 127.0.0.1 (ephemeral port, small --ctx). Then:
-  1. N concurrent streaming clients (default 200) released together by a barrier. A third of
+  1. N concurrent streaming clients (default 200) released together by a barrier (/metrics
+     must show all slots busy and at least N/2 requests waiting at some point). A third of
      them disconnect mid-stream: some right after the response headers (their request is still
      queued), some after the first or third content chunk (running), half of those with a
      reset (SO_LINGER 0) instead of a FIN. The others read to the end and every stream is
@@ -490,8 +491,14 @@ def main():
             f"slowest answer {slowest_bad:.2f}s")
         if slowest_bad > 15:
             failures.append(f"a bad request took {slowest_bad:.1f}s to be refused while the engine was busy")
-        for t in threads:
-            t.join(max(0.1, deadline - 60 - time.monotonic()))
+        # While the clients run: the peaks show that the requests really were concurrent (queued
+        # beyond the slots), not served one after another.
+        peak_running = peak_waiting = 0
+        while any(t.is_alive() for t in threads) and time.monotonic() < deadline - 60:
+            m = scrape(port)
+            peak_running = max(peak_running, m.get("vllm:num_requests_running", 0))
+            peak_waiting = max(peak_waiting, m.get("vllm:num_requests_waiting", 0))
+            time.sleep(1)
         hung = sum(t.is_alive() for t in threads)
         load_s = time.monotonic() - t_load
         n_disc = sum(1 for p in plans if p["disconnect"])
@@ -500,8 +507,12 @@ def main():
             f"disconnected on purpose (of {n_disc} planned), {len(results.failures)} failed, {hung} still running")
         if results.durations:
             d = sorted(results.durations)
-            log(f"completed streams: first byte median {sorted(results.first_byte)[len(d) // 2]:.2f}s, "
+            log(f"completed streams: first SSE chunk median {sorted(results.first_byte)[len(d) // 2]:.2f}s, "
                 f"duration median {d[len(d) // 2]:.1f}s, max {d[-1]:.1f}s")
+        log(f"peaks during the load: {peak_running:.0f} running (--parallel {a.parallel}), {peak_waiting:.0f} waiting")
+        if peak_running != a.parallel or peak_waiting < a.clients // 2:
+            failures.append(f"the load never filled the slots and the queue: peaks {peak_running} running, "
+                            f"{peak_waiting} waiting")
         failures += results.failures[:20]
         if hung:
             failures.append(f"{hung} clients still running at the deadline")
