@@ -177,17 +177,22 @@ void load_hf_config(ModelFileImpl& m) {
   // RoPE: transformers 5 writes "rope_parameters" {rope_type, rope_theta, factor, ...}; 4.x wrote
   // "rope_theta" at the top and "rope_scaling" {rope_type or type, factor, ...} or null.
   const nlohmann::json* rope = nullptr;
-  if (auto it = j.find("rope_parameters"); it != j.end() && it->is_object()) rope = &*it;
-  else if (auto sc = j.find("rope_scaling"); sc != j.end() && sc->is_object()) rope = &*sc;
+  const char* rope_key = "rope_parameters.";
+  if (auto it = j.find("rope_parameters"); it != j.end() && it->is_object()) {
+    rope = &*it;
+  } else if (auto sc = j.find("rope_scaling"); sc != j.end() && sc->is_object()) {
+    rope = &*sc;
+    rope_key = "rope_scaling.";
+  }
   c.rope_theta = float(number(j, "rope_theta", 10000.0, ""));
   if (rope) {
     const auto& r = *rope;
-    c.rope_theta = float(number(r, "rope_theta", c.rope_theta, "rope_parameters."));
+    c.rope_theta = float(number(r, "rope_theta", c.rope_theta, rope_key));
     c.rope_scaling.type = r.value("rope_type", r.value("type", ""));
-    c.rope_scaling.factor = float(number(r, "factor", 1.0, "rope_parameters."));
-    c.rope_scaling.low_freq_factor = float(number(r, "low_freq_factor", 1.0, "rope_parameters."));
-    c.rope_scaling.high_freq_factor = float(number(r, "high_freq_factor", 4.0, "rope_parameters."));
-    c.rope_scaling.original_context = int32_t(number(r, "original_max_position_embeddings", 0, "rope_parameters."));
+    c.rope_scaling.factor = float(number(r, "factor", 1.0, rope_key));
+    c.rope_scaling.low_freq_factor = float(number(r, "low_freq_factor", 1.0, rope_key));
+    c.rope_scaling.high_freq_factor = float(number(r, "high_freq_factor", 4.0, rope_key));
+    c.rope_scaling.original_context = int32_t(number(r, "original_max_position_embeddings", 0, rope_key));
     if (c.rope_scaling.type == "default") c.rope_scaling.type.clear();
     if (!c.rope_scaling.type.empty() && c.rope_scaling.type != "linear" && c.rope_scaling.type != "llama3")
       invalid(cfg_path, "RoPE scaling \"" + c.rope_scaling.type + "\" is not supported", "rayctl implements linear and llama3");
