@@ -29,6 +29,8 @@ void InferenceServer::start() {
   http_ = std::make_unique<HttpServer>(config_.http, [api](const HttpRequest& req, std::shared_ptr<HttpResponder> resp) {
     api->handle(req, std::move(resp));
   });
+  HttpServer* http = http_.get();
+  api_->set_connection_counter([http] { return http->open_connections(); });
   http_->start();
 }
 

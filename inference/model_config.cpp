@@ -150,22 +150,55 @@ void load_hf_config(ModelFileImpl& m) {
   c.head_dim = j.contains("head_dim") && j["head_dim"].is_number_integer() ? need("head_dim") : c.n_embd / c.n_head;
   c.rope_dim = c.head_dim;
   c.n_ctx_train = j.contains("max_position_embeddings") ? need("max_position_embeddings") : 2048;
-  c.rope_theta = j.value("rope_theta", 10000.0f);
-  c.rms_eps = j.value("rms_norm_eps", 1e-6f);
-  c.tied_embeddings = j.value("tie_word_embeddings", false);
+  const std::string cfg_path = m.path + "/config.json";
+  // A typed optional key: absent or null gives the default; the wrong JSON type is an error
+  // naming the key (nlohmann's value() would throw a bare type_error).
+  auto number = [&](const nlohmann::json& o, const char* key, double def, const char* where) {
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null()) return def;
+    if (!it->is_number()) invalid(cfg_path, std::string(where) + "\"" + key + "\" is not a number", "fix config.json");
+    return it->get<double>();
+  };
+  auto flag = [&](const char* key, bool def) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return def;
+    if (!it->is_boolean()) invalid(cfg_path, std::string("\"") + key + "\" is not a boolean", "fix config.json");
+    return it->get<bool>();
+  };
+  c.rms_eps = float(number(j, "rms_norm_eps", 1e-6, ""));
+  c.tied_embeddings = flag("tie_word_embeddings", false);
   c.rope_layout = RopeLayout::HalfSplit;
-  c.qkv_bias = c.arch == ModelArch::Qwen2 || j.value("attention_bias", false);
-  if (j.contains("rope_scaling") && j["rope_scaling"].is_object()) {
-    const auto& r = j["rope_scaling"];
+  c.qkv_bias = c.arch == ModelArch::Qwen2 || flag("attention_bias", false);
+  if (j.value("hidden_act", "silu") != "silu")
+    invalid(cfg_path, "hidden_act \"" + j.value("hidden_act", "") + "\" is not supported", "rayctl runs SwiGLU (silu) models");
+  if (flag("mlp_bias", false)) invalid(cfg_path, "\"mlp_bias\": true is not supported", "rayctl runs MLPs without biases");
+  if (c.arch == ModelArch::Qwen2 && flag("use_sliding_window", false))
+    invalid(cfg_path, "\"use_sliding_window\": true is not supported", "rayctl attends over the whole context");
+  // RoPE: transformers 5 writes "rope_parameters" {rope_type, rope_theta, factor, ...}; 4.x wrote
+  // "rope_theta" at the top and "rope_scaling" {rope_type or type, factor, ...} or null.
+  const nlohmann::json* rope = nullptr;
+  const char* rope_key = "rope_parameters.";
+  if (auto it = j.find("rope_parameters"); it != j.end() && it->is_object()) {
+    rope = &*it;
+  } else if (auto sc = j.find("rope_scaling"); sc != j.end() && sc->is_object()) {
+    rope = &*sc;
+    rope_key = "rope_scaling.";
+  }
+  c.rope_theta = float(number(j, "rope_theta", 10000.0, ""));
+  if (rope) {
+    const auto& r = *rope;
+    c.rope_theta = float(number(r, "rope_theta", c.rope_theta, rope_key));
     c.rope_scaling.type = r.value("rope_type", r.value("type", ""));
-    c.rope_scaling.factor = r.value("factor", 1.0f);
-    c.rope_scaling.low_freq_factor = r.value("low_freq_factor", 1.0f);
-    c.rope_scaling.high_freq_factor = r.value("high_freq_factor", 4.0f);
-    c.rope_scaling.original_context = r.value("original_max_position_embeddings", 0);
+    c.rope_scaling.factor = float(number(r, "factor", 1.0, rope_key));
+    c.rope_scaling.low_freq_factor = float(number(r, "low_freq_factor", 1.0, rope_key));
+    c.rope_scaling.high_freq_factor = float(number(r, "high_freq_factor", 4.0, rope_key));
+    c.rope_scaling.original_context = int32_t(number(r, "original_max_position_embeddings", 0, rope_key));
     if (c.rope_scaling.type == "default") c.rope_scaling.type.clear();
+    if (!c.rope_scaling.type.empty() && c.rope_scaling.type != "linear" && c.rope_scaling.type != "llama3")
+      invalid(cfg_path, "RoPE scaling \"" + c.rope_scaling.type + "\" is not supported", "rayctl implements linear and llama3");
   }
   if (c.n_head % c.n_head_kv != 0)
-    invalid(m.path + "/config.json", "num_attention_heads is not a multiple of num_key_value_heads", "fix config.json");
+    invalid(cfg_path, "num_attention_heads is not a multiple of num_key_value_heads", "fix config.json");
 }
 
 WeightView hf_view(const ModelFileImpl& m, const std::string& uniform, const std::string& hf_name, bool required = true) {
@@ -294,6 +327,9 @@ std::unique_ptr<ModelFile> ModelFile::open(const std::string& path) {
     m->hf = SafetensorsCheckpoint::open(path);
     load_hf_config(*m);
     load_weights(*m, [&](const std::string& n, bool req) { return hf_view(*m, n, hf_name_of(n), req); });
+    for (const char* t : {"model.layers.0.self_attn.o_proj.bias", "model.layers.0.mlp.down_proj.bias"})
+      if (m->hf->find(t))
+        invalid(path, std::string("tensor \"") + t + "\" is a bias rayctl does not apply", "rayctl runs llama/qwen2 shapes without it");
     m->tokenizer = Tokenizer::from_hf_dir(path);
     load_hf_chat_template(*m);
   } else {

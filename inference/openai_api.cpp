@@ -131,6 +131,7 @@ void OpenAiApi::handle(const HttpRequest& req, std::shared_ptr<HttpResponder> re
   }
   if (p == "/metrics") {
     if (!get) return method_not_allowed();
+    if (connections_) metrics_.registry.set(metrics_.http_connections, connections_());
     return resp->send(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.registry.render());
   }
   if (p == "/version") return send_json(*resp, 200, {{"version", "rayctl-inference"}});
@@ -217,6 +218,13 @@ void OpenAiApi::completions(const HttpRequest& req, const std::shared_ptr<HttpRe
   gr.arrival = arrival;
   gr.on_output = [rc](const GenerationOutput& out) { rc->on_output(out); };
   if (cr.stream) {
+    // A full queue is a plain 503 before any stream starts (submit() below re-checks: a race
+    // with other requests then ends the stream with an error event instead).
+    const EngineSnapshot snap = engine_->snapshot();
+    if (snap.waiting >= engine_->options().max_queued)
+      throw ApiError(503, "the server has " + std::to_string(snap.waiting) + " requests waiting (--max-queued " +
+                              std::to_string(engine_->options().max_queued) + "); retry later",
+                     "", "service_unavailable_error");
     // Headers and the opening chunk go out before the request is queued, so the stream is
     // well-formed whatever happens next.
     resp->start_stream(200, "text/event-stream", kSseHeaders);

@@ -14,6 +14,7 @@
 #include "inference/model_config.h"
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,8 @@ class OpenAiApi {
   // Both must outlive the API object (or set_ready(nullptr, nullptr) before they go).
   void set_ready(Engine* engine, const ModelFile* model);
   bool ready() const { return ready_.load(); }
+  // Where /metrics reads rayctl:http_connections_open from (the HTTP server's count).
+  void set_connection_counter(std::function<int()> count) { connections_ = std::move(count); }
 
   // The HttpHandler.
   void handle(const HttpRequest& req, std::shared_ptr<HttpResponder> resp);
@@ -48,6 +51,7 @@ class OpenAiApi {
   Engine* engine_ = nullptr;
   const ModelFile* model_ = nullptr;
   int64_t created_ = 0;
+  std::function<int()> connections_;
 };
 
 }  // namespace rayctl::inference

@@ -242,7 +242,10 @@ CompletionRequest parse_completion_request(const std::string& body_text, bool ch
   if (auto v = get_bool(body, "stream")) r.stream = *v;
   if (const json* so = field(body, "stream_options")) {
     if (!so->is_object()) wrong_type("stream_options", "an object", *so);
-    if (auto v = get_bool(*so, "include_usage")) r.include_usage = *v;
+    if (const json* iu = field(*so, "include_usage")) {
+      if (!iu->is_boolean()) wrong_type("stream_options.include_usage", "a boolean", *iu);
+      r.include_usage = iu->get<bool>();
+    }
   }
   if (!chat) {
     if (auto v = get_bool(body, "echo")) r.echo = *v;

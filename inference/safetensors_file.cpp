@@ -161,6 +161,8 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open(const std::string& dir) {
     if (!idx.contains("weight_map") || !idx["weight_map"].is_object())
       throw Error(ErrorKind::Invalid, index_path + ": no \"weight_map\" object", "re-download the checkpoint");
     for (auto it = idx["weight_map"].begin(); it != idx["weight_map"].end(); ++it) {
+      if (!it.value().is_string())
+        throw Error(ErrorKind::Invalid, index_path + ": weight_map[\"" + it.key() + "\"] is not a file name", "re-download the checkpoint");
       std::string f = it.value().get<std::string>();
       if (f.find('/') != std::string::npos || f.find("..") != std::string::npos)
         throw Error(ErrorKind::Invalid, index_path + ": shard name \"" + f + "\" is not a plain file name");

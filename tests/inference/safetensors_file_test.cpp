@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
 using namespace rayctl::inference;
 
 namespace {
@@ -55,4 +60,22 @@ TEST(SafetensorsFile, RejectsInconsistentHeaders) {
   EXPECT_NE(error_of(file(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}})", 8)).find("overflows"),
             std::string::npos);
   EXPECT_NE(error_of(file(R"({"w":{"dtype":"F32","shape":[1]}})", 8)).find("data_offsets"), std::string::npos);
+}
+
+TEST(SafetensorsCheckpoint, RejectsAnIndexWhoseWeightMapIsNotFileNames) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("rayctl-st-index-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "config.json") << R"({"model_type": "llama"})";
+  for (const char* map : {R"({"weight_map": {"w": 3}})", R"({"weight_map": {"w": "../x.safetensors"}})"}) {
+    std::ofstream(dir / "model.safetensors.index.json") << map;
+    std::string msg;
+    try {
+      SafetensorsCheckpoint::open(dir.string());
+    } catch (const rayctl::Error& e) {
+      msg = e.message();
+    }
+    EXPECT_NE(msg.find("model.safetensors.index.json"), std::string::npos) << map << ": " << msg;
+  }
+  fs::remove_all(dir);
 }
