@@ -110,7 +110,10 @@ int64_t Engine::submit(GenerationRequest request) {
     if (t < 0 || t >= backend_->shape().vocab_size) throw std::invalid_argument("token id " + std::to_string(t) + " is out of range");
   }
   std::lock_guard<std::mutex> lk(mu_);
-  if (queued_ >= options_.max_queued)
+  // A request that a free slot will take at the next step is not waiting: --max-queued counts
+  // only those beyond the free slots (so --max-queued 0 still serves up to --parallel at once).
+  const int free_slots = std::max(0, options_.max_seqs - snap_.running);
+  if (queued_ >= options_.max_queued + free_slots)
     throw QueueFullError("the server has " + std::to_string(queued_) + " requests waiting (--max-queued " +
                          std::to_string(options_.max_queued) + ")");
   int64_t id = next_id_++;

@@ -244,6 +244,15 @@ TEST_F(OpenAiServer, DisconnectMidStreamLeavesNothingBehind) {
 
 // One slot, one place in the queue, eight long requests at once: the surplus gets 503s in the
 // OpenAI error shape (stream or not), before any stream starts; the accepted ones complete.
+// --max-queued 0: nothing may wait, but a free slot still takes a request.
+TEST_F(OpenAiServer, NoQueueStillServesFreeSlots) {
+  restart(1, 0);
+  server_->load();
+  json req = {{"prompt", "hi"}, {"max_tokens", 3}, {"temperature", 0}};
+  Reply r = call(port(), "POST", "/v1/completions", req.dump());
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
 TEST_F(OpenAiServer, FullQueueIs503) {
   restart(1, 1);
   server_->load();
