@@ -49,8 +49,7 @@ int default_threads() {
 }  // namespace
 
 CpuBackend::CpuBackend(const ModelFile& model, const CpuBackendOptions& options)
-    : model_(model),
-      cfg_(model.config()),
+    : cfg_(model.config()),
       w_(model.weights()),
       options_(options),
       pool_(options.threads > 0 ? options.threads : default_threads()),

@@ -63,7 +63,6 @@ class CpuBackend : public Backend {
   void store_kv(int layer, const float* k, const float* v, int32_t pos, std::span<const int32_t> table);
   void compute_logits(const ForwardBatch& batch, std::span<float> logits);
 
-  const ModelFile& model_;
   const ModelConfig& cfg_;
   const ModelWeights& w_;
   CpuBackendOptions options_;

@@ -10,6 +10,10 @@
 #if defined(__AVX2__) || defined(__F16C__)
 #include <immintrin.h>
 #endif
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#include "inference/quant_matmul_tiles.h"
+#define RAYCTL_AVX2_ROW_KERNELS 1
+#endif
 
 namespace rayctl::inference {
 
@@ -137,38 +141,16 @@ float dot_q6_k_scalar(const BlockQ6_K* w, const BlockQ8Act* x, int64_t nb) {
   return acc;
 }
 
-#if defined(__AVX2__)
+#if defined(RAYCTL_AVX2_ROW_KERNELS)
 // ---------------------------------------------------------------- AVX2 kernels
-inline __m256 fmadd(__m256 a, __m256 b, __m256 c) {
-#if defined(__FMA__)
-  return _mm256_fmadd_ps(a, b, c);
-#else
-  return _mm256_add_ps(_mm256_mul_ps(a, b), c);
-#endif
-}
-
-inline float hsum(__m256 v) {
-  __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-  lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-  return _mm_cvtss_f32(lo);
-}
-
-// 16 packed bytes → 32 bytes: low nibbles first (elements 0..15), then high nibbles (16..31).
-inline __m256i nibbles_32(const uint8_t* qs) {
-  __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-  __m256i v = _mm256_set_m128i(_mm_srli_epi16(t, 4), t);
-  return _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
-}
-
-// Σ a·b over 32 lanes as 8 int32 (a unsigned 0..127 safe range, b signed).
-inline __m256i dot_u8_s8(__m256i a, __m256i b) {
-  return _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), _mm256_set1_epi16(1));
-}
+// (hsum8, unpack_nibbles, fifth_bits, load_qs and the maddubs dot come from quant_matmul_tiles.h)
+inline __m256 fmadd(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
+inline float hsum(__m256 v) { return hsum8(v); }
+inline __m256i nibbles_32(const uint8_t* qs) { return unpack_nibbles(qs); }
+inline __m256i dot_u8_s8(__m256i a, __m256i b) { return Avx2Isa::dot_u8s8(a, b); }
 // Σ a·b for two signed vectors (|a| ≤ 127 so the sign trick is exact).
 inline __m256i dot_s8_s8(__m256i a, __m256i b) { return dot_u8_s8(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a)); }
-
-inline __m256i load32(const int8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+inline __m256i load32(const int8_t* p) { return load_qs(p); }
 
 float dot_q4_0_avx2(const BlockQ4_0* w, const BlockQ8Act* x, int64_t nb) {
   __m256 acc = _mm256_setzero_ps();
@@ -191,22 +173,12 @@ float dot_q4_1_avx2(const BlockQ4_1* w, const BlockQ8Act* x, int64_t nb) {
   return hsum(acc) + offset;
 }
 
-// 32 bits → 32 bytes, 0xFF where the bit is set.
-inline __m256i bits_to_bytes(uint32_t bits) {
-  const __m256i shuf = _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101, 0x0202020202020202,
-                                          0x0303030303030303);
-  __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32(int(bits)), shuf);
-  const __m256i mask = _mm256_set1_epi64x(int64_t(0x7fbfdfeff7fbfdfe));
-  v = _mm256_or_si256(v, mask);
-  return _mm256_cmpeq_epi8(v, _mm256_set1_epi64x(-1));
-}
-
 float dot_q5_0_avx2(const BlockQ5_0* w, const BlockQ8Act* x, int64_t nb) {
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < nb; ++i) {
     uint32_t qh;
     std::memcpy(&qh, w[i].qh, 4);
-    __m256i hi = _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(0x10));
+    __m256i hi = fifth_bits(qh);
     __m256i q = _mm256_sub_epi8(_mm256_or_si256(nibbles_32(w[i].qs), hi), _mm256_set1_epi8(16));
     __m256 s = _mm256_cvtepi32_ps(dot_s8_s8(q, load32(x[i].qs)));
     acc = fmadd(_mm256_set1_ps(h2f(w[i].d) * x[i].d), s, acc);
@@ -284,7 +256,7 @@ float dot_q6_k_avx2(const BlockQ6_K* w, const BlockQ8Act* x, int64_t nb) {
   }
   return hsum(acc);
 }
-#endif  // __AVX2__
+#endif  // RAYCTL_AVX2_ROW_KERNELS
 
 [[noreturn]] void bad_dot(GgmlType t) {
   throw std::invalid_argument("vec_dot_q8: ggml type " + std::string(ggml_type_name(t)) +
@@ -294,7 +266,7 @@ float dot_q6_k_avx2(const BlockQ6_K* w, const BlockQ8Act* x, int64_t nb) {
 }  // namespace
 
 float vec_dot_q8(GgmlType t, const void* row, const BlockQ8Act* x, int64_t n) {
-#if defined(__AVX2__)
+#if defined(RAYCTL_AVX2_ROW_KERNELS)
   switch (t) {
     case GgmlType::Q4_0: return dot_q4_0_avx2(static_cast<const BlockQ4_0*>(row), x, n / 32);
     case GgmlType::Q4_1: return dot_q4_1_avx2(static_cast<const BlockQ4_1*>(row), x, n / 32);
