@@ -31,7 +31,8 @@ struct YamlFile {
   std::string text;
   std::vector<YamlDocument> documents;  // empty documents ("---" alone) are skipped
 
-  // Throws Error(Invalid) with file:line:col on a syntax error, Error(Io) when unreadable.
+  // Throws Error(Invalid) with file:line:col on a syntax error (also for a stream past
+  // kMaxYamlDocuments or one yaml-cpp cannot get past), Error(Io) when unreadable.
   static YamlFile load(const std::string& path);
   // Parses text already in memory. Offsets are 0-based lines/columns to add to every mark,
   // e.g. for a block scalar starting at line 20 with 6 spaces of indentation: (20, 6).
@@ -43,6 +44,10 @@ struct YamlFile {
 // over a document expands them: YamlFile::parse refuses a document past this, and
 // yaml_to_json stops there for nodes that did not come through it.
 inline constexpr size_t kMaxYamlValues = 100'000;
+
+// Most documents one YAML stream may hold; YamlFile::parse refuses a stream with more. Far
+// above any real config or manifest, it bounds memory for streams of thousands of "---".
+inline constexpr size_t kMaxYamlDocuments = 1000;
 
 // Name of a YAML node's type for messages: "a mapping", "a list", "a string", "null".
 std::string yaml_kind_name(const YAML::Node& n);
