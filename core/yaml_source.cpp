@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <sstream>
+#include <vector>
 
 namespace rayctl {
 
@@ -36,15 +37,52 @@ YamlFile YamlFile::load(const std::string& path) {
 
 namespace {
 
-bool expands_within(const YAML::Node& n, size_t& budget) {
-  if (budget == 0) return false;
+// Walks a document as every later check will, aliases expanded, and stops at kMaxYamlValues
+// values or kMaxYamlDepth levels. `path` holds the maps and lists above `n`; when the walk stops
+// for depth it is left in place so the caller can look for a node that contains itself.
+enum class Expansion { Bounded, TooManyValues, TooDeep };
+
+Expansion walk_expanded(const YAML::Node& n, size_t& budget, std::vector<YAML::Node>& path) {
+  if (budget == 0) return Expansion::TooManyValues;
   --budget;
-  if (n.IsSequence() || n.IsMap()) {
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      if (n.IsSequence() ? !expands_within(*it, budget) : !expands_within(it->second, budget)) return false;
-    }
+  if (!n.IsSequence() && !n.IsMap()) return Expansion::Bounded;
+  if (path.size() >= kMaxYamlDepth) return Expansion::TooDeep;
+  path.push_back(n);
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    Expansion e = walk_expanded(n.IsSequence() ? *it : it->second, budget, path);
+    if (e != Expansion::Bounded) return e;
   }
-  return true;
+  path.pop_back();
+  return Expansion::Bounded;
+}
+
+// Refuses a document no walker could finish: aliases that repeat other aliases ("billion
+// laughs"), or an alias inside the node it names (a: &a [*a]), which yaml-cpp turns into a node
+// that contains itself, so any recursive walk overflows the stack.
+void refuse_unbounded_expansion(const YamlDocument& doc) {
+  size_t budget = kMaxYamlValues;
+  std::vector<YAML::Node> path;
+  switch (walk_expanded(doc.root, budget, path)) {
+    case Expansion::Bounded: return;
+    case Expansion::TooManyValues:
+      throw Error(ErrorKind::Invalid,
+                  fmt::format("document {} expands to more than {} values: aliases (*name) that repeat other "
+                              "aliases grow exponentially",
+                              doc.index + 1, kMaxYamlValues),
+                  "write the values out, or use fewer nested aliases", doc.start());
+    case Expansion::TooDeep:
+      for (size_t i = 0; i < path.size(); ++i)
+        for (size_t j = i + 1; j < path.size(); ++j)
+          if (path[j].is(path[i]))
+            throw Error(ErrorKind::Invalid,
+                        "this node contains an alias (*name) to its own anchor, so it repeats itself without end",
+                        "an alias can only name a node whose anchor is complete; move the alias out of the node",
+                        doc.loc(path[i]));
+      throw Error(ErrorKind::Invalid,
+                  fmt::format("document {} nests deeper than {} levels with its aliases expanded", doc.index + 1,
+                              kMaxYamlDepth),
+                  "flatten the structure, or use fewer aliases that name other aliases", doc.loc(path.back()));
+  }
 }
 
 // The start of each document and whether it was empty (one null or empty scalar): all a first
@@ -152,20 +190,13 @@ YamlFile YamlFile::parse(const std::string& label, std::string text, int line_of
   int index = 0;
   for (auto& d : docs) {
     if (d.IsDefined() && !d.IsNull()) {
-      size_t budget = kMaxYamlValues;
-      if (!expands_within(d, budget))
-        throw Error(ErrorKind::Invalid,
-                    fmt::format("document {} expands to more than {} values: aliases (*name) that repeat other "
-                                "aliases grow exponentially",
-                                index + 1, kMaxYamlValues),
-                    "write the values out, or use fewer nested aliases",
-                    SourceLoc{label, d.Mark().line + line_offset + 1, d.Mark().column + column_offset + 1});
       YamlDocument doc;
       doc.file = label;
       doc.root = d;
       doc.index = index;
       doc.line_offset = line_offset;
       doc.column_offset = column_offset;
+      refuse_unbounded_expansion(doc);
       f.documents.push_back(std::move(doc));
     }
     ++index;

@@ -144,6 +144,16 @@ TEST(ValidateCli, StrayCommaStopsAtOnceWithAPositionedError) {
   EXPECT_LT(took, std::chrono::seconds(10));  // milliseconds in practice; generous for sanitizer builds
 }
 
+// A fuzz finding: `a: &a [*a]` made a node that contains itself, and validate died of a stack
+// overflow (SIGSEGV) instead of reporting it.
+TEST(ValidateCli, AliasInsideItsOwnNodeIsAnErrorNotACrash) {
+  const std::string input = kSrc + "/tests/fixtures/fuzz-regressions/config-alias-inside-its-own-node.yaml";
+  auto r = run_rayctl({"validate", input});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(has(r.out + r.err, input + ":2:4: error[RL001]: this node contains an alias (*name) to its own anchor"))
+      << r.out << r.err;
+}
+
 TEST(ValidateCli, ServeConfigAgainstAClusterFile) {
   TempDir dir;
   std::string serve = dir.path() + "/serve.yaml";

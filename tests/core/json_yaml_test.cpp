@@ -100,3 +100,14 @@ TEST(JsonYaml, KeyErrorsNameTheFileWhenTheDocumentIsKnown) {
     EXPECT_EQ(e.message(), "a mapping key (line 2, column 3) is a list; keys must be plain strings");
   }
 }
+
+// A node that contains itself (a: &a [*a]) when it did not come through YamlFile::parse.
+TEST(JsonYaml, NodeThatContainsItselfIsRefused) {
+  try {
+    yaml_to_json(YAML::Load("a: &a [*a]\n"));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+    EXPECT_NE(e.message().find("nests deeper than 1000 levels"), std::string::npos) << e.message();
+  }
+}

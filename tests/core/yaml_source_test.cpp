@@ -96,6 +96,47 @@ TEST(YamlSource, StreamsPastTheDocumentCapAreRefused) {
   }
 }
 
+// yaml-cpp lets an alias name the node it sits in; the node then contains itself and any
+// recursive walk overflows the stack (a fuzz finding: `rayctl validate` crashed).
+TEST(YamlSource, AliasInsideItsOwnNodeIsRefusedAtLoad) {
+  const std::string input =
+      std::string(RAYCTL_TEST_DATA) + "/fixtures/fuzz-regressions/config-alias-inside-its-own-node.yaml";
+  try {
+    YamlFile::load(input);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+    EXPECT_EQ(e.loc().str(), input + ":2:4");  // b: &b [*b, ...]
+    EXPECT_NE(e.message().find("alias (*name) to its own anchor"), std::string::npos) << e.message();
+  }
+  for (const auto& [text, where] : std::vector<std::pair<std::string, std::string>>{
+           {"a: &a [*a]\n", "s.yaml:1:4"}, {"x: 1\na: &a {k: [1, *a]}\n", "s.yaml:2:4"}}) {
+    try {
+      YamlFile::parse("s.yaml", text);
+      ADD_FAILURE() << "expected an error for " << text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.loc().str(), where) << text;
+      EXPECT_NE(e.message().find("repeats itself without end"), std::string::npos) << e.message();
+    }
+  }
+}
+
+// Aliases that name aliases add their nesting up; past kMaxYamlDepth levels a document is refused
+// even without a loop, so walkers' recursion stays bounded.
+TEST(YamlSource, NestingPastTheDepthCapIsRefused) {
+  auto nest = [](const std::string& inner) { return std::string(400, '[') + inner + std::string(400, ']'); };
+  const std::string two = "d: &d " + nest("x") + "\ne: &e " + nest("*d") + "\n";
+  EXPECT_EQ(YamlFile::parse("ok.yaml", two).documents.size(), 1u);  // 801 levels
+  try {
+    YamlFile::parse("deep.yaml", two + "f: " + nest("*e") + "\n");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+    EXPECT_EQ(e.loc().file, "deep.yaml");
+    EXPECT_NE(e.message().find("nests deeper than 1000 levels"), std::string::npos) << e.message();
+  }
+}
+
 TEST(YamlSource, MissingFileIsIoError) {
   try {
     YamlFile::load("/nonexistent/x.yaml");

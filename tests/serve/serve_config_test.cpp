@@ -179,6 +179,10 @@ TEST(ServeConfigLoader, FuzzRegressionsLoadToDiagnostics) {
       // yaml-cpp 0.7's LoadAll yielded endless empty documents here (jbeder/yaml-cpp#1040).
       {"config-stray-comma-endless-documents.yaml",
        "config-stray-comma-endless-documents.yaml:1:1: YAML syntax error: unexpected ',' where a value should start"},
+      // `b: &b [*b, ...]`: a node that contains itself overflowed the stack of every walker.
+      {"config-alias-inside-its-own-node.yaml",
+       "config-alias-inside-its-own-node.yaml:2:4: this node contains an alias (*name) to its own anchor, so it "
+       "repeats itself without end"},
   };
   int n = 0;
   size_t checked = 0;
