@@ -427,7 +427,7 @@ std::optional<KubeRayManifest> load_kuberay_manifest(const YamlDocument& doc, Di
   KubeRayManifest m;
   m.file = doc.file;
   m.loc = doc.start();
-  m.object = yaml_to_json(doc.root);
+  m.object = yaml_to_json(doc, doc.root);
   auto api = r.str("apiVersion", true);
   m.locs["apiVersion"] = r.value_loc("apiVersion");
   if (api && *api != "ray.io/v1") {

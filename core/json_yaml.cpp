@@ -24,41 +24,54 @@ static nlohmann::json scalar_to_json(const YAML::Node& n) {
   return s;
 }
 
-// The conversion expands aliases, so it stops at kMaxYamlValues values (core/yaml_source.h).
-static nlohmann::json to_json_counted(const YAML::Node& n, size_t& budget) {
-  if (budget == 0) {
-    const YAML::Mark m = n.Mark();
-    throw Error(ErrorKind::Invalid,
-                fmt::format("YAML expands to more than {} values (near line {}, column {}): aliases (*name) that "
-                            "repeat other aliases grow exponentially",
-                            kMaxYamlValues, m.line + 1, m.column + 1),
-                "write the values out, or use fewer nested aliases");
-  }
+// An error at node `at`: located in doc's file when there is one; otherwise the message carries
+// yaml-cpp's line and column.
+static Error conversion_error(const YamlDocument* doc, const YAML::Node& at, const std::string& what,
+                              const std::string& why, std::string hint) {
+  if (doc) return Error(ErrorKind::Invalid, fmt::format("{}{}", what, why), std::move(hint), doc->loc(at));
+  const YAML::Mark m = at.Mark();
+  return Error(ErrorKind::Invalid, fmt::format("{} (line {}, column {}){}", what, m.line + 1, m.column + 1, why),
+               std::move(hint));
+}
+
+// The conversion expands aliases, so it stops at kMaxYamlValues values or kMaxYamlDepth levels
+// (core/yaml_source.h).
+static nlohmann::json to_json_counted(const YAML::Node& n, size_t& budget, size_t depth, const YamlDocument* doc) {
+  if (budget == 0)
+    throw conversion_error(doc, n, fmt::format("YAML expands to more than {} values", kMaxYamlValues),
+                           ": aliases (*name) that repeat other aliases grow exponentially",
+                           "write the values out, or use fewer nested aliases");
+  if (depth > kMaxYamlDepth)
+    throw conversion_error(doc, n, fmt::format("YAML nests deeper than {} levels", kMaxYamlDepth),
+                           " with its aliases expanded (an alias inside the node it names never ends)",
+                           "flatten the structure, or move the alias out of the node it names");
   --budget;
   if (!n.IsDefined() || n.IsNull()) return nullptr;
   if (n.IsScalar()) return scalar_to_json(n);
   if (n.IsSequence()) {
     nlohmann::json arr = nlohmann::json::array();
-    for (const auto& item : n) arr.push_back(to_json_counted(item, budget));
+    for (const auto& item : n) arr.push_back(to_json_counted(item, budget, depth + 1, doc));
     return arr;
   }
   nlohmann::json obj = nlohmann::json::object();
   for (auto it = n.begin(); it != n.end(); ++it) {
-    if (!it->first.IsScalar()) {
-      const YAML::Mark m = it->first.Mark();
-      throw Error(ErrorKind::Invalid,
-                  fmt::format("a mapping key at line {}, column {} is {}; keys must be plain strings", m.line + 1,
-                              m.column + 1, yaml_kind_name(it->first)),
-                  "write the key as a string (quote it if it has special characters)");
-    }
-    obj[it->first.Scalar()] = to_json_counted(it->second, budget);
+    if (!it->first.IsScalar())
+      throw conversion_error(doc, it->first, "a mapping key", fmt::format(" is {}; keys must be plain strings",
+                                                                           yaml_kind_name(it->first)),
+                             "write the key as a string (quote it if it has special characters)");
+    obj[it->first.Scalar()] = to_json_counted(it->second, budget, depth + 1, doc);
   }
   return obj;
 }
 
 nlohmann::json yaml_to_json(const YAML::Node& n) {
   size_t budget = kMaxYamlValues;
-  return to_json_counted(n, budget);
+  return to_json_counted(n, budget, 0, nullptr);
+}
+
+nlohmann::json yaml_to_json(const YamlDocument& doc, const YAML::Node& n) {
+  size_t budget = kMaxYamlValues;
+  return to_json_counted(n, budget, 0, &doc);
 }
 
 YAML::Node json_to_yaml(const nlohmann::json& j) { return YAML::Load(to_yaml_text(j)); }

@@ -10,7 +10,14 @@
 
 namespace rayctl {
 
+struct YamlDocument;
+
+// Throws Error(Invalid) for a key that is not a scalar, or past kMaxYamlValues values or
+// kMaxYamlDepth levels (aliases expanded); the message gives yaml-cpp's line and column, as no
+// file is known.
 nlohmann::json yaml_to_json(const YAML::Node& n);
+// The same for a node of `doc`: the error's location is the file:line:column (offsets included).
+nlohmann::json yaml_to_json(const YamlDocument& doc, const YAML::Node& n);
 YAML::Node json_to_yaml(const nlohmann::json& j);
 // Block-style YAML text with stable key order (the JSON object's order).
 std::string to_yaml_text(const nlohmann::json& j);

@@ -31,7 +31,8 @@ struct YamlFile {
   std::string text;
   std::vector<YamlDocument> documents;  // empty documents ("---" alone) are skipped
 
-  // Throws Error(Invalid) with file:line:col on a syntax error, Error(Io) when unreadable.
+  // Throws Error(Invalid) with file:line:col on a syntax error (also for a stream past
+  // kMaxYamlDocuments or one yaml-cpp cannot get past), Error(Io) when unreadable.
   static YamlFile load(const std::string& path);
   // Parses text already in memory. Offsets are 0-based lines/columns to add to every mark,
   // e.g. for a block scalar starting at line 20 with 6 spaces of indentation: (20, 6).
@@ -40,9 +41,18 @@ struct YamlFile {
 
 // Most values a YAML document may expand to through its aliases. Nested aliases that repeat
 // other aliases grow exponentially ("billion laughs": ten lines, 10^9 values), and every walk
-// over a document expands them: YamlFile::parse refuses a document past this, and
-// yaml_to_json stops there for nodes that did not come through it.
+// over a document expands them: YamlFile::parse refuses a document past this (or past
+// kMaxYamlDepth), and yaml_to_json stops there for nodes that did not come through it.
 inline constexpr size_t kMaxYamlValues = 100'000;
+
+// Deepest nesting a document may reach with its aliases expanded; walkers recurse, so this bounds
+// their stack. yaml-cpp's parser already refuses more than 500 written levels; aliases that name
+// aliases add more, and an alias inside the node it names (a: &a [*a]) nests without end.
+inline constexpr size_t kMaxYamlDepth = 1000;
+
+// Most documents one YAML stream may hold; YamlFile::parse refuses a stream with more. Far
+// above any real config or manifest, it bounds memory for streams of thousands of "---".
+inline constexpr size_t kMaxYamlDocuments = 1000;
 
 // Name of a YAML node's type for messages: "a mapping", "a list", "a string", "null".
 std::string yaml_kind_name(const YAML::Node& n);

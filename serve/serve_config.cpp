@@ -21,7 +21,7 @@ const char* kIgnoredHint = "Serve ignores keys it does not know; check the spell
 void read_http_options(YamlMapReader& top, ServeConfig& c) {
   YamlMapReader h(top.doc(), top.node("http_options"), "http_options", top.diags());
   if (!h.is_map()) return;
-  c.http_options = yaml_to_json(top.node("http_options"));
+  c.http_options = yaml_to_json(top.doc(), top.node("http_options"));
   h.str("host");
   h.integer("port", 0, 65535);
   h.str("root_path");
@@ -43,7 +43,7 @@ void read_http_options(YamlMapReader& top, ServeConfig& c) {
 void read_grpc_options(YamlMapReader& top, ServeConfig& c) {
   YamlMapReader g(top.doc(), top.node("grpc_options"), "grpc_options", top.diags());
   if (!g.is_map()) return;
-  c.grpc_options = yaml_to_json(top.node("grpc_options"));
+  c.grpc_options = yaml_to_json(top.doc(), top.node("grpc_options"));
   g.integer("port", 0, 65535);
   g.str_list("grpc_servicer_functions");
   g.number("request_timeout_s", 0);
@@ -173,7 +173,7 @@ ServeDeployment read_deployment(const YamlDocument& doc, const YAML::Node& n, co
     if (!uc.IsMap())
       diags.error(diag_id::kWrongType, doc.loc(uc), fmt::format("'{}.user_config' must be a mapping", path),
                   "Serve passes user_config to reconfigure() as a dict");
-    dep.user_config = yaml_to_json(uc);
+    dep.user_config = yaml_to_json(doc, uc);
   }
   dep.autoscaling = read_autoscaling(d, dep);
   d.number("graceful_shutdown_wait_loop_s", 0);
@@ -223,7 +223,7 @@ ServeApplication read_application(const YamlDocument& doc, const YAML::Node& n, 
     YamlMapReader e(doc, env, a.child_path("runtime_env"), diags);
     if (e.is_map()) {
       e.allow_all();
-      app.runtime_env = yaml_to_json(env);
+      app.runtime_env = yaml_to_json(doc, env);
       if (e.has("working_dir")) app.locs["runtime_env.working_dir"] = e.value_loc("working_dir");
       YAML::Node mods = env["py_modules"];
       if (mods.IsDefined() && mods.IsSequence())
@@ -235,7 +235,7 @@ ServeApplication read_application(const YamlDocument& doc, const YAML::Node& n, 
     if (!args.IsMap())
       diags.error(diag_id::kWrongType, doc.loc(args), fmt::format("'{}.args' must be a mapping", path),
                   "args are passed to the application builder as keyword arguments");
-    app.args = yaml_to_json(args);
+    app.args = yaml_to_json(doc, args);
   }
   a.boolean("external_scaler_enabled");
   if (a.has("external_scaler_enabled")) app.locs["external_scaler_enabled"] = a.value_loc("external_scaler_enabled");
@@ -262,8 +262,8 @@ ServeApplication read_application(const YamlDocument& doc, const YAML::Node& n, 
 }
 
 // The PUT body: what was written, with deprecated names renamed to today's.
-nlohmann::json build_body(const YAML::Node& root) {
-  nlohmann::json body = yaml_to_json(root);
+nlohmann::json build_body(const YamlDocument& doc) {
+  nlohmann::json body = yaml_to_json(doc, doc.root);
   auto rename = [](nlohmann::json& obj, const char* from, const char* to) {
     if (!obj.is_object() || !obj.contains(from)) return;
     if (!obj.contains(to)) obj[to] = obj[from];
@@ -307,7 +307,7 @@ std::optional<ServeConfig> load_serve_config(const YamlDocument& doc, Diagnostic
       c.applications.push_back(read_application(doc, apps[i], fmt::format("applications[{}]", i), diags));
   }
   r.report_unknown(Severity::Warning, kIgnoredHint);
-  c.body = build_body(doc.root);
+  c.body = build_body(doc);
   check_serve_rules(c, diags);
   return c;
 }

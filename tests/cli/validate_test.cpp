@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -126,6 +127,31 @@ TEST(ValidateCli, YamlSyntaxErrorNamesThePosition) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(has(r.out + r.err, kFix + "serve-syntax.yaml:")) << r.out << r.err;
   EXPECT_TRUE(has(r.out + r.err, "error[")) << r.out << r.err;
+}
+
+// A fuzz finding: yaml-cpp 0.7 alone would read endless empty documents from this file until
+// memory ran out. rayctl stops at the stray ',' at once, with a compiler-style error.
+TEST(ValidateCli, StrayCommaStopsAtOnceWithAPositionedError) {
+  const std::string input = kSrc + "/tests/fixtures/fuzz-regressions/config-stray-comma-endless-documents.yaml";
+  const auto started = std::chrono::steady_clock::now();
+  auto r = run_rayctl({"validate", input});
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(r.exit_code, 1);
+  std::string all = r.out + r.err;
+  EXPECT_TRUE(has(all, input + ":1:1: error[RL001]: YAML syntax error: unexpected ',' where a value should start"))
+      << all;
+  EXPECT_TRUE(has(all, "inside [ ] or { }")) << all;  // the hint
+  EXPECT_LT(took, std::chrono::seconds(10));  // milliseconds in practice; generous for sanitizer builds
+}
+
+// A fuzz finding: `a: &a [*a]` made a node that contains itself, and validate died of a stack
+// overflow (SIGSEGV) instead of reporting it.
+TEST(ValidateCli, AliasInsideItsOwnNodeIsAnErrorNotACrash) {
+  const std::string input = kSrc + "/tests/fixtures/fuzz-regressions/config-alias-inside-its-own-node.yaml";
+  auto r = run_rayctl({"validate", input});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(has(r.out + r.err, input + ":2:4: error[RL001]: this node contains an alias (*name) to its own anchor"))
+      << r.out << r.err;
 }
 
 TEST(ValidateCli, ServeConfigAgainstAClusterFile) {

@@ -2,10 +2,12 @@
 #include "core/json_yaml.h"
 #include "core/output.h"
 #include "core/state_store.h"
+#include "core/yaml_source.h"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <utility>
 
 using namespace rayctl;
 
@@ -72,4 +74,40 @@ TEST(JsonYaml, AliasBombIsRefused) {
   // Modest alias use still converts.
   auto j = yaml_to_json(YAML::Load("base: &b {cpu: 1}\nhead: *b\nworker: *b\n"));
   EXPECT_EQ(j["worker"]["cpu"], 1);
+}
+
+// A node of a loaded file: the error names file:line:column, offsets of embedded YAML included.
+// A bare node: the message carries yaml-cpp's line and column instead.
+TEST(JsonYaml, KeyErrorsNameTheFileWhenTheDocumentIsKnown) {
+  const std::string text = "a:\n  [x]: 1\n";
+  for (const auto& [f, where] : {std::pair{YamlFile::parse("k.yaml", text), "k.yaml:2:3"},
+                                 std::pair{YamlFile::parse("m.yaml", text, 10, 4), "m.yaml:12:7"}}) {
+    try {
+      yaml_to_json(f.documents.at(0), f.documents.at(0).root);
+      ADD_FAILURE() << "expected an error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+      EXPECT_EQ(e.loc().str(), where);
+      EXPECT_EQ(e.message(), "a mapping key is a list; keys must be plain strings");
+      EXPECT_NE(e.hint().find("quote"), std::string::npos) << e.hint();
+    }
+  }
+  try {
+    yaml_to_json(YAML::Load(text));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_TRUE(e.loc().file.empty());
+    EXPECT_EQ(e.message(), "a mapping key (line 2, column 3) is a list; keys must be plain strings");
+  }
+}
+
+// A node that contains itself (a: &a [*a]) when it did not come through YamlFile::parse.
+TEST(JsonYaml, NodeThatContainsItselfIsRefused) {
+  try {
+    yaml_to_json(YAML::Load("a: &a [*a]\n"));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+    EXPECT_NE(e.message().find("nests deeper than 1000 levels"), std::string::npos) << e.message();
+  }
 }

@@ -2,7 +2,12 @@
 #include "core/yaml_reader.h"
 #include "core/yaml_source.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace rayctl;
 
@@ -32,6 +37,103 @@ TEST(YamlSource, SyntaxErrorCarriesPosition) {
     EXPECT_EQ(e.loc().file, "bad.yaml");
     EXPECT_GT(e.loc().line, 1);
     EXPECT_NE(e.message().find("YAML syntax error"), std::string::npos);
+  }
+}
+
+// yaml-cpp 0.7 leaves a ',' outside [ ] or { } unconsumed and yields an empty document for it
+// forever; YAML::LoadAll alone would grow its vector until memory runs out.
+TEST(YamlSource, StrayCommaIsASyntaxErrorNotEndlessDocuments) {
+  const std::string input =
+      std::string(RAYCTL_TEST_DATA) + "/fixtures/fuzz-regressions/config-stray-comma-endless-documents.yaml";
+  try {
+    YamlFile::load(input);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+    EXPECT_EQ(e.loc().str(), input + ":1:1");
+    EXPECT_EQ(e.message(), "YAML syntax error: unexpected ',' where a value should start");
+    EXPECT_NE(e.hint().find("inside [ ] or { }"), std::string::npos) << e.hint();
+  }
+  for (const auto& [text, where] : std::vector<std::pair<std::string, std::string>>{
+           {",", "s.yaml:1:1"}, {"a: 1\n...\n,\n", "s.yaml:3:1"}, {"- a\n,\n", "s.yaml:2:1"},
+           {"&x ,", "s.yaml:1:4"}, {"a\n---\n ,\n", "s.yaml:3:2"}, {"\xEF\xBB\xBF,", "s.yaml:1:1"}}) {
+    try {
+      YamlFile::parse("s.yaml", text);
+      ADD_FAILURE() << "expected an error for " << text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.loc().str(), where) << text;
+      EXPECT_NE(e.message().find("unexpected ','"), std::string::npos) << e.message();
+    }
+  }
+  // Offsets for embedded YAML apply to this error too.
+  try {
+    YamlFile::parse("m.yaml", "a\n...\n,\n", 10, 4);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.loc().str(), "m.yaml:13:5");
+  }
+  // Commas where YAML allows them are untouched.
+  auto ok = YamlFile::parse("ok.yaml", "a: [1, 2]\nb: {c: 1, d: 2}\ne: x, y\n---\n- x\n");
+  ASSERT_EQ(ok.documents.size(), 2u);
+  EXPECT_EQ(ok.documents[0].root["e"].Scalar(), "x, y");
+}
+
+TEST(YamlSource, StreamsPastTheDocumentCapAreRefused) {
+  std::string at_cap;
+  for (size_t i = 0; i < kMaxYamlDocuments; ++i) at_cap += "---\na: 1\n";
+  EXPECT_EQ(YamlFile::parse("cap.yaml", at_cap).documents.size(), kMaxYamlDocuments);
+  // Empty documents count too: they cost a node each in YAML::LoadAll.
+  std::string past = "a: 1\n";
+  for (size_t i = 0; i < kMaxYamlDocuments; ++i) past += "---\n";
+  try {
+    YamlFile::parse("many.yaml", past);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+    EXPECT_EQ(e.loc().str(), fmt::format("many.yaml:{}:1", kMaxYamlDocuments + 1));
+    EXPECT_NE(e.message().find("more than 1000 YAML documents"), std::string::npos) << e.message();
+    EXPECT_NE(e.hint().find("split"), std::string::npos) << e.hint();
+  }
+}
+
+// yaml-cpp lets an alias name the node it sits in; the node then contains itself and any
+// recursive walk overflows the stack (a fuzz finding: `rayctl validate` crashed).
+TEST(YamlSource, AliasInsideItsOwnNodeIsRefusedAtLoad) {
+  const std::string input =
+      std::string(RAYCTL_TEST_DATA) + "/fixtures/fuzz-regressions/config-alias-inside-its-own-node.yaml";
+  try {
+    YamlFile::load(input);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+    EXPECT_EQ(e.loc().str(), input + ":2:4");  // b: &b [*b, ...]
+    EXPECT_NE(e.message().find("alias (*name) to its own anchor"), std::string::npos) << e.message();
+  }
+  for (const auto& [text, where] : std::vector<std::pair<std::string, std::string>>{
+           {"a: &a [*a]\n", "s.yaml:1:4"}, {"x: 1\na: &a {k: [1, *a]}\n", "s.yaml:2:4"}}) {
+    try {
+      YamlFile::parse("s.yaml", text);
+      ADD_FAILURE() << "expected an error for " << text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.loc().str(), where) << text;
+      EXPECT_NE(e.message().find("repeats itself without end"), std::string::npos) << e.message();
+    }
+  }
+}
+
+// Aliases that name aliases add their nesting up; past kMaxYamlDepth levels a document is refused
+// even without a loop, so walkers' recursion stays bounded.
+TEST(YamlSource, NestingPastTheDepthCapIsRefused) {
+  auto nest = [](const std::string& inner) { return std::string(400, '[') + inner + std::string(400, ']'); };
+  const std::string two = "d: &d " + nest("x") + "\ne: &e " + nest("*d") + "\n";
+  EXPECT_EQ(YamlFile::parse("ok.yaml", two).documents.size(), 1u);  // 801 levels
+  try {
+    YamlFile::parse("deep.yaml", two + "f: " + nest("*e") + "\n");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+    EXPECT_EQ(e.loc().file, "deep.yaml");
+    EXPECT_NE(e.message().find("nests deeper than 1000 levels"), std::string::npos) << e.message();
   }
 }
 
