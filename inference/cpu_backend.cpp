@@ -143,11 +143,14 @@ void CpuBackend::allocate_kv(const KvCacheGeometry& geometry) {
   }
 }
 
-// Offset of (block, layer, K or V, slot) in the KV storage, in elements.
-static size_t kv_offset(const KvCacheGeometry& g, int n_layers, int kv_dim, int32_t block, int layer, int which,
-                        int slot) {
-  return ((static_cast<size_t>(block) * n_layers + layer) * 2 + which) * g.block_size * kv_dim +
-         static_cast<size_t>(slot) * kv_dim;
+// Offset of (block, layer, K or V, KV head, slot) in the KV storage, in elements: head_dim
+// values. A block holds each head's positions side by side, so attention, which walks one
+// head's positions, reads memory in order (with the heads interleaved per position it read
+// head_dim of every kv_dim values, and a long context's decode was bound by those misses).
+static size_t kv_offset(const KvCacheGeometry& g, int n_layers, int n_kv_heads, int head_dim, int32_t block, int layer,
+                        int which, int head, int slot) {
+  return ((((static_cast<size_t>(block) * n_layers + layer) * 2 + which) * n_kv_heads + head) * g.block_size + slot) *
+         static_cast<size_t>(head_dim);
 }
 
 void CpuBackend::forward(const ForwardBatch& batch, std::span<float> logits) {
@@ -317,17 +320,19 @@ void CpuBackend::apply_rope(float* v, int n_heads, int32_t pos) const {
 }
 
 void CpuBackend::store_kv(int layer, const float* k, const float* v, int32_t pos, std::span<const int32_t> table) {
-  const int kvd = cfg_.n_head_kv * cfg_.head_dim;
+  const int hd = cfg_.head_dim;
   const int32_t block = table[static_cast<size_t>(pos / kv_geo_.block_size)];
   const int slot = pos % kv_geo_.block_size;
-  size_t ko = kv_offset(kv_geo_, cfg_.n_layer, kvd, block, layer, 0, slot);
-  size_t vo = kv_offset(kv_geo_, cfg_.n_layer, kvd, block, layer, 1, slot);
-  if (!kv32_.empty()) {
-    std::memcpy(kv32_.data() + ko, k, sizeof(float) * kvd);
-    std::memcpy(kv32_.data() + vo, v, sizeof(float) * kvd);
-  } else {
-    to_f16(k, kv16_.data() + ko, kvd);
-    to_f16(v, kv16_.data() + vo, kvd);
+  for (int h = 0; h < cfg_.n_head_kv; ++h) {
+    const size_t ko = kv_offset(kv_geo_, cfg_.n_layer, cfg_.n_head_kv, hd, block, layer, 0, h, slot);
+    const size_t vo = kv_offset(kv_geo_, cfg_.n_layer, cfg_.n_head_kv, hd, block, layer, 1, h, slot);
+    if (!kv32_.empty()) {
+      std::memcpy(kv32_.data() + ko, k + h * hd, sizeof(float) * size_t(hd));
+      std::memcpy(kv32_.data() + vo, v + h * hd, sizeof(float) * size_t(hd));
+    } else {
+      to_f16(k + h * hd, kv16_.data() + ko, hd);
+      to_f16(v + h * hd, kv16_.data() + vo, hd);
+    }
   }
 }
 
@@ -389,7 +394,7 @@ inline void axpy_inline(float a, const float* x, float* y, int n) {
 // (running max, sum, unnormalised output) are merged afterwards — flash-decoding.
 void CpuBackend::attention(int layer, const ForwardBatch& batch) {
   auto& s = *s_;
-  const int hd = cfg_.head_dim, group = cfg_.n_q_heads_per_kv(), kvd = cfg_.n_head_kv * hd, qd = cfg_.n_head * hd;
+  const int hd = cfg_.head_dim, group = cfg_.n_q_heads_per_kv(), qd = cfg_.n_head * hd;
   const int n_kv = cfg_.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const bool f32 = !kv32_.empty();
@@ -418,13 +423,23 @@ void CpuBackend::attention(int layer, const ForwardBatch& batch) {
     const float* q0 = s.q.data() + t * qd + static_cast<size_t>(g) * group * hd;
     auto kv_at = [&](int which, int p) {
       const int32_t block = table[static_cast<size_t>(p / kv_geo_.block_size)];
-      return kv_offset(kv_geo_, cfg_.n_layer, kvd, block, layer, which, p % kv_geo_.block_size) + static_cast<size_t>(g) * hd;
+      return kv_offset(kv_geo_, cfg_.n_layer, n_kv, hd, block, layer, which, g, p % kv_geo_.block_size);
     };
     auto out_of = [&](int j) {
       return n_split == 1 ? s.attn.data() + t * qd + static_cast<size_t>(g * group + j) * hd
                           : s.partial.data() + ((static_cast<size_t>(task) * group) + j) * part_stride + 2;
     };
+    // The next block's rows are fetched while this block's are used (one block of one head is
+    // block_size·head_dim contiguous values; the blocks themselves lie anywhere).
+    auto prefetch_block = [&](int which, int p) {
+      if (p >= p1 || p % kv_geo_.block_size != 0) return;
+      const char* a = f32 ? reinterpret_cast<const char*>(kv32_.data() + kv_at(which, p))
+                          : reinterpret_cast<const char*>(kv16_.data() + kv_at(which, p));
+      const size_t bytes = size_t(kv_geo_.block_size) * hd * (f32 ? 4 : 2);
+      for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(a + o);
+    };
     for (int p = p0; p < p1; ++p) {
+      if (p % kv_geo_.block_size == 0 || p == p0) prefetch_block(0, p + kv_geo_.block_size - p % kv_geo_.block_size);
       const size_t off = kv_at(0, p);
       load_kv_row(f32 ? nullptr : kv16_.data() + off, f32 ? kv32_.data() + off : nullptr, row, hd);
       for (int j = 0; j < group; ++j)
@@ -450,6 +465,7 @@ void CpuBackend::attention(int layer, const ForwardBatch& batch) {
       std::fill(out_of(j), out_of(j) + hd, 0.0f);
     }
     for (int p = p0; p < p1; ++p) {
+      if (p % kv_geo_.block_size == 0 || p == p0) prefetch_block(1, p + kv_geo_.block_size - p % kv_geo_.block_size);
       const size_t off = kv_at(1, p);
       load_kv_row(f32 ? nullptr : kv16_.data() + off, f32 ? kv32_.data() + off : nullptr, row, hd);
       for (int j = 0; j < group; ++j) axpy_inline(sc[static_cast<size_t>(j) * len + (p - p0)], row, out_of(j), hd);
