@@ -60,6 +60,8 @@ std::vector<LiveNode> DashboardAccess::nodes(int timeout_ms) const {
   return parse_live_nodes(resp.body);
 }
 
+bool DashboardAccess::broken() const { return tunnel_ && !tunnel_->failure().empty(); }
+
 bool is_ip_address(const std::string& host) {
   unsigned char buf[sizeof(in6_addr)];
   return ::inet_pton(AF_INET, host.c_str(), buf) == 1 || ::inet_pton(AF_INET6, host.c_str(), buf) == 1;

@@ -34,6 +34,8 @@ class DashboardAccess {
   const std::string& base_url() const { return base_url_; }
   // One GET of /api/v0/nodes; throws Error(Network) when the dashboard does not answer.
   std::vector<LiveNode> nodes(int timeout_ms = 5000) const;
+  // True once the SSH connection under the tunnel is lost (a new DashboardAccess is needed).
+  bool broken() const;
 
  private:
   std::unique_ptr<SshTunnel> tunnel_;

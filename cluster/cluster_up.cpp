@@ -2,8 +2,11 @@
 #include "cluster/cluster_up.h"
 
 #include "cluster/cluster_probe.h"
+#include "cluster/head_gate.h"
 #include "cluster/ssh_auth.h"
 #include "core/content_digest.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,26 +22,70 @@ using Clock = std::chrono::steady_clock;
 
 std::string short_command(const std::string& cmd) {
   if (cmd.find("rayctl-stop:") != std::string::npos) return "(stop this cluster's Ray processes)";
+  if (cmd.rfind("rayctl_gcs=", 0) == 0) return "(wait for the head's GCS)";
   std::string s = cmd.substr(0, 100);
   if (cmd.size() > 100) s += "…";
   return s;
 }
 
-// Runs one node's plan through its runner.
-void apply_node(const NodePlan& p, RemoteRunner& r, NodeReporter& rep, const CancelFlag& cancel) {
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+Error head_failed_error(const NodePlan& p, const HeadGate& gate) {
+  return Error(ErrorKind::Remote, "node " + p.node + ": Ray not started here because the head failed: " + gate.failure(),
+               "fix the head (its error is above), then re-run `rayctl up`", {});
+}
+
+// A worker's wait step: nothing once the head has started; while it is starting, the wait for
+// its GCS runs on the worker until the GCS answers or the head settles (started or failed).
+void wait_for_head(const NodePlan& p, const NodeStep& s, RemoteRunner& r, NodeReporter& rep, const CancelFlag& cancel,
+                   const HeadGate& gate) {
+  rep.status("waiting for the head to start Ray");
+  HeadGate::State st = gate.wait_until_starting();
+  if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "node " + p.node + ": cancelled while waiting for the head", {}, {});
+  if (st == HeadGate::State::Starting) {
+    rep.status("waiting for the head's GCS");
+    r.run({s.command, p.env}, [&](int stream, const std::string& line) { rep.line(stream, line); }, gate.settled());
+    if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "node " + p.node + ": cancelled while waiting for the head", {}, {});
+  }
+  // Any other outcome (the GCS answered, the head started, the wait gave up) goes on to `ray
+  // start`, which retries the GCS itself; only a failed head stops the worker here.
+  if (gate.state() == HeadGate::State::Failed) throw head_failed_error(p, gate);
+}
+
+// Runs one node's plan through its runner, noting how long each phase took. With a gate, the
+// head reports its progress to it and workers wait at it (see head_gate.h).
+void apply_node(const NodePlan& p, RemoteRunner& r, NodeReporter& rep, const CancelFlag& cancel, HeadGate* gate,
+                std::vector<std::pair<std::string, double>>& phases) {
+  auto t = Clock::now();
   rep.status("connecting to " + r.address());
   r.connect(cancel);
+  phases.push_back({"connect", seconds_since(t)});
   if (!p.uploads.empty()) {
+    t = Clock::now();
     rep.status("uploading " + std::to_string(p.uploads.size()) + " file(s)");
     for (const auto& [local, remote] : p.uploads) r.upload(local, remote);
+    phases.push_back({"upload", seconds_since(t)});
   }
+  bool past_gate = false;  // a worker after its wait: the head's failure cancels its commands
   for (size_t i = 0; i < p.steps.size(); ++i) {
     const NodeStep& s = p.steps[i];
-    rep.status(s.phase + " " + std::to_string(i + 1) + "/" + std::to_string(p.steps.size()) + ": " + short_command(s.command));
-    int rc = r.run({s.command, p.env}, [&](int stream, const std::string& line) { rep.line(stream, line); }, cancel);
+    std::string name = s.phase + " " + std::to_string(i + 1) + "/" + std::to_string(p.steps.size());
+    t = Clock::now();
+    if (s.waits_for_head) {
+      if (gate && !p.is_head) wait_for_head(p, s, r, rep, cancel, *gate);
+      past_gate = true;
+      phases.push_back({name + " (wait for the head)", seconds_since(t)});
+      continue;
+    }
+    if (gate && p.is_head && s.starts_ray) gate->starting();
+    const CancelFlag& stop = gate && past_gate ? gate->head_failed() : cancel;
+    rep.status(name + ": " + short_command(s.command));
+    int rc = r.run({s.command, p.env}, [&](int stream, const std::string& line) { rep.line(stream, line); }, stop);
+    phases.push_back({name, seconds_since(t)});
     rep.outcome().exit_code = rc;
     if (cancel.cancelled())
       throw Error(ErrorKind::Cancelled, "node " + p.node + ": cancelled during " + s.phase, {}, {});
+    if (gate && past_gate && gate->state() == HeadGate::State::Failed && rc != 0) throw head_failed_error(p, *gate);
     if (rc != 0)
       throw Error(ErrorKind::Remote,
                   "node " + p.node + ": " + s.phase + " command failed with exit code " + std::to_string(rc) + ": " +
@@ -137,6 +184,8 @@ void wait_alive(const LauncherConfig& cfg, const ClusterRecord& rec, const UpOpt
   auto addresses = address_sets(cfg.nodes, &rec);
   ProgressBoard board(io);
   std::string last_error;
+  auto started = Clock::now();
+  size_t last_waiting = size_t(-1);
   for (;;) {
     if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "cancelled while waiting for nodes to be ALIVE");
     try {
@@ -155,11 +204,17 @@ void wait_alive(const LauncherConfig& cfg, const ClusterRecord& rec, const UpOpt
         }
         board.set(results[i].node, ln ? "ALIVE" : "waiting for ALIVE");
       }
+      if (waiting != last_waiting)
+        say_debug(io, "dashboard answered: " + std::to_string(waiting) + " node(s) not ALIVE yet, after " +
+                          fmt::format("{:.2f} s", seconds_since(started)));
+      last_waiting = waiting;
       if (waiting == 0) break;
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey) throw;
+      if (e.message() != last_error)
+        say_debug(io, "waiting for ALIVE: " + e.message() + fmt::format(" (after {:.2f} s)", seconds_since(started)));
       last_error = e.message();
-      access.reset();
+      if (access && access->broken()) access.reset();  // a dashboard not up yet keeps the tunnel
     }
     if (Clock::now() > deadline) {
       std::string names;
@@ -170,7 +225,9 @@ void wait_alive(const LauncherConfig& cfg, const ClusterRecord& rec, const UpOpt
       throw Error(ErrorKind::Timeout, "nodes not ALIVE after " + std::to_string(opt.timeout_s) + " s: " + names,
                   "see `rayctl logs " + cfg.cluster_name + " --node NODE --component raylet`", {}, "cluster " + cfg.cluster_name);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // Nodes register within moments of their `ray start` returning: look often (one small GET
+    // through the tunnel), so ALIVE is seen when it happens.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   board.finish();
 }
@@ -272,47 +329,64 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
   NodeRunnerFactory factory(cfg.ssh, opt.connect);
   std::vector<std::unique_ptr<RemoteRunner>> runners;
   for (const auto& n : cfg.nodes) runners.push_back(factory.make(n));
-  std::mutex rec_mu;
   std::vector<std::vector<std::string>> reported(plan.nodes.size());  // by ask_node_addresses
+  std::vector<std::vector<std::pair<std::string, double>>> phases(plan.nodes.size());
+  // Head and workers at once: each worker runs up to its own `ray start`, then waits for the head.
+  HeadGate gate(cancel);
+  const NodePlan& head_plan = plan.nodes.front();
+  if (std::none_of(head_plan.steps.begin(), head_plan.steps.end(), [](const NodeStep& s) { return s.starts_ray; }))
+    gate.starting();  // the head's Ray (if any) is not restarted: workers need not wait for it
   FanoutExecutor fanout(io, {opt.concurrency, opt.stream_output, 20});
-  auto run_phase = [&](size_t first, size_t last) {
-    std::vector<std::string> names;
-    for (size_t i = first; i < last; ++i) names.push_back(plan.nodes[i].node);
-    auto outcomes = fanout.run(
-        names,
-        [&](size_t k, NodeReporter& rep) {
-          const NodePlan& p = plan.nodes[first + k];
-          if (p.action == NodeAction::Verify && p.uploads.empty()) {
+  std::vector<std::string> names;
+  for (const auto& n : plan.nodes) names.push_back(n.node);
+  auto t_nodes = Clock::now();
+  auto outcomes = fanout.run(
+      names,
+      [&](size_t i, NodeReporter& rep) {
+        const NodePlan& p = plan.nodes[i];
+        try {
+          if (!(p.action == NodeAction::Verify && p.uploads.empty())) {
+            apply_node(p, *runners[i], rep, cancel, &gate, phases[i]);
+            reported[i] = ask_node_addresses(p, *runners[i], cancel);
+          } else {
             rep.outcome().detail = "unchanged";
-            return;
           }
-          apply_node(p, *runners[first + k], rep, cancel);
-          reported[first + k] = ask_node_addresses(p, *runners[first + k], cancel);
-        },
-        cancel);
-    std::lock_guard<std::mutex> g(rec_mu);
-    for (size_t k = 0; k < outcomes.size(); ++k) {
-      size_t i = first + k;
-      record_node(rec, plan.nodes[i], &outcomes[k], reported[i]);
-      auto& r = result.nodes[i];
-      r.ok = outcomes[k].ok;
-      r.seconds = outcomes[k].seconds;
-      r.error = outcomes[k].error;
-      r.tail = outcomes[k].tail;
-    }
-    store.save(rec);
-    return outcomes;
-  };
-  auto head_out = run_phase(0, 1);
-  if (!head_out[0].ok) {
-    factory.pool().close_all();
-    throw_first_failure(head_out, "up");
-  }
-  auto worker_out = run_phase(1, plan.nodes.size());
+        } catch (const Error& e) {
+          if (p.is_head) gate.failed(e.message());
+          throw;
+        } catch (const std::exception& e) {
+          if (p.is_head) gate.failed(e.what());
+          throw;
+        }
+        if (!p.is_head) return;
+        gate.started();
+        // Open the dashboard tunnel while the workers finish (wait_alive retries on failure).
+        try {
+          if (!access) access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect,
+                                                                  plan.head.dashboard_port, &cancel);
+        } catch (const Error&) {
+        }
+      },
+      cancel);
+  double nodes_seconds = seconds_since(t_nodes);
   factory.pool().close_all();
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    record_node(rec, plan.nodes[i], &outcomes[i], reported[i]);
+    auto& r = result.nodes[i];
+    r.ok = outcomes[i].ok;
+    r.seconds = outcomes[i].seconds;
+    r.error = outcomes[i].error;
+    r.tail = outcomes[i].tail;
+    r.phases = phases[i];
+  }
+  store.save(rec);
+  result.timings.push_back({"nodes", nodes_seconds});
+  if (!outcomes[0].ok) throw_first_failure({outcomes[0]}, "up");
   if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "up cancelled; finished nodes are recorded, re-run `rayctl up` to continue");
+  auto t_alive = Clock::now();
   try {
     wait_alive(cfg, rec, opt, io, cancel, access, plan.head.dashboard_port, result.nodes);
+    result.timings.push_back({"alive_wait", seconds_since(t_alive)});
   } catch (const Error&) {
     for (size_t i = 0; i < result.nodes.size(); ++i)
       if (result.nodes[i].ok && !result.nodes[i].alive) {
@@ -322,21 +396,28 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
     store.save(rec);
     throw;
   }
-  result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  worker_out.insert(worker_out.begin(), head_out.begin(), head_out.end());
-  throw_first_failure(worker_out, "up");
+  result.seconds = seconds_since(t0);
+  throw_first_failure(outcomes, "up");
   return result;
 }
+
+namespace {
+nlohmann::json phases_json(const std::vector<std::pair<std::string, double>>& phases) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& [name, seconds] : phases) a.push_back({{"phase", name}, {"seconds", seconds}});
+  return a;
+}
+}  // namespace
 
 nlohmann::json to_json(const UpResult& r) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : r.nodes)
     nodes.push_back({{"node", n.node}, {"host", n.host}, {"role", n.role}, {"action", n.action}, {"reason", n.reason},
                      {"ok", n.ok}, {"alive", n.alive}, {"cpus", n.cpus}, {"gpus", n.gpus}, {"seconds", n.seconds},
-                     {"error", n.error}});
+                     {"phases", phases_json(n.phases)}, {"error", n.error}});
   return {{"cluster", r.cluster},     {"dry_run", r.dry_run},           {"changed", r.changed},
           {"head_address", r.head_address}, {"dashboard_url", r.dashboard_url}, {"seconds", r.seconds},
-          {"nodes", nodes},           {"plan", plan_to_json(r.plan)}};
+          {"timings", phases_json(r.timings)}, {"nodes", nodes},           {"plan", plan_to_json(r.plan)}};
 }
 
 }  // namespace rayctl

@@ -3,7 +3,9 @@
 # (plus waiting until its workers show ALIVE, since `ray up` returns after the head), on the
 # SSH rig, same YAML, for 1 head + W workers; and rayctl's no-op re-run.
 #   bench/up/bench_up.sh /path/to/rayctl [W...]     (default W: 1 2 4; needs root)
-# Prints one line per run; results are recorded by hand in bench/README.md.
+# Prints one line per run, plus where rayctl's time went (from `up -o json`: per node the phases
+# connect / each step / the wait for the head, and the ALIVE wait); results are recorded by hand
+# in bench/README.md.
 # BENCH_RAY_UP=0 skips the `ray up` baseline; BENCH_RAY_UP_WAIT=S bounds its ALIVE wait (900).
 # `ray up` runs with RAY_UP_enable_autoscaler_v2=0 (the switch its own banner documents): with
 # Ray 2.53's default autoscaler v2 the head's monitor dies at start on the local provider
@@ -59,9 +61,18 @@ for w in "${WORKERS[@]}"; do
   cfg="$WORK/bench-$w.yaml"; write_yaml "$cfg" "$w"
   reset_hosts
   echo "W=$w: load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-  t0=$(now); "$RAYCTL" up "$cfg" >"$WORK/rayctl-$w.log" 2>&1; t1=$(now)
+  t0=$(now); "$RAYCTL" up "$cfg" -o json >"$WORK/rayctl-$w.json" 2>"$WORK/rayctl-$w.log"; t1=$(now)
   "$RAYCTL" up "$cfg" >>"$WORK/rayctl-$w.log" 2>&1; t2=$(now)
-  printf 'rayctl up   W=%d  all ALIVE after %6.1f s   no-op re-run %5.2f s\n' "$w" "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)"
+  printf 'rayctl up   W=%d  all ALIVE after %6.1f s   no-op re-run %5.2f s   (load %s at the end)\n' "$w" \
+    "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)" "$(cut -d' ' -f1 /proc/loadavg)"
+  python3 - "$WORK/rayctl-$w.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = {p["phase"]: p["seconds"] for p in r.get("timings", [])}
+print("  rayctl: nodes %.2f s, ALIVE wait %.2f s, total %.2f s" % (t.get("nodes", 0), t.get("alive_wait", 0), r["seconds"]))
+for n in r["nodes"]:
+    print("    %-9s %5.2f s: %s" % (n["node"], n["seconds"], ", ".join("%s %.2f" % (p["phase"], p["seconds"]) for p in n.get("phases", []))))
+PY
   "$RAYCTL" down "$cfg" >/dev/null 2>&1 || true
   reset_hosts
   [ "${BENCH_RAY_UP:-1}" = 1 ] || continue
