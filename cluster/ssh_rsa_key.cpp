@@ -66,7 +66,12 @@ PkeyPtr rsa_from_parts(const std::string& n, const std::string& e, const std::st
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
       EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_KEYPAIR, params.get()) <= 0)
     return none;
-  return PkeyPtr(key, EVP_PKEY_free);
+  PkeyPtr made(key, EVP_PKEY_free);
+  // CTR and CBC have no integrity: a damaged file decrypts to numbers that are no RSA key.
+  std::unique_ptr<EVP_PKEY_CTX, void (*)(EVP_PKEY_CTX*)> check(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr),
+                                                               EVP_PKEY_CTX_free);
+  if (!check || EVP_PKEY_pairwise_check(check.get()) != 1) return none;
+  return made;
 }
 
 // A cipher OpenSSH may encrypt its private keys with.
@@ -86,6 +91,7 @@ constexpr KeyCipher kKeyCiphers[] = {
     {"aes256-gcm@openssh.com", EVP_aes_256_gcm, 32, 12, 16},
 };
 constexpr size_t kCipherBlock = 16;  // AES; OpenSSH pads the private section to it
+constexpr uint32_t kMaxKdfRounds = 10000;
 
 // Decrypts the private section (`sealed` = ciphertext followed by the GCM tag, if any) with the
 // key and IV bcrypt_pbkdf derives. Returns false when the data cannot be decrypted (a GCM tag
@@ -95,7 +101,9 @@ bool decrypt_private(const KeyCipher& c, const std::string& passphrase, const st
   std::string salt;
   uint32_t rounds = 0;
   WireReader o(kdf_options);
-  if (!o.string(salt) || !o.u32(rounds) || sealed.size() < c.tag_len) return false;
+  // ssh-keygen uses 16 rounds (-a); far more would take minutes per key and only comes from a
+  // damaged file.
+  if (!o.string(salt) || !o.u32(rounds) || rounds > kMaxKdfRounds || sealed.size() < c.tag_len) return false;
   size_t n = sealed.size() - c.tag_len;
   if (n == 0 || n % kCipherBlock != 0) return false;
   std::string kiv = bcrypt_pbkdf(passphrase, salt, c.key_len + c.iv_len, rounds);
@@ -167,7 +175,12 @@ void parse_openssh(const std::string& text, const std::string& passphrase, std::
       problem = RsaKeyProblem::WrongPassphrase;  // what a wrong passphrase decrypts to
     } else if (k.string(type) && type == "ssh-rsa" && k.string(n) && k.string(pe) && k.string(d) && k.string(iqmp) &&
                k.string(p) && k.string(q) && (key = rsa_from_parts(n, pe, d, iqmp, p, q))) {
-      problem = RsaKeyProblem::None;
+      // Like OpenSSH: the private part must hold the key the file's public part announces.
+      std::string inner;
+      put_string(inner, "ssh-rsa");
+      put_string(inner, pe);
+      put_string(inner, n);
+      if (inner == blob) problem = RsaKeyProblem::None;
     }
   }
   for (std::string* s : {&body, &sealed, &priv, &d, &iqmp, &p, &q}) wipe(*s);

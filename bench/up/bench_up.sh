@@ -61,7 +61,7 @@ for w in "${WORKERS[@]}"; do
   cfg="$WORK/bench-$w.yaml"; write_yaml "$cfg" "$w"
   reset_hosts
   echo "W=$w: load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-  t0=$(now); "$RAYCTL" up "$cfg" -o json >"$WORK/rayctl-$w.json" 2>"$WORK/rayctl-$w.log"; t1=$(now)
+  t0=$(now); "$RAYCTL" up "$cfg" -v -o json >"$WORK/rayctl-$w.json" 2>"$WORK/rayctl-$w.log"; t1=$(now)
   "$RAYCTL" up "$cfg" >>"$WORK/rayctl-$w.log" 2>&1; t2=$(now)
   printf 'rayctl up   W=%d  all ALIVE after %6.1f s   no-op re-run %5.2f s   (load %s at the end)\n' "$w" \
     "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)" "$(cut -d' ' -f1 /proc/loadavg)"

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -178,12 +179,29 @@ TEST_F(RsaKeyFiles, DamagedEncryptedFilesFailCleanly) {
     EXPECT_NE(k.problem(), RsaKeyProblem::None) << "cut at " << cut;
     EXPECT_TRUE(k.public_blob().empty());
   }
+  // A damaged round count (ssh-keygen writes 16) must not make parsing take hours.
+  auto u32_at = [&](size_t at) {
+    return size_t(uint8_t(raw[at])) << 24 | size_t(uint8_t(raw[at + 1])) << 16 | size_t(uint8_t(raw[at + 2])) << 8 |
+           uint8_t(raw[at + 3]);
+  };
+  size_t at = 15;                          // after "openssh-key-v1\0"
+  at += 4 + u32_at(at);                    // cipher name
+  at += 4 + u32_at(at);                    // kdf name
+  at += 4;                                 // kdf options: string salt, uint32 rounds
+  size_t rounds_at = at + 4 + u32_at(at);
+  ASSERT_EQ(u32_at(rounds_at), 2u);
+  std::string slow = raw;
+  for (int i = 0; i < 4; ++i) slow[rounds_at + size_t(i)] = char(0xff);
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_NE(RsaPrivateKey::parse(wrap(slow), "pw").problem(), RsaKeyProblem::None);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
   for (size_t at = 40; at < raw.size(); at += raw.size() / 23) {
     std::string bad = raw;
     bad[at] = char(bad[at] ^ 0x5a);
     RsaPrivateKey k = RsaPrivateKey::parse(wrap(bad), "pw");
-    if (k.problem() == RsaKeyProblem::None)  // only a change in the padding can leave the key intact
+    if (k.problem() == RsaKeyProblem::None) {  // a change outside the sealed key part leaves it intact
       EXPECT_EQ(k.public_blob(), RsaPrivateKey::parse(text, "pw").public_blob()) << "byte " << at;
+    }
   }
 }
 
