@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -132,21 +133,87 @@ void digest_tree(const std::string& local, const std::string& remote, MountDiges
   m.hash = h.hex_digest();
 }
 
-ClusterObservation observe(const LauncherConfig& cfg, const ClusterRecord* previous, const ClusterPlan& shape,
-                           const UpOptions& opt, IOStreams& io, const CancelFlag& cancel,
-                           std::unique_ptr<DashboardAccess>& access) {
-  ClusterObservation seen;
+// The node list from Ray's GCS, through gcs_nodes_command() run on the head; nullopt (and a -v
+// line saying why) when it cannot be had there.
+std::optional<std::vector<LiveNode>> gcs_nodes(RemoteRunner& head, const std::string& command, IOStreams& io,
+                                               const CancelFlag& cancel) {
+  std::optional<std::vector<LiveNode>> got;
+  std::string last;
   try {
-    access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, shape.head.dashboard_port, &cancel);
-    auto live = access->nodes(3000);
-    seen.probed = true;
-    auto addresses = address_sets(cfg.nodes, previous);
-    for (size_t i = 0; i < cfg.nodes.size(); ++i)
-      if (match_live_node(live, cfg.nodes[i], addresses[i])) seen.alive_hosts.insert(cfg.nodes[i].host);
+    int rc = head.run({command, {}},
+                      [&](int stream, const std::string& line) {
+                        if (stream == 1 && !got) got = parse_gcs_nodes_line(line);
+                        if (!line.empty()) last = line;
+                      },
+                      cancel);
+    if (!got)
+      say_debug(io, "GCS query on the head gave no node list (exit " + std::to_string(rc) + (last.empty() ? "" : ": " + last) + ")");
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled) throw;
-    say_debug(io, "dashboard probe: " + e.message());
+    say_debug(io, "GCS query on the head failed: " + e.message());
   }
+  return got;
+}
+
+// What runs now, from the head's dashboard or, at the same time, Ray's GCS on the head: a
+// dashboard that is up answers in milliseconds, but one still starting (right after `up`)
+// accepts connections and stays silent for seconds while every node is already ALIVE in the
+// GCS. The first good answer wins; the GCS query is cancelled when the dashboard answers.
+ClusterObservation observe(const LauncherConfig& cfg, const ClusterRecord* previous, const ClusterPlan& shape,
+                           const UpOptions& opt, IOStreams& io, const CancelFlag& cancel,
+                           std::unique_ptr<DashboardAccess>& access, std::optional<std::vector<LiveNode>>& live,
+                           bool& dashboard_answered) {
+  ClusterObservation seen;
+  CancelFlag stop_gcs(&cancel);
+  std::optional<std::vector<LiveNode>> from_gcs;
+  std::optional<Error> gcs_error;
+  NodeRunnerFactory factory(cfg.ssh, opt.connect);
+  auto head = factory.make(cfg.nodes.front());
+  std::string command =
+      gcs_nodes_command(shape.head.ray_program, shape.head_host + ":" + std::to_string(shape.head.gcs_port));
+  std::atomic<bool> gcs_done{false};
+  std::thread gcs([&] {
+    try {
+      from_gcs = gcs_nodes(*head, command, io, stop_gcs);
+    } catch (const Error& e) {
+      gcs_error = e;
+    }
+    gcs_done = true;
+  });
+  // Short GETs, repeated until the dashboard or the GCS answers (a GET cannot be abandoned).
+  auto until = Clock::now() + std::chrono::seconds(3);
+  std::string last;
+  while (!gcs_done && Clock::now() < until && !cancel.cancelled()) {
+    try {
+      if (!access)
+        access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, shape.head.dashboard_port, &cancel);
+      live = access->nodes(300);
+      dashboard_answered = true;
+      stop_gcs.cancel();
+      break;
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled) {
+        stop_gcs.cancel();
+        gcs.join();
+        throw;
+      }
+      if (e.message() != last) say_debug(io, "dashboard probe: " + e.message());
+      last = e.message();
+      if (access && access->broken()) access.reset();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  if (!gcs_done) stop_gcs.cancel();  // neither answered in 3 s: treat Ray as not running
+  gcs.join();  // ends on its own, or promptly once cancelled
+  if (gcs_error && !dashboard_answered &&
+      (gcs_error->kind() == ErrorKind::Auth || gcs_error->kind() == ErrorKind::HostKey))
+    throw *gcs_error;
+  if (!dashboard_answered) live = from_gcs;
+  if (!live) return seen;
+  seen.probed = true;
+  auto addresses = address_sets(cfg.nodes, previous);
+  for (size_t i = 0; i < cfg.nodes.size(); ++i)
+    if (match_live_node(*live, cfg.nodes[i], addresses[i])) seen.alive_hosts.insert(cfg.nodes[i].host);
   return seen;
 }
 
@@ -176,10 +243,58 @@ void record_node(ClusterRecord& rec, const NodePlan& p, const NodeOutcome* o,
   }
 }
 
+// Where wait_alive reads the node list: Ray's GCS through a small query on the head (ready as
+// soon as the GCS is), else the head's dashboard (which may need seconds more to serve HTTP).
+struct NodeListSource {
+  RemoteRunner* head = nullptr;  // null: dashboard only
+  std::string gcs_command;       // gcs_nodes_command()
+  bool dashboard_first = false;  // it answered before this run (a re-run): one GET is cheapest
+};
+
+// One look at the node list; throws Error when neither source answers. A GCS query that
+// cannot run on the head (no Python next to `ray`, say) switches to the dashboard for good.
+std::vector<LiveNode> list_nodes(NodeListSource& src, const LauncherConfig& cfg, const UpOptions& opt, IOStreams& io,
+                                 const CancelFlag& cancel, std::unique_ptr<DashboardAccess>& access, int dashboard_port) {
+  if (src.dashboard_first) {
+    try {
+      if (!access) access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, dashboard_port, &cancel);
+      return access->nodes(src.head ? 1000 : 5000);
+    } catch (const Error& e) {
+      if (!src.head || e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled)
+        throw;
+      src.dashboard_first = false;  // e.g. the head restarted: its dashboard is not up yet
+    }
+  }
+  if (src.head) {
+    if (auto got = gcs_nodes(*src.head, src.gcs_command, io, cancel)) return *got;
+    src.head = nullptr;
+  }
+  if (!access) access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, dashboard_port, &cancel);
+  return access->nodes(2000);
+}
+
+// Marks each successfully applied node ALIVE or not (with its resources); returns how many are not.
+size_t mark_alive(const LauncherConfig& cfg, const std::vector<std::set<std::string>>& addresses,
+                  const std::vector<LiveNode>& live, std::vector<UpNodeResult>& results) {
+  size_t waiting = 0;
+  for (size_t i = 0; i < cfg.nodes.size(); ++i) {
+    if (!results[i].ok) continue;
+    const LiveNode* ln = match_live_node(live, cfg.nodes[i], addresses[i]);
+    results[i].alive = ln != nullptr;
+    if (ln) {
+      results[i].cpus = ln->cpus;
+      results[i].gpus = ln->gpus;
+    } else {
+      ++waiting;
+    }
+  }
+  return waiting;
+}
+
 // Waits until every node that was applied successfully shows ALIVE; fills results.
 void wait_alive(const LauncherConfig& cfg, const ClusterRecord& rec, const UpOptions& opt, IOStreams& io,
                 const CancelFlag& cancel, std::unique_ptr<DashboardAccess>& access, int dashboard_port,
-                std::vector<UpNodeResult>& results) {
+                NodeListSource src, std::vector<UpNodeResult>& results) {
   auto deadline = Clock::now() + std::chrono::seconds(opt.timeout_s);
   auto addresses = address_sets(cfg.nodes, &rec);
   ProgressBoard board(io);
@@ -189,28 +304,16 @@ void wait_alive(const LauncherConfig& cfg, const ClusterRecord& rec, const UpOpt
   for (;;) {
     if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "cancelled while waiting for nodes to be ALIVE");
     try {
-      if (!access) access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, dashboard_port, &cancel);
-      auto live = access->nodes(5000);
-      size_t waiting = 0;
-      for (size_t i = 0; i < cfg.nodes.size(); ++i) {
-        if (!results[i].ok) continue;
-        const LiveNode* ln = match_live_node(live, cfg.nodes[i], addresses[i]);
-        results[i].alive = ln != nullptr;
-        if (ln) {
-          results[i].cpus = ln->cpus;
-          results[i].gpus = ln->gpus;
-        } else {
-          ++waiting;
-        }
-        board.set(results[i].node, ln ? "ALIVE" : "waiting for ALIVE");
-      }
+      size_t waiting = mark_alive(cfg, addresses, list_nodes(src, cfg, opt, io, cancel, access, dashboard_port), results);
+      for (const auto& r : results)
+        if (r.ok) board.set(r.node, r.alive ? "ALIVE" : "waiting for ALIVE");
       if (waiting != last_waiting)
-        say_debug(io, "dashboard answered: " + std::to_string(waiting) + " node(s) not ALIVE yet, after " +
-                          fmt::format("{:.2f} s", seconds_since(started)));
+        say_debug(io, std::string(src.head ? "GCS" : "dashboard") + " answered: " + std::to_string(waiting) +
+                          " node(s) not ALIVE yet, after " + fmt::format("{:.2f} s", seconds_since(started)));
       last_waiting = waiting;
       if (waiting == 0) break;
     } catch (const Error& e) {
-      if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey) throw;
+      if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled) throw;
       if (e.message() != last_error)
         say_debug(io, "waiting for ALIVE: " + e.message() + fmt::format(" (after {:.2f} s)", seconds_since(started)));
       last_error = e.message();
@@ -225,9 +328,9 @@ void wait_alive(const LauncherConfig& cfg, const ClusterRecord& rec, const UpOpt
       throw Error(ErrorKind::Timeout, "nodes not ALIVE after " + std::to_string(opt.timeout_s) + " s: " + names,
                   "see `rayctl logs " + cfg.cluster_name + " --node NODE --component raylet`", {}, "cluster " + cfg.cluster_name);
     }
-    // Nodes register within moments of their `ray start` returning: look often (one small GET
-    // through the tunnel), so ALIVE is seen when it happens.
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Nodes register within moments of their `ray start` returning: look again soon, so ALIVE is
+    // seen when it happens (a dashboard GET is small; a GCS query costs the head ~0.3 s of CPU).
+    std::this_thread::sleep_for(std::chrono::milliseconds(src.head ? 250 : 100));
   }
   board.finish();
 }
@@ -286,7 +389,9 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
   if (!opt.dry_run && provider_kind(cfg.nodes) == "ssh") unlock_private_key(cfg.ssh.private_key);
   std::unique_ptr<DashboardAccess> access;
   ClusterObservation seen;
-  if (previous) seen = observe(cfg, &*previous, shape, opt, io, cancel, access);
+  bool dashboard_answered = false;
+  std::optional<std::vector<LiveNode>> observed;
+  if (previous) seen = observe(cfg, &*previous, shape, opt, io, cancel, access, observed, dashboard_answered);
 
   UpResult result;
   result.cluster = cfg.cluster_name;
@@ -369,7 +474,6 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
       },
       cancel);
   double nodes_seconds = seconds_since(t_nodes);
-  factory.pool().close_all();
   for (size_t i = 0; i < outcomes.size(); ++i) {
     record_node(rec, plan.nodes[i], &outcomes[i], reported[i]);
     auto& r = result.nodes[i];
@@ -384,8 +488,15 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
   if (!outcomes[0].ok) throw_first_failure({outcomes[0]}, "up");
   if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "up cancelled; finished nodes are recorded, re-run `rayctl up` to continue");
   auto t_alive = Clock::now();
+  // Nothing ran: what was just observed is the answer (one look, not two).
+  if (!result.changed && observed && mark_alive(cfg, address_sets(cfg.nodes, &rec), *observed, result.nodes) == 0) {
+    result.seconds = seconds_since(t0);
+    return result;
+  }
   try {
-    wait_alive(cfg, rec, opt, io, cancel, access, plan.head.dashboard_port, result.nodes);
+    std::string gcs = plan.head_host + ":" + std::to_string(plan.head.gcs_port);
+    wait_alive(cfg, rec, opt, io, cancel, access, plan.head.dashboard_port,
+               {runners.front().get(), gcs_nodes_command(plan.head.ray_program, gcs), dashboard_answered}, result.nodes);
     result.timings.push_back({"alive_wait", seconds_since(t_alive)});
   } catch (const Error&) {
     for (size_t i = 0; i < result.nodes.size(); ++i)

@@ -120,6 +120,9 @@ HeadEndpoints head_endpoints(const LauncherNode& head) {
     e.dashboard_port = int_flag(cmd, "dashboard-port", e.dashboard_port);
     e.dashboard_host = str_flag(cmd, "dashboard-host", e.dashboard_host);
     e.temp_dir = str_flag(cmd, "temp-dir", e.temp_dir);
+    static const std::regex program(R"((^|[\s;&|(])((\S*/)?ray)\s+start(\s|$))");
+    std::smatch m;
+    if (std::regex_search(cmd, m, program)) e.ray_program = m[2].str();
   }
   return e;
 }

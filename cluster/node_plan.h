@@ -71,6 +71,7 @@ struct HeadEndpoints {
   int dashboard_port = 8265;
   std::string dashboard_host = "127.0.0.1";
   std::string temp_dir;  // --temp-dir, "" = /tmp/ray
+  std::string ray_program = "ray";  // how the start command calls ray ("ray", "/venv/bin/ray")
 };
 HeadEndpoints head_endpoints(const LauncherNode& head);
 
