@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark: wall time from command start until every node is ALIVE, `rayctl up` vs `ray up`
+# Benchmark: wall time from command start until every node is ALIVE in Ray's GCS, `rayctl up` vs `ray up`
 # (plus waiting until its workers show ALIVE, since `ray up` returns after the head), on the
 # SSH rig, same YAML, for 1 head + W workers; and rayctl's no-op re-run.
 #   bench/up/bench_up.sh /path/to/rayctl [W...]     (default W: 1 2 4; needs root)
@@ -53,8 +53,8 @@ worker_start_ray_commands:
 YAML
 }
 
-alive_count() {  # ALIVE nodes per the head's dashboard, asked on the head itself
-  "${SSH[@]}" root@192.168.231.11 "$RIG_RAY_VENV/bin/python -c \"import json,urllib.request as u; d=json.load(u.urlopen('http://127.0.0.1:8265/api/v0/nodes', timeout=5)); print(sum(n['state']=='ALIVE' for n in d['data']['result']['result']))\"" 2>/dev/null || echo 0
+alive_count() {  # ALIVE nodes per Ray's GCS, asked on the head (what rayctl up waits for, too)
+  "${SSH[@]}" root@192.168.231.11 "$RIG_RAY_VENV/bin/python -c \"from ray._raylet import GcsClient; print(sum(n.state == 0 for n in GcsClient(address='192.168.231.11:6379').get_all_node_info(timeout=3).values()))\"" 2>/dev/null || echo 0
 }
 
 for w in "${WORKERS[@]}"; do
@@ -80,9 +80,9 @@ PY
   RAY_UP_enable_autoscaler_v2="${BENCH_RAY_AUTOSCALER_V2:-0}" "$RIG_RAY_VENV/bin/ray" up "$cfg" -y --no-config-cache \
     >"$WORK/rayup-$w.log" 2>&1 || { echo "ray up failed; see $WORK/rayup-$w.log"; continue; }
   t1=$(now); deadline=$(echo "$t0 + ${BENCH_RAY_UP_WAIT:-900}" | bc); alive=yes
-  until [ "$(alive_count)" -ge $((w + 1)) ]; do
+  until [ "$(alive_count)" -ge $((w + 1)) ]; do  # each look takes ~0.5 s (ssh + python)
     if [ "$(echo "$(now) > $deadline" | bc)" = 1 ]; then alive=no; break; fi
-    sleep 2
+    sleep 0.2
   done
   t2=$(now)
   "$RIG" exec rctl-h1 sh -c 'cat /tmp/ray/session_latest/logs/monitor.err' >"$WORK/rayup-$w.monitor.err" 2>&1 || true
