@@ -72,7 +72,8 @@ std::string gcs_nodes_command(const std::string& ray_program, const std::string&
       "print('rayctl-gcs-nodes: ' + json.dumps({'data': {'result': {'result': rows}}}))\n";
   // The interpreter from the ray program's "#!" line (a venv's python, or "/usr/bin/env python3").
   return "rayctl_ray=$(command -v " + shell_quote(ray_program) + ") && rayctl_py=$(sed -n '1s/^#! *//p' \"$rayctl_ray\") && " +
-         "[ -n \"$rayctl_py\" ] && exec $rayctl_py -c " + shell_quote(script) + " " + shell_quote(gcs_address);
+         "[ -n \"$rayctl_py\" ] && exec $(command -v timeout >/dev/null && echo timeout 10) $rayctl_py -c " +
+         shell_quote(script) + " " + shell_quote(gcs_address);
 }
 
 std::optional<std::vector<LiveNode>> parse_gcs_nodes_line(const std::string& line) {

@@ -164,47 +164,62 @@ ClusterObservation observe(const LauncherConfig& cfg, const ClusterRecord* previ
                            std::unique_ptr<DashboardAccess>& access, std::optional<std::vector<LiveNode>>& live,
                            bool& dashboard_answered) {
   ClusterObservation seen;
-  CancelFlag stop_gcs(&cancel);
+  auto dashboard_get = [&](int timeout_ms) {
+    if (!access)
+      access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, shape.head.dashboard_port, &cancel);
+    live = access->nodes(timeout_ms);
+    dashboard_answered = true;
+  };
+  auto fatal = [](const Error& e) {
+    return e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled;
+  };
+  std::string last;
+  try {
+    dashboard_get(300);  // the usual case: one GET
+  } catch (const Error& e) {
+    if (fatal(e)) throw;
+    say_debug(io, "dashboard probe: " + e.message());
+    last = e.message();
+    if (access && access->broken()) access.reset();
+  }
   std::optional<std::vector<LiveNode>> from_gcs;
   std::optional<Error> gcs_error;
+  std::atomic<bool> gcs_done{false};
+  CancelFlag stop_gcs(&cancel);
   NodeRunnerFactory factory(cfg.ssh, opt.connect);
   auto head = factory.make(cfg.nodes.front());
   std::string command =
       gcs_nodes_command(shape.head.ray_program, shape.head_host + ":" + std::to_string(shape.head.gcs_port));
-  std::atomic<bool> gcs_done{false};
-  std::thread gcs([&] {
-    try {
-      from_gcs = gcs_nodes(*head, command, io, stop_gcs);
-    } catch (const Error& e) {
-      gcs_error = e;
-    }
-    gcs_done = true;
-  });
+  // Not cancelled when the dashboard answers first: a cancelled query can take seconds to wind
+  // down on the head, and it ends by itself within about a second.
+  std::thread gcs;
+  if (!dashboard_answered)
+    gcs = std::thread([&] {
+      try {
+        from_gcs = gcs_nodes(*head, command, io, stop_gcs);
+      } catch (const Error& e) {
+        gcs_error = e;
+      }
+      gcs_done = true;
+    });
   // Short GETs, repeated until the dashboard or the GCS answers (a GET cannot be abandoned).
   auto until = Clock::now() + std::chrono::seconds(3);
-  std::string last;
-  while (!gcs_done && Clock::now() < until && !cancel.cancelled()) {
+  while (!dashboard_answered && !gcs_done && Clock::now() < until && !cancel.cancelled()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
     try {
-      if (!access)
-        access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, shape.head.dashboard_port, &cancel);
-      live = access->nodes(300);
-      dashboard_answered = true;
-      stop_gcs.cancel();
-      break;
+      dashboard_get(300);
     } catch (const Error& e) {
-      if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled) {
-        stop_gcs.cancel();
-        gcs.join();
+      if (fatal(e)) {
+        if (gcs.joinable()) gcs.join();
         throw;
       }
       if (e.message() != last) say_debug(io, "dashboard probe: " + e.message());
       last = e.message();
       if (access && access->broken()) access.reset();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
-  if (!gcs_done) stop_gcs.cancel();  // neither answered in 3 s: treat Ray as not running
-  gcs.join();  // ends on its own, or promptly once cancelled
+  if (!gcs_done) stop_gcs.cancel();  // nothing answered in 3 s (Ray not running?): stop asking
+  if (gcs.joinable()) gcs.join();
   if (gcs_error && !dashboard_answered &&
       (gcs_error->kind() == ErrorKind::Auth || gcs_error->kind() == ErrorKind::HostKey))
     throw *gcs_error;
