@@ -513,6 +513,24 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
     wait_alive(cfg, rec, opt, io, cancel, access, plan.head.dashboard_port,
                {runners.front().get(), gcs_nodes_command(plan.head.ray_program, gcs), dashboard_answered}, result.nodes);
     result.timings.push_back({"alive_wait", seconds_since(t_alive)});
+    // The nodes are ALIVE; `status`, `serve` and the summary's URL need the dashboard too, which
+    // may need seconds more to serve HTTP: wait for it (bounded by the same timeout).
+    auto t_dash = Clock::now();
+    auto deadline = t_dash + std::chrono::seconds(opt.timeout_s);
+    for (;;) {
+      try {
+        if (!access)
+          access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, plan.head.dashboard_port, &cancel);
+        access->nodes(2000);
+        break;
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled) throw;
+        if (Clock::now() > deadline || cancel.cancelled()) break;
+        if (access && access->broken()) access.reset();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    result.timings.push_back({"dashboard_wait", seconds_since(t_dash)});
   } catch (const Error&) {
     for (size_t i = 0; i < result.nodes.size(); ++i)
       if (result.nodes[i].ok && !result.nodes[i].alive) {
