@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "core/http_client.h"
+#include "core/process.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -59,6 +60,29 @@ std::vector<LiveNode> DashboardAccess::nodes(int timeout_ms) const {
     throw Error(ErrorKind::Network, "the dashboard answered /api/v0/nodes with HTTP " + std::to_string(resp.status));
   return parse_live_nodes(resp.body);
 }
+
+std::string gcs_nodes_command(const std::string& ray_program, const std::string& gcs_address) {
+  static const char* script =
+      "import json, sys\n"
+      "from ray._raylet import GcsClient\n"
+      "rows = []\n"
+      "for n in GcsClient(address=sys.argv[1]).get_all_node_info(timeout=5).values():\n"
+      "    rows.append({'node_id': n.node_id.hex(), 'node_ip': n.node_manager_address, 'is_head_node': n.is_head_node,\n"
+      "                 'state': 'ALIVE' if n.state == 0 else 'DEAD', 'resources_total': dict(n.resources_total)})\n"
+      "print('rayctl-gcs-nodes: ' + json.dumps({'data': {'result': {'result': rows}}}))\n";
+  // The interpreter from the ray program's "#!" line (a venv's python, or "/usr/bin/env python3").
+  return "rayctl_ray=$(command -v " + shell_quote(ray_program) + ") && rayctl_py=$(sed -n '1s/^#! *//p' \"$rayctl_ray\") && " +
+         "[ -n \"$rayctl_py\" ] && exec $(command -v timeout >/dev/null && echo timeout 10) $rayctl_py -c " +
+         shell_quote(script) + " " + shell_quote(gcs_address);
+}
+
+std::optional<std::vector<LiveNode>> parse_gcs_nodes_line(const std::string& line) {
+  const std::string tag = "rayctl-gcs-nodes: ";
+  if (line.rfind(tag, 0) != 0) return std::nullopt;
+  return parse_live_nodes(line.substr(tag.size()));
+}
+
+bool DashboardAccess::broken() const { return tunnel_ && !tunnel_->failure().empty(); }
 
 bool is_ip_address(const std::string& host) {
   unsigned char buf[sizeof(in6_addr)];

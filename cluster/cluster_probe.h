@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,11 +35,21 @@ class DashboardAccess {
   const std::string& base_url() const { return base_url_; }
   // One GET of /api/v0/nodes; throws Error(Network) when the dashboard does not answer.
   std::vector<LiveNode> nodes(int timeout_ms = 5000) const;
+  // True once the SSH connection under the tunnel is lost (a new DashboardAccess is needed).
+  bool broken() const;
 
  private:
   std::unique_ptr<SshTunnel> tunnel_;
   std::string base_url_;
 };
+
+// Shell text for the head that lists the nodes straight from Ray's GCS at `gcs_address`
+// ("host:port"), with the Python of the `ray` program its start command runs (its shebang):
+// prints one line "rayctl-gcs-nodes: " + JSON in the shape of /api/v0/nodes. Ready as soon as
+// the GCS is, while the dashboard may take seconds more to serve HTTP.
+std::string gcs_nodes_command(const std::string& ray_program, const std::string& gcs_address);
+// The nodes from gcs_nodes_command's output line; nullopt when the line is not there.
+std::optional<std::vector<LiveNode>> parse_gcs_nodes_line(const std::string& line);
 
 // True for an IPv4 or IPv6 address literal (not a host name).
 bool is_ip_address(const std::string& host);

@@ -1,7 +1,8 @@
 // `rayctl up`: brings a launcher-file cluster to the state the file describes. Order: lock the
-// cluster, read file_mounts, probe what runs, plan per node (node_plan.h), apply the head's
-// plan, then every worker's in parallel from the client, wait until each node is ALIVE in the
-// head's dashboard, record hashes (cluster_state.h). A re-run with nothing changed only
+// cluster, read file_mounts, probe what runs, plan per node (node_plan.h), apply every node's
+// plan in parallel from the client — workers hold before their `ray start` until the head has
+// begun its own and its GCS answers (head_gate.h) — wait until each node is ALIVE in the head's
+// dashboard, record hashes (cluster_state.h). A re-run with nothing changed only
 // verifies. Ctrl-C cancels the remote commands, closes connections and saves what completed.
 #pragma once
 
@@ -35,6 +36,7 @@ struct UpNodeResult {
   bool alive = false;
   double cpus = 0, gpus = 0;
   double seconds = 0;
+  std::vector<std::pair<std::string, double>> phases;  // "connect", "setup 1/3", ... → seconds
   std::string error;
   std::vector<std::string> tail;
 };
@@ -47,6 +49,7 @@ struct UpResult {
   std::string dashboard_url;
   std::string dashboard_note;  // how to reach a dashboard bound to the head's loopback
   double seconds = 0;
+  std::vector<std::pair<std::string, double>> timings;  // "nodes" (all plans applied), "alive_wait"
   ClusterPlan plan;
   std::vector<UpNodeResult> nodes;
 };

@@ -2,6 +2,7 @@
 #include "cluster/node_command.h"
 
 #include "cluster/cluster_probe.h"
+#include "cluster/node_plan.h"
 #include "cluster/ssh_auth.h"
 #include "core/process.h"
 
@@ -167,6 +168,23 @@ ClusterStatus cluster_status(const ClusterTarget& t, const ConnectOptions& opt, 
     say_debug(io, "dashboard: " + e.message());
   }
   NodeRunnerFactory factory(t.ssh, opt);
+  if (!s.dashboard_reachable && t.record && !t.record->head_address.empty()) {
+    // The dashboard may still be starting (right after `up`): ask Ray's GCS on the head.
+    auto head = factory.make(t.head());
+    try {
+    head->run({gcs_nodes_command(head_endpoints(t.head()).ray_program, t.record->head_address), {}},
+              [&](int stream, const std::string& line) {
+                if (stream != 1) return;
+                try {
+                  if (auto got = parse_gcs_nodes_line(line)) live = *got;
+                } catch (const Error&) {
+                }
+              },
+              cancel);
+    } catch (const Error& e) {
+      say_debug(io, "GCS query on the head: " + e.message());
+    }
+  }
   std::vector<std::string> names;
   for (const auto& n : t.nodes) names.push_back(n.name);
   s.nodes.resize(t.nodes.size());

@@ -105,6 +105,13 @@ std::vector<std::string> effective_start_commands(const LauncherNode& node, cons
   return out;
 }
 
+std::string head_gcs_wait_script(const std::string& head_host, int gcs_port) {
+  return "rayctl_gcs=" + shell_quote(head_host + "/" + std::to_string(gcs_port)) +
+         "; i=0; until (exec 3<>\"/dev/tcp/$rayctl_gcs\") 2>/dev/null; do i=$((i+1)); "
+         "[ $i -lt 3000 ] || { echo \"rayctl: the head's GCS at $rayctl_gcs did not accept connections\" >&2; exit 3; }; "
+         "sleep 0.1; done";
+}
+
 HeadEndpoints head_endpoints(const LauncherNode& head) {
   HeadEndpoints e;
   for (const auto& cmd : head.start_ray_commands) {
@@ -113,6 +120,9 @@ HeadEndpoints head_endpoints(const LauncherNode& head) {
     e.dashboard_port = int_flag(cmd, "dashboard-port", e.dashboard_port);
     e.dashboard_host = str_flag(cmd, "dashboard-host", e.dashboard_host);
     e.temp_dir = str_flag(cmd, "temp-dir", e.temp_dir);
+    static const std::regex program(R"((^|[\s;&|(])((\S*/)?ray)\s+start(\s|$))");
+    std::smatch m;
+    if (std::regex_search(cmd, m, program)) e.ray_program = m[2].str();
   }
   return e;
 }
@@ -187,8 +197,16 @@ ClusterPlan plan_up(const LauncherConfig& cfg, const ClusterRecord* previous, co
       for (const auto& c : n.initialization_commands) p.steps.push_back({"initialization", c});
       for (const auto& c : n.setup_commands) p.steps.push_back({"setup", c});
     }
-    if (run_start)
-      for (const auto& c : start) p.steps.push_back({"start", c});
+    bool waits = false;
+    for (const auto& c : start) {
+      if (!run_start) break;
+      bool ray = starts_ray(c);
+      if (ray && !n.is_head && !waits) {
+        p.steps.push_back({"start", head_gcs_wait_script(head.host, plan.head.gcs_port), false, true});
+        waits = true;
+      }
+      p.steps.push_back({"start", c, ray});
+    }
     plan.nodes.push_back(std::move(p));
   }
   return plan;
@@ -203,7 +221,12 @@ std::string render_plan(const ClusterPlan& plan) {
     os << "\n" << n.node << " (" << n.host << (n.is_head ? ", head" : ", worker") << (n.is_local ? ", local" : ", ssh")
        << "): " << node_action_name(n.action) << " — " << n.reason << "\n";
     for (const auto& [local, remote] : n.uploads) os << "  upload  " << local << " -> " << remote << "\n";
-    for (const auto& s : n.steps) os << "  " << s.phase << ": " << s.command << "\n";
+    for (const auto& s : n.steps)
+      os << "  " << s.phase << ": "
+         << (s.waits_for_head ? "(wait until the head's GCS at " + plan.head_host + ":" + std::to_string(plan.head.gcs_port) +
+                                    " accepts connections, if the head is still starting)"
+                              : s.command)
+         << "\n";
     if (n.action == NodeAction::Verify) os << "  (no commands: only checks that Ray is alive)\n";
   }
   return os.str();
@@ -213,7 +236,8 @@ nlohmann::json plan_to_json(const ClusterPlan& plan) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : plan.nodes) {
     nlohmann::json steps = nlohmann::json::array(), uploads = nlohmann::json::array();
-    for (const auto& s : n.steps) steps.push_back({{"phase", s.phase}, {"command", s.command}});
+    for (const auto& s : n.steps)
+      steps.push_back({{"phase", s.phase}, {"command", s.command}, {"waits_for_head", s.waits_for_head}});
     for (const auto& [l, r] : n.uploads) uploads.push_back({{"local", l}, {"remote", r}});
     nodes.push_back({{"node", n.node}, {"host", n.host}, {"head", n.is_head}, {"local", n.is_local},
                      {"action", node_action_name(n.action)}, {"reason", n.reason}, {"uploads", uploads},

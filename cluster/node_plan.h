@@ -4,6 +4,8 @@
 // safe on one machine: `ray stop` (machine-wide in Ray) becomes a stop of this cluster's own
 // processes, `ray start` runs in a new session whose id is recorded, and the head drops
 // `--autoscaling-config` so Ray's autoscaler never races rayctl's client-side worker setup.
+// Workers are set up alongside the head; before a worker's first `ray start` the plan puts a
+// wait for the head's GCS (the only thing a worker's `ray start` needs from the head).
 #pragma once
 
 #include "cluster/cluster_state.h"
@@ -32,6 +34,8 @@ const char* node_action_name(NodeAction a);  // "verify", "start", "setup", "set
 struct NodeStep {
   std::string phase;  // "initialization", "setup", "start"
   std::string command;
+  bool starts_ray = false;      // runs `ray start`
+  bool waits_for_head = false;  // a worker's wait for the head's GCS (head_gcs_wait_script)
 };
 
 struct NodePlan {
@@ -67,6 +71,7 @@ struct HeadEndpoints {
   int dashboard_port = 8265;
   std::string dashboard_host = "127.0.0.1";
   std::string temp_dir;  // --temp-dir, "" = /tmp/ray
+  std::string ray_program = "ray";  // how the start command calls ray ("ray", "/venv/bin/ray")
 };
 HeadEndpoints head_endpoints(const LauncherNode& head);
 
@@ -88,6 +93,11 @@ std::vector<std::string> effective_start_commands(const LauncherNode& node, cons
 // The shell text that stops exactly this cluster's Ray processes on a node and reports what
 // is left: prints "rayctl-stop: stopped=N left=M other_ray=K".
 std::string scoped_stop_script(const std::string& cluster);
+// The shell text a worker runs before its first `ray start` while the head is still starting:
+// waits until the head's GCS (host:port as the worker reaches it) accepts a TCP connection, one
+// try every 0.1 s (bash's /dev/tcp), exit 3 after 300 s. The executor skips it once the head
+// has started and cancels it when the head fails (head_gate.h).
+std::string head_gcs_wait_script(const std::string& head_host, int gcs_port);
 // Directory on each node where rayctl keeps the session ids of the Ray it started.
 std::string node_session_dir(const std::string& cluster);
 bool is_ray_stop_command(const std::string& command);

@@ -16,13 +16,18 @@ namespace rayctl {
 struct LauncherNode;
 
 // A cancellation request shared by every thread of one operation (set by SIGINT handling).
+// A flag made with a parent also reads as cancelled once the parent is: a narrower reason to
+// stop (e.g. "the head failed") that Ctrl-C still covers.
 class CancelFlag {
  public:
+  CancelFlag() = default;
+  explicit CancelFlag(const CancelFlag* parent) : parent_(parent) {}
   void cancel() { set_.store(true); }
-  bool cancelled() const { return set_.load(); }
+  bool cancelled() const { return set_.load() || (parent_ && parent_->cancelled()); }
 
  private:
   std::atomic<bool> set_{false};
+  const CancelFlag* parent_ = nullptr;
 };
 
 // One command for a node: shell text run by `bash --login -c` there, with variables exported

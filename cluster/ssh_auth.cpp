@@ -113,13 +113,15 @@ bool try_key_file(LIBSSH2_SESSION* s, const SshTarget& t, const std::string& key
   wipe(passphrase);
   if (rc == 0 || sha2 == RsaFileAuth::Ok) return true;
   if (!required) return false;
-  if (sha2 == RsaFileAuth::EncryptedOpenSsh)
+  if (sha2 == RsaFileAuth::UnsupportedCipher || sha2 == RsaFileAuth::WrongPassphrase)
     throw Error(ErrorKind::Auth,
-                rejected_message(t, "the RSA key " + key + " signed with SHA-1 (ssh-rsa); this libssh2 (" +
-                                        libssh2_version(0) +
-                                        ") cannot make SHA-2 signatures with a passphrase-protected OpenSSH-format RSA key"),
-                "load it into ssh-agent (ssh-add " + key + ") and leave auth.ssh_private_key unset, convert it to PEM "
-                "(ssh-keygen -p -m PEM -f " + key + "), or use an ed25519 key",
+                rejected_message(t, "the RSA key " + key + " signed with SHA-1 (ssh-rsa), and rayctl could not make an "
+                                    "rsa-sha2-256 signature with it: " +
+                                        (sha2 == RsaFileAuth::UnsupportedCipher
+                                             ? std::string("the key is encrypted with a cipher rayctl does not read")
+                                             : std::string("the passphrase does not decrypt it"))),
+                "load it into ssh-agent (ssh-add " + key + ") and leave auth.ssh_private_key unset, re-encrypt it with "
+                "ssh-keygen's default cipher (ssh-keygen -p -Z aes256-ctr -f " + key + "), or use an ed25519 key",
                 {});
   if (!required) return false;
   if (rc == LIBSSH2_ERROR_FILE)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Benchmark: wall time from command start until every node is ALIVE, `rayctl up` vs `ray up`
+# Benchmark: wall time from command start until every node is ALIVE in Ray's GCS, `rayctl up` vs `ray up`
 # (plus waiting until its workers show ALIVE, since `ray up` returns after the head), on the
 # SSH rig, same YAML, for 1 head + W workers; and rayctl's no-op re-run.
 #   bench/up/bench_up.sh /path/to/rayctl [W...]     (default W: 1 2 4; needs root)
-# Prints one line per run; results are recorded by hand in bench/README.md.
+# Prints one line per run, plus where rayctl's time went (from `up -o json`: per node the phases
+# connect / each step / the wait for the head, and the ALIVE wait); results are recorded by hand
+# in bench/README.md.
 # BENCH_RAY_UP=0 skips the `ray up` baseline; BENCH_RAY_UP_WAIT=S bounds its ALIVE wait (900).
 # `ray up` runs with RAY_UP_enable_autoscaler_v2=0 (the switch its own banner documents): with
 # Ray 2.53's default autoscaler v2 the head's monitor dies at start on the local provider
@@ -51,17 +53,26 @@ worker_start_ray_commands:
 YAML
 }
 
-alive_count() {  # ALIVE nodes per the head's dashboard, asked on the head itself
-  "${SSH[@]}" root@192.168.231.11 "$RIG_RAY_VENV/bin/python -c \"import json,urllib.request as u; d=json.load(u.urlopen('http://127.0.0.1:8265/api/v0/nodes', timeout=5)); print(sum(n['state']=='ALIVE' for n in d['data']['result']['result']))\"" 2>/dev/null || echo 0
+alive_count() {  # ALIVE nodes per Ray's GCS, asked on the head (what rayctl up waits for, too)
+  "${SSH[@]}" root@192.168.231.11 "$RIG_RAY_VENV/bin/python -c \"from ray._raylet import GcsClient; print(sum(n.state == 0 for n in GcsClient(address='192.168.231.11:6379').get_all_node_info(timeout=3).values()))\"" 2>/dev/null || echo 0
 }
 
 for w in "${WORKERS[@]}"; do
   cfg="$WORK/bench-$w.yaml"; write_yaml "$cfg" "$w"
   reset_hosts
   echo "W=$w: load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-  t0=$(now); "$RAYCTL" up "$cfg" >"$WORK/rayctl-$w.log" 2>&1; t1=$(now)
+  t0=$(now); "$RAYCTL" up "$cfg" -v -o json >"$WORK/rayctl-$w.json" 2>"$WORK/rayctl-$w.log"; t1=$(now)
   "$RAYCTL" up "$cfg" >>"$WORK/rayctl-$w.log" 2>&1; t2=$(now)
-  printf 'rayctl up   W=%d  all ALIVE after %6.1f s   no-op re-run %5.2f s\n' "$w" "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)"
+  printf 'rayctl up   W=%d  all ALIVE after %6.1f s   no-op re-run %5.2f s   (load %s at the end)\n' "$w" \
+    "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)" "$(cut -d' ' -f1 /proc/loadavg)"
+  python3 - "$WORK/rayctl-$w.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = {p["phase"]: p["seconds"] for p in r.get("timings", [])}
+print("  rayctl: nodes %.2f s, ALIVE wait %.2f s, total %.2f s" % (t.get("nodes", 0), t.get("alive_wait", 0), r["seconds"]))
+for n in r["nodes"]:
+    print("    %-9s %5.2f s: %s" % (n["node"], n["seconds"], ", ".join("%s %.2f" % (p["phase"], p["seconds"]) for p in n.get("phases", []))))
+PY
   "$RAYCTL" down "$cfg" >/dev/null 2>&1 || true
   reset_hosts
   [ "${BENCH_RAY_UP:-1}" = 1 ] || continue
@@ -69,9 +80,9 @@ for w in "${WORKERS[@]}"; do
   RAY_UP_enable_autoscaler_v2="${BENCH_RAY_AUTOSCALER_V2:-0}" "$RIG_RAY_VENV/bin/ray" up "$cfg" -y --no-config-cache \
     >"$WORK/rayup-$w.log" 2>&1 || { echo "ray up failed; see $WORK/rayup-$w.log"; continue; }
   t1=$(now); deadline=$(echo "$t0 + ${BENCH_RAY_UP_WAIT:-900}" | bc); alive=yes
-  until [ "$(alive_count)" -ge $((w + 1)) ]; do
+  until [ "$(alive_count)" -ge $((w + 1)) ]; do  # each look takes ~0.5 s (ssh + python)
     if [ "$(echo "$(now) > $deadline" | bc)" = 1 ]; then alive=no; break; fi
-    sleep 2
+    sleep 0.2
   done
   t2=$(now)
   "$RIG" exec rctl-h1 sh -c 'cat /tmp/ray/session_latest/logs/monitor.err' >"$WORK/rayup-$w.monitor.err" 2>&1 || true

@@ -50,6 +50,26 @@ TEST(NodePlan, NewClusterSetsUpAndStartsEveryNode) {
   EXPECT_EQ(p.head.dashboard_port, 8300);
   ASSERT_EQ(p.nodes[0].steps.size(), 3u);
   EXPECT_EQ(p.nodes[0].steps[0].phase, "setup");
+  EXPECT_TRUE(p.nodes[0].steps[2].starts_ray);
+  for (const auto& s : p.nodes[0].steps) EXPECT_FALSE(s.waits_for_head);  // the head waits for nobody
+}
+
+TEST(NodePlan, WorkersWaitForTheHeadsGcsRightBeforeTheirRayStart) {
+  auto p = plan_up(two_nodes(), nullptr, {}, {}, {});
+  const auto& w = p.nodes[1].steps;  // setup, scoped stop, wait, ray start
+  ASSERT_EQ(w.size(), 4u);
+  EXPECT_EQ(w[0].phase, "setup");
+  EXPECT_NE(w[1].command.find("rayctl-stop:"), std::string::npos);
+  EXPECT_TRUE(w[2].waits_for_head);
+  EXPECT_EQ(w[2].command, head_gcs_wait_script("10.0.0.1", 6390));
+  EXPECT_NE(w[2].command.find("/dev/tcp/$rayctl_gcs"), std::string::npos);
+  EXPECT_NE(w[2].command.find("10.0.0.1/6390"), std::string::npos);
+  EXPECT_TRUE(w[3].starts_ray);
+  EXPECT_FALSE(w[3].waits_for_head);
+  // The wait is not part of what was applied: the start hash is that of the start commands.
+  auto again = two_nodes();
+  EXPECT_EQ(plan_up(again, nullptr, {}, {}, {}).nodes[1].start_hash, p.nodes[1].start_hash);
+  EXPECT_NE(render_plan(p).find("wait until the head's GCS at 10.0.0.1:6390 accepts connections"), std::string::npos);
 }
 
 TEST(NodePlan, HeadStartDropsAutoscalingConfigAndRunsInOwnSession) {

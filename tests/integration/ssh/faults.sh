@@ -42,6 +42,20 @@ for _ in $(seq 1 20); do [ "$(on_host rctl-h1 sh -c 'ps -eo args | grep -c "^sle
 rm -f "$WORK/hang-rctl-h1" "$WORK/hanging-rctl-h1"
 ok "SIGINT during up: exit 130, remote command signalled, state saved"
 
+# 2b. The head's setup fails. Workers are set up alongside the head but hold before their own
+#     `ray start` until the head begins its: they must not start Ray, and must say why.
+touch "$WORK/fail-rctl-h1"
+expect_exit 1 "$WORK/headfail.out" -- up "$CFG"
+grep -q "node head: setup command failed with exit code 3" "$WORK/headfail.out" || fail "head failure message: $(cat "$WORK/headfail.out")"
+for w in worker-1 worker-2; do
+  grep -q "node $w: Ray not started here because the head failed: node head: setup command failed" "$WORK/headfail.out" ||
+    fail "$w does not say the head failed: $(cat "$WORK/headfail.out")"
+  [ "$(node_status $w)" = failed ] || fail "state after the head failed: $w is $(node_status $w)"
+done
+for h in rctl-h2 rctl-h3; do [ "$(ray_procs "$h")" = 0 ] || fail "Ray started on $h although the head failed"; done
+rm -f "$WORK/fail-rctl-h1"
+ok "head setup fails: exit 1; workers start no Ray and name the head's failure"
+
 # 3. Changed host key on worker-1 and a failing setup command on worker-2; the head comes up.
 "$RIG" rekey-host rctl-h2
 touch "$WORK/fail-rctl-h3"
