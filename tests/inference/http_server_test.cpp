@@ -2,6 +2,7 @@
 // pipelining, bad requests, and the on_close notification when a client disconnects
 // mid-stream.
 #include "inference/http_server.h"
+#include "tests/inference/loopback_socket.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,17 +19,7 @@ namespace rayctl::inference {
 
 namespace {
 
-int connect_to(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
-}
+int connect_to(int port) { return connect_loopback(port, 5); }
 
 void send_all(int fd, const std::string& s) { ASSERT_EQ(::send(fd, s.data(), s.size(), 0), static_cast<ssize_t>(s.size())); }
 

@@ -5,6 +5,7 @@
 // no request or KV block behind (engine snapshot and /metrics). The 200-client version of the
 // last check, on the real model, is tests/integration/inference_load/.
 #include "inference/inference_server.h"
+#include "tests/inference/loopback_socket.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -25,17 +26,7 @@ using nlohmann::json;
 
 const std::string kModel = std::string(RAYCTL_TEST_DATA) + "/fixtures/inference/tiny/tiny-llama-f32";
 
-int connect_to(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  timeval tv{30, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
-}
+int connect_to(int port) { return connect_loopback(port, 30); }
 
 struct Reply {
   int status = 0;
