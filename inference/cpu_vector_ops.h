@@ -1,7 +1,7 @@
 // Small vector kernels of the CPU backend's forward pass that are not weight matmuls:
-// RMSNorm, residual adds, SwiGLU, and the f16/f32 dot and axpy of attention over the KV
-// cache. AVX2+FMA+F16C versions are chosen at run time when the CPU has them (the library
-// is built for baseline x86-64), with scalar fallbacks.
+// RMSNorm, residual adds, SwiGLU, and the f32 → f16 conversion of new KV entries (AVX2+F16C
+// chosen at run time, scalar fallback). Attention's dot and axpy over the cache are inlined
+// in cpu_backend.cpp, where they run once per cached position.
 #pragma once
 
 #include <cstddef>
@@ -15,11 +15,7 @@ void rms_norm_row(const float* x, const float* w, float* out, int n, float eps);
 void add_into(float* y, const float* x, size_t n);
 // gate = silu(gate) · up
 void swiglu_into(float* gate, const float* up, size_t n);
-float dot_f32(const float* a, const float* b, int n);
-float dot_f16(const float* a, const uint16_t* b, int n);
-// y += a · x
-void axpy_f32(float a, const float* x, float* y, int n);
-void axpy_f16(float a, const uint16_t* x, float* y, int n);
+// out = x rounded to IEEE half
 void to_f16(const float* x, uint16_t* out, int n);
 
 }  // namespace rayctl::inference

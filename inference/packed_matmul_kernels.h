@@ -135,23 +135,14 @@ void packed_matmul_isa(const PackedMatrix& w, int64_t row_begin, int64_t row_end
                        int64_t batch, float* y, int64_t y_stride, const Q8Outliers* outliers) {
   constexpr int64_t kGroupsPerChunk = 2;
   // Q8_0 keeps its int32 sums per column in registers: at most two columns at once.
-  if (w.type() == GgmlType::Q8_0 && Isa::kCols > 2) {
-    for (int64_t g = row_begin / kPackRows; g < row_end / kPackRows; g += kGroupsPerChunk) {
-      const int64_t g1 = g + kGroupsPerChunk < row_end / kPackRows ? g + kGroupsPerChunk : row_end / kPackRows;
-      int64_t b0 = 0;
-      for (; b0 + 2 <= batch; b0 += 2) packed_groups<Isa, 2>(w, g, g1, xq, b0, y, y_stride, outliers);
-      if (b0 < batch) packed_groups<Isa, 1>(w, g, g1, xq, b0, y, y_stride, outliers);
-    }
-    return;
-  }
-  for (int64_t g0 = row_begin / kPackRows; g0 < row_end / kPackRows; g0 += kGroupsPerChunk) {
-    const int64_t g1 = g0 + kGroupsPerChunk < row_end / kPackRows ? g0 + kGroupsPerChunk : row_end / kPackRows;
+  const bool wide = Isa::kCols > 2 && w.type() != GgmlType::Q8_0;
+  const int64_t g_end = row_end / kPackRows;
+  for (int64_t g0 = row_begin / kPackRows; g0 < g_end; g0 += kGroupsPerChunk) {
+    const int64_t g1 = g0 + kGroupsPerChunk < g_end ? g0 + kGroupsPerChunk : g_end;
     int64_t b0 = 0;
-    for (; b0 + Isa::kCols <= batch; b0 += Isa::kCols) packed_groups<Isa, Isa::kCols>(w, g0, g1, xq, b0, y, y_stride, outliers);
-    if (Isa::kCols > 2 && b0 + 2 <= batch) {
-      packed_groups<Isa, 2>(w, g0, g1, xq, b0, y, y_stride, outliers);
-      b0 += 2;
-    }
+    if (wide)
+      for (; b0 + Isa::kCols <= batch; b0 += Isa::kCols) packed_groups<Isa, Isa::kCols>(w, g0, g1, xq, b0, y, y_stride, outliers);
+    for (; b0 + 2 <= batch; b0 += 2) packed_groups<Isa, 2>(w, g0, g1, xq, b0, y, y_stride, outliers);
     for (; b0 < batch; ++b0) packed_groups<Isa, 1>(w, g0, g1, xq, b0, y, y_stride, outliers);
   }
 }
