@@ -4,16 +4,16 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
-#ifndef RAYCTL_GIT_COMMIT
-#define RAYCTL_GIT_COMMIT "unknown"
-#endif
-
 namespace rayctl::cli {
+
+// The commit the binary was built from, with "-dirty" when tracked files had changes; written at
+// every build by cli/build_stamp.cmake.
+const char* build_commit();
 
 static nlohmann::json version_info() {
   nlohmann::json j;
   j["version"] = RAYCTL_VERSION;
-  j["commit"] = RAYCTL_GIT_COMMIT;
+  j["commit"] = build_commit();
 #ifdef RAYCTL_HAVE_CUDA
   j["cuda"] = true;
 #else

@@ -4,6 +4,7 @@
 #include "core/state_store.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 using namespace rayctl;
 
@@ -35,4 +36,15 @@ TEST(Version, JsonIsStable) {
   EXPECT_NE(out.find("\"commit\""), std::string::npos);
   auto r = run_process({{RAYCTL_BINARY, "no-such-command"}});
   EXPECT_EQ(r.exit_code, 2);
+}
+
+// The commit is stamped at build time, not at configure time: after a commit and an incremental
+// build the binary names the new HEAD (it named the configure-time commit before).
+TEST(Version, CommitIsTheSourceTreesHead) {
+  auto head = run_process({{"git", "-C", RAYCTL_SOURCE_DIR, "rev-parse", "--short=12", "HEAD"}});
+  if (head.exit_code != 0) GTEST_SKIP() << "the source tree is not a git checkout: " << head.err;
+  while (!head.out.empty() && head.out.back() == '\n') head.out.pop_back();
+  auto j = nlohmann::json::parse(run({RAYCTL_BINARY, "version", "-o", "json"}));
+  auto commit = j.at("commit").get<std::string>();
+  EXPECT_TRUE(commit == head.out || commit == head.out + "-dirty") << commit << " vs HEAD " << head.out;
 }
