@@ -75,7 +75,8 @@ std::string scoped_stop_script(const std::string& cluster) {
          "i=0; while [ \"$(alive)\" -gt 0 ] && [ $i -lt 75 ]; do sleep 0.2; i=$((i+1)); done; "
          "for s in $(cat \"$f\"); do [ \"$s\" -gt 1 ] 2>/dev/null && pkill -KILL -s \"$s\"; done; sleep 0.2; fi; "
          "left=$(alive); [ \"$left\" = 0 ] && rm -f \"$f\"; "
-         "other=$(ps -eo args= | grep -E '[r]aylet/raylet|[g]cs_server' | wc -l); "
+         // Zombies are not counted: a just-stopped gcs_server can linger unreaped for a moment.
+         "other=$(ps -eo stat=,args= | grep -v '^Z' | grep -E '[r]aylet/raylet|[g]cs_server' | wc -l); "
          "echo \"rayctl-stop: stopped=$stopped left=$left other_ray=$other\"; [ \"$left\" = 0 ]";
 }
 

@@ -1,7 +1,13 @@
 // NodePlan: the per-node decisions of `rayctl up` and the rewriting of Ray's start commands.
 #include "cluster/node_plan.h"
 
+#include "core/process.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <sstream>
 
 namespace rayctl {
 namespace {
@@ -88,6 +94,42 @@ TEST(NodePlan, RayStopBecomesAScopedStopNeverMachineWide) {
   EXPECT_EQ(cmds[0].find("ray stop"), std::string::npos);
   EXPECT_TRUE(is_ray_stop_command("/venv/bin/ray stop --force"));
   EXPECT_FALSE(is_ray_stop_command("ray stop; ray start --head"));
+}
+
+// The stop script, run for real on this machine: Ray processes of other clusters are counted,
+// zombies are not (a just-stopped gcs_server lingering unreaped was reported as another cluster's).
+TEST(NodePlan, ScopedStopCountsOtherRayButNotZombies) {
+  const std::string stop = scoped_stop_script("np-test-" + std::to_string(::getpid()));
+  const std::string script =
+      "set -u; d=$(mktemp -d); cp \"$(command -v sleep)\" \"$d/gcs_server\"\n"
+      // A gcs_server that exits at once under a parent that never reaps it: a zombie.
+      "sh -c \"\\\"$d/gcs_server\\\" 0 & echo \\$! > $d/zpid; exec sleep 30\" & parent=$!\n"
+      "while [ ! -s \"$d/zpid\" ]; do sleep 0.05; done; z=$(cat \"$d/zpid\")\n"
+      "while [ \"$(ps -o stat= -p \"$z\" | cut -c1)\" != Z ]; do sleep 0.05; done\n"
+      "echo \"zombie=$(ps -o stat= -p \"$z\" | cut -c1)\"\n"
+      "( " + stop + " )\n"
+      "kill \"$parent\"; wait \"$parent\" 2>/dev/null\n"
+      "while ps -p \"$z\" >/dev/null; do sleep 0.05; done\n"
+      "( " + stop + " )\n"
+      "\"$d/gcs_server\" 30 & live=$!; sleep 0.2\n"
+      "( " + stop + " )\n"
+      "kill \"$live\"; wait \"$live\" 2>/dev/null; rm -rf \"$d\"\n";
+  auto r = run_process({{"bash", "-c", script}, {}, false, "", "", std::chrono::seconds(60)});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::vector<int> other;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    int stopped = -1, left = -1, o = -1;
+    if (std::sscanf(line.c_str(), "rayctl-stop: stopped=%d left=%d other_ray=%d", &stopped, &left, &o) == 3) {
+      EXPECT_EQ(stopped, 0);
+      EXPECT_EQ(left, 0);
+      other.push_back(o);
+    }
+  }
+  ASSERT_NE(r.out.find("zombie=Z"), std::string::npos) << r.out;
+  ASSERT_EQ(other.size(), 3u) << r.out;
+  EXPECT_EQ(other[0], other[1]) << "the zombie gcs_server was counted:\n" << r.out;
+  EXPECT_EQ(other[2], other[1] + 1) << "a live gcs_server was not counted:\n" << r.out;
 }
 
 TEST(NodePlan, UnchangedAliveClusterOnlyVerifies) {
