@@ -16,9 +16,10 @@
 #   rig.sh ray-procs H       count Ray processes visible on host H
 #   rig.sh with-hosts CMD... run CMD (same pid) seeing the rig's names rctl-hN in /etc/hosts
 #
-# Host names: every host sees $RIG_DIR/etc_hosts (localhost + rctl-h1..N) as its /etc/hosts
-# (a bind mount inside the host's own mount namespace); `with-hosts` gives one command the same
-# view in a private mount namespace. The machine's own /etc/hosts is never modified.
+# Host names: every host sees $RIG_DIR/etc_hosts (localhost + rctl-h1..N) as its /etc/hosts and
+# $RIG_DIR/resolv.conf (no reachable nameserver: DNS fails at once) as its /etc/resolv.conf
+# (bind mounts inside the host's own mount namespace); `with-hosts` gives one command the same
+# /etc/hosts in a private mount namespace. The machine's own files are never modified.
 #
 # Traffic stays on the bridge rctlbr0 (192.168.231.0/24) and inside the namespaces.
 set -euo pipefail
@@ -87,6 +88,18 @@ Subsystem sftp internal-sftp
 EOF
 }
 
+# The hosts' resolver: nothing to ask, so a name that is not in etc_hosts fails at once. With the
+# machine's own resolv.conf a miss (glibc asks DNS for IPv6 first, even for names in /etc/hosts)
+# went out of the rig to the machine's nameserver, and where that is unreachable from the
+# bridge it waited 2 x 5 s: Ray's dashboard, resolving its host name at start, served HTTP only
+# ~10 s after `ray start --head` returned on the rig against ~0 s on the machine itself.
+write_resolv_conf() {
+  [ -f "$RIG_DIR/resolv.conf" ] || touch "$RIG_DIR/resolv.conf"
+  printf '%s\n' "# rig hosts resolve only through /etc/hosts (scripts/rig/rig.sh)" \
+    "nameserver 127.0.0.1" "options timeout:1 attempts:1" >"$RIG_DIR/resolv.conf"
+  chmod 644 "$RIG_DIR/resolv.conf"
+}
+
 known_hosts_line() { local h="$1" ip; ip="$(host_ip "$h")"; echo "$ip,$h $(cut -d' ' -f1,2 "$RIG_DIR/hosts/$h/host_ed25519.pub")"; }
 
 # Rewritten in place (same inode), so hosts already running see new names through their mount.
@@ -109,9 +122,11 @@ start_host() {
   [ -d "$d" ] || die "no such host: $h"
   if [ -n "$(ip netns pids "$h" 2>/dev/null)" ]; then return 0; fi
   mkdir -p "$d/tmp" && chmod 1777 "$d/tmp"
+  [ -f "$RIG_DIR/resolv.conf" ] || write_resolv_conf
   # sshd -D is the PID namespace's first process; stdio goes to its log file.
   setsid ip netns exec "$h" unshare --mount --uts --pid --fork --mount-proc --propagation private \
     sh -c "hostname $h && mount --bind '$d/tmp' /tmp && mount --bind '$RIG_DIR/etc_hosts' /etc/hosts &&
+           mount --bind '$RIG_DIR/resolv.conf' /etc/resolv.conf &&
            exec /usr/sbin/sshd -D -e -f '$d/sshd_config'" \
     </dev/null >>"$d/sshd.log" 2>&1 &
   local ip; ip="$(host_ip "$h")"
@@ -159,6 +174,7 @@ cmd_up() {
   fi
   local have; have="$(hosts | wc -l)"
   write_etc_hosts $((n > have ? n : have))
+  write_resolv_conf
   for i in $(seq 1 "$n"); do
     local h="$PREFIX$i"
     if ip netns list | awk '{print $1}' | grep -qx "$h"; then start_host "$h"; else create_host "$h"; fi
