@@ -126,7 +126,8 @@ start_host() {
   # sshd -D is the PID namespace's first process; stdio goes to its log file.
   setsid ip netns exec "$h" unshare --mount --uts --pid --fork --mount-proc --propagation private \
     sh -c "hostname $h && mount --bind '$d/tmp' /tmp && mount --bind '$RIG_DIR/etc_hosts' /etc/hosts &&
-           mount --bind '$RIG_DIR/resolv.conf' /etc/resolv.conf &&
+           { mount --bind '$RIG_DIR/resolv.conf' /etc/resolv.conf ||
+             echo 'rig: could not bind $RIG_DIR/resolv.conf over /etc/resolv.conf: name lookups that miss /etc/hosts may be slow'; } &&
            exec /usr/sbin/sshd -D -e -f '$d/sshd_config'" \
     </dev/null >>"$d/sshd.log" 2>&1 &
   local ip; ip="$(host_ip "$h")"
