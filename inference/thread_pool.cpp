@@ -1,6 +1,7 @@
 // ThreadPool: spin-then-sleep workers sharing an atomic task counter.
 #include "inference/thread_pool.h"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -12,6 +13,45 @@
 #endif
 
 namespace rayctl::inference {
+
+bool SoloPolicy::window_done(double seconds, double straggler_s) {
+  if (!solo_) {
+    const bool stragglers = straggler_s > kStragglerShare * seconds;
+    if (checking_) {
+      // The first parallel window after a solo stretch: parallel again unless the stragglers
+      // are still there and solo was faster.
+      checking_ = false;
+      if (stragglers && solo_s_ < kMargin * seconds) {
+        solo_ = true;
+        probe_every_ = std::min(2 * probe_every_, kMaxProbe);
+        until_probe_ = probe_every_;
+        return solo_;
+      }
+      probe_every_ = kFirstProbe;
+    }
+    parallel_s_ = seconds;
+    if (stragglers) {
+      solo_ = true;  // try one window solo
+      trying_ = true;
+    }
+    return solo_;
+  }
+  solo_s_ = seconds;
+  if (trying_) {
+    trying_ = false;
+    if (seconds < kMargin * parallel_s_) {
+      until_probe_ = probe_every_;  // solo wins: stay
+    } else {
+      solo_ = false;
+    }
+    return solo_;
+  }
+  if (--until_probe_ <= 0) {
+    solo_ = false;
+    checking_ = true;
+  }
+  return solo_;
+}
 
 namespace {
 // How long an idle worker polls for the next loop before it sleeps.
@@ -55,13 +95,15 @@ bool ThreadPool::claim(uint64_t generation, int64_t& task) {
   }
 }
 
-void ThreadPool::run_tasks(int thread) {
+int64_t ThreadPool::run_tasks(int thread) {
   const uint64_t generation = generation_.load(std::memory_order_acquire);
-  int64_t task;
+  int64_t task, ran = 0;
   while (claim(generation, task)) {
     (*fn_)(task, thread);
     done_.fetch_add(1, std::memory_order_acq_rel);
+    ++ran;
   }
+  return ran;
 }
 
 void ThreadPool::parallel_for(int64_t n_tasks, const std::function<void(int64_t, int)>& fn) {
@@ -71,6 +113,21 @@ void ThreadPool::parallel_for(int64_t n_tasks, const std::function<void(int64_t,
     return;
   }
   if (uint64_t(n_tasks) > kTaskMask) throw std::length_error("ThreadPool::parallel_for: more than 2^20 tasks");
+  const auto t0 = std::chrono::steady_clock::now();
+  if (policy_.solo()) {
+    for (int64_t t = 0; t < n_tasks; ++t) fn(t, 0);
+  } else {
+    window_straggler_s_ += run_parallel(n_tasks, fn);
+  }
+  window_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (++window_loops_ == SoloPolicy::kLoopsPerWindow) {
+    policy_.window_done(window_s_, window_straggler_s_);
+    window_loops_ = 0;
+    window_s_ = window_straggler_s_ = 0;
+  }
+}
+
+double ThreadPool::run_parallel(int64_t n_tasks, const std::function<void(int64_t, int)>& fn) {
   fn_ = &fn;
   done_.store(0, std::memory_order_relaxed);
   {
@@ -82,8 +139,11 @@ void ThreadPool::parallel_for(int64_t n_tasks, const std::function<void(int64_t,
   wake_.notify_all();
   run_tasks(0);
   // Only tasks that a worker claimed and is still running are waited for.
+  const auto t1 = std::chrono::steady_clock::now();
   while (done_.load(std::memory_order_acquire) != n_tasks) RAYCTL_CPU_RELAX();
+  const double straggler_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   fn_ = nullptr;
+  return straggler_s;
 }
 
 void ThreadPool::worker(int index) {

@@ -177,6 +177,72 @@ TEST(ThreadPool, FinishesWithOversubscribedThreads) {
   EXPECT_EQ(sum.load(), 500 * 21);
 }
 
+// SoloPolicy, driven with made-up window times: a quiet machine never runs solo; stragglers
+// lead to one solo window, kept when it is faster; parallel looks again after 4 solo windows,
+// then after 8, 16 … while it keeps losing, and wins back at once when the stragglers are gone.
+TEST(SoloPolicy, TriesSoloOnlyOnStragglersAndLooksBackLessOften) {
+  SoloPolicy p;
+  for (int i = 0; i < 100; ++i) ASSERT_FALSE(p.window_done(0.010, 0.0005));  // 5% waiting: quiet
+  // Stragglers (60% waiting), but solo is slower: back to parallel after one window.
+  EXPECT_TRUE(p.window_done(0.030, 0.018));
+  EXPECT_FALSE(p.window_done(0.040, 0));
+  // Stragglers again, and solo is faster: it stays for 4 windows, then parallel looks.
+  EXPECT_TRUE(p.window_done(0.030, 0.018));
+  EXPECT_TRUE(p.window_done(0.018, 0));  // the try: faster than 0.9 x 0.030
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(p.window_done(0.018, 0)) << i;
+  EXPECT_FALSE(p.window_done(0.018, 0));  // 4th solo window done: the next one is parallel
+  // Parallel still straggles and is slower than solo: solo for 8 windows now.
+  EXPECT_TRUE(p.window_done(0.030, 0.018));
+  int solo_windows = 0;
+  while (p.window_done(0.018, 0)) ++solo_windows;
+  EXPECT_EQ(solo_windows, 7);  // plus the one that returned false: 8 solo windows
+  // Parallel loses again: 16 …
+  EXPECT_TRUE(p.window_done(0.030, 0.018));
+  solo_windows = 0;
+  while (p.window_done(0.018, 0)) ++solo_windows;
+  EXPECT_EQ(solo_windows, 15);
+  // The stragglers are gone: parallel stays, and the next solo stretch is short again.
+  EXPECT_FALSE(p.window_done(0.010, 0.0005));
+  EXPECT_FALSE(p.window_done(0.010, 0.0005));
+  EXPECT_TRUE(p.window_done(0.030, 0.018));
+  EXPECT_TRUE(p.window_done(0.018, 0));
+  solo_windows = 0;
+  while (p.window_done(0.018, 0)) ++solo_windows;
+  EXPECT_EQ(solo_windows, 3);
+  // The stretch never exceeds 64 windows.
+  for (int round = 0; round < 10; ++round) {
+    ASSERT_TRUE(p.window_done(0.030, 0.018));
+    solo_windows = 0;
+    while (p.window_done(0.018, 0)) ++solo_windows;
+    EXPECT_LE(solo_windows, SoloPolicy::kMaxProbe - 1);
+  }
+  EXPECT_EQ(solo_windows, SoloPolicy::kMaxProbe - 1);
+}
+
+// A pool whose worker lags (each of its tasks takes 1 ms more, as when a descheduled thread
+// holds a task) switches to running loops on the caller alone, and every task still runs once.
+TEST(ThreadPool, RunsSoloWhenWaitingForWorkersCostsMoreThanTheyGive) {
+  ThreadPool pool(2);
+  std::atomic<int64_t> sum{0}, by_worker{0};
+  auto busy = [](std::chrono::microseconds d) {
+    for (auto until = std::chrono::steady_clock::now() + d; std::chrono::steady_clock::now() < until;) {
+    }
+  };
+  auto loop = [&](int64_t task, int thread) {
+    busy(std::chrono::microseconds(thread == 0 ? 50 : 1050));
+    if (thread != 0) by_worker++;
+    sum += task;
+  };
+  // Window 1 runs in parallel and sees the stragglers, window 2 tries solo (faster: ~0.4 ms a
+  // loop against ~1.1 ms), so windows 3 and 4 stay solo.
+  for (int i = 0; i < 3 * SoloPolicy::kLoopsPerWindow; ++i) pool.parallel_for(8, loop);
+  const int64_t in_first_windows = by_worker.load();
+  EXPECT_GT(in_first_windows, SoloPolicy::kLoopsPerWindow / 2) << "the worker never took a task: the test shows nothing";
+  for (int i = 0; i < SoloPolicy::kLoopsPerWindow; ++i) pool.parallel_for(8, loop);
+  EXPECT_EQ(by_worker.load(), in_first_windows) << "the lagging worker still took tasks in window 4";
+  EXPECT_EQ(sum.load(), int64_t(4) * SoloPolicy::kLoopsPerWindow * 28);
+}
+
 }  // namespace rayctl::inference
 
 namespace rayctl::inference {
