@@ -79,7 +79,7 @@ void setup_up(CLI::App& root, CliContext& ctx) {
   cmd->add_flag("--force-setup", c->opt.flags.force_setup, "Re-run initialization and setup commands on every node");
   cmd->add_flag("--accept-new-host-keys", c->opt.connect.accept_new_host_keys,
                 "Record unknown host keys in known_hosts (a changed key is always an error)");
-  cmd->add_option("--timeout", c->opt.timeout_s, "Seconds to wait for every node to be ALIVE")->default_val(300);
+  cmd->add_option("--timeout", c->opt.timeout_s, "Seconds to wait for every node to be ALIVE (SSH: then as long again for the head's dashboard)")->default_val(300);
   cmd->add_option("--concurrency", c->opt.concurrency, "Nodes set up at once")->default_val(32);
   auto kube = std::make_shared<KubeFlags>();
   add_kube_connection_flags(cmd, *kube);

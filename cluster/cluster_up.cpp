@@ -525,7 +525,14 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
         break;
       } catch (const Error& e) {
         if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled) throw;
-        if (Clock::now() > deadline || cancel.cancelled()) break;
+        if (Clock::now() > deadline || cancel.cancelled()) {
+          // The nodes are up: not an error, but `status` and `serve` will not answer yet.
+          if (!cancel.cancelled())
+            say_warning(io, "every node is ALIVE, but the head's dashboard (port " + std::to_string(plan.head.dashboard_port) +
+                                ") did not answer within --timeout " + std::to_string(opt.timeout_s) + "s: " + e.message() +
+                                "; `rayctl status` and `rayctl serve` need it (`rayctl logs " + cfg.cluster_name + " --node head --component dashboard`)");
+          break;
+        }
         if (access && access->broken()) access.reset();
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }

@@ -71,7 +71,7 @@ complete -c rayctl -n '__fish_seen_subcommand_from up' -l restart-only -d 'Skip 
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l no-restart -d 'Apply setup changes but do not restart a running Ray'
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l force-setup -d 'Re-run initialization and setup commands on every node'
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts (a changed key is always an error)'
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l timeout -d 'Seconds to wait for every node to be ALIVE' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from up' -l timeout -d 'Seconds to wait for every node to be ALIVE (SSH: then as long again for the head'\''s dashboard)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l concurrency -d 'Nodes set up at once' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l context -d 'kubeconfig context (default: current-context)' -r -F

@@ -96,5 +96,23 @@ python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert all(n['alive
 ok "re-run converges: 3 nodes ALIVE"
 "$RAYCTL" down rig-faults >"$WORK/down.out" 2>&1 || fail "down failed"
 for h in rctl-h1 rctl-h2 rctl-h3; do [ "$(ray_procs "$h")" = 0 ] || fail "Ray left on $h"; done
+# 6. A head whose dashboard never serves (--include-dashboard=false): the nodes are up, so `up`
+#    succeeds once its bounded dashboard wait runs out, and warns why `status` will not answer.
+NODASH="$WORK/nodash.yaml"
+sed "s#cluster_name: .*#cluster_name: rig-nodash#; s#--include-dashboard=true#--include-dashboard=false#; s#worker_ips: .*#worker_ips: []#" "$CFG" >"$NODASH"
+grep -q -- "--include-dashboard=false" "$NODASH" || fail "nodash.yaml: the head start command was not rewritten"
+"$RAYCTL" up "$NODASH" --timeout 4 -o json >"$WORK/nodash.json" 2>"$WORK/nodash.err" || { cat "$WORK/nodash.err"; fail "up without a dashboard failed"; }
+grep -q "every node is ALIVE, but the head's dashboard (port 8265) did not answer within --timeout 4s" "$WORK/nodash.err" ||
+  fail "no dashboard warning: $(cat "$WORK/nodash.err")"
+grep -q "rayctl logs rig-nodash --node head --component dashboard" "$WORK/nodash.err" || fail "the warning names no next step: $(cat "$WORK/nodash.err")"
+python3 -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = {p['phase']: p['seconds'] for p in r['timings']}
+assert all(n['alive'] for n in r['nodes']) and len(r['nodes']) == 1, r['nodes']
+assert 4 <= t['dashboard_wait'] < 15, t" "$WORK/nodash.json" || fail "nodash: $(cat "$WORK/nodash.json")"
+"$RAYCTL" down rig-nodash >"$WORK/nodash-down.out" 2>&1 || fail "down rig-nodash failed"
+ok "head without a dashboard: up exits 0 after its bounded wait and warns, naming rayctl logs"
+
 for f in "$WORK"/*.out "$WORK"/*.err "$WORK"/*.json; do assert_no_secrets "$f"; done
 ok "no secret in any output"
