@@ -95,15 +95,13 @@ bool ThreadPool::claim(uint64_t generation, int64_t& task) {
   }
 }
 
-int64_t ThreadPool::run_tasks(int thread) {
+void ThreadPool::run_tasks(int thread) {
   const uint64_t generation = generation_.load(std::memory_order_acquire);
-  int64_t task, ran = 0;
+  int64_t task;
   while (claim(generation, task)) {
     (*fn_)(task, thread);
     done_.fetch_add(1, std::memory_order_acq_rel);
-    ++ran;
   }
-  return ran;
 }
 
 void ThreadPool::parallel_for(int64_t n_tasks, const std::function<void(int64_t, int)>& fn) {

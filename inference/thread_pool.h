@@ -64,7 +64,7 @@ class ThreadPool {
 
  private:
   void worker(int index);
-  int64_t run_tasks(int thread);  // returns how many tasks this thread ran
+  void run_tasks(int thread);
   // Returns the seconds the caller waited, after its own tasks, for other threads' tasks.
   double run_parallel(int64_t n_tasks, const std::function<void(int64_t, int)>& fn);
 

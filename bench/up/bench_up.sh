@@ -67,13 +67,13 @@ for w in "${WORKERS[@]}"; do
   # rayctl up returns once every node is ALIVE *and* the head's dashboard serves (what KubeRay's
   # head readiness probe asks too: the dashboard's api/gcs_healthz); the ALIVE instant is the
   # return minus its dashboard wait (timings in -o json).
-  dash_s=$(python3 -c 'import json,sys; print({p["phase"]: p["seconds"] for p in json.load(open(sys.argv[1])).get("timings", [])}.get("dashboard_wait", 0))' "$WORK/rayctl-$w.json")
-  printf 'rayctl up   W=%d  all ALIVE after %6.1f s   returns (dashboard serving) after %6.1f s   no-op re-run %5.2f s   (load %s at the end)\n' "$w" \
-    "$(echo "$t1 - $t0 - $dash_s" | bc)" "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)" "$(cut -d' ' -f1 /proc/loadavg)"
-  python3 - "$WORK/rayctl-$w.json" <<'PY'
+  python3 - "$WORK/rayctl-$w.json" "$w" "$t0" "$t1" "$t2" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
+w, (t0, t1, t2), load = int(sys.argv[2]), map(float, sys.argv[3:6]), sys.argv[6]
 t = {p["phase"]: p["seconds"] for p in r.get("timings", [])}
+print("rayctl up   W=%d  all ALIVE after %6.1f s   returns (dashboard serving) after %6.1f s   no-op re-run %5.2f s   (load %s at the end)" % (
+    w, t1 - t0 - t.get("dashboard_wait", 0), t1 - t0, t2 - t1, load))
 print("  rayctl: nodes %.2f s, ALIVE wait %.2f s, dashboard wait %.2f s, total %.2f s" % (
     t.get("nodes", 0), t.get("alive_wait", 0), t.get("dashboard_wait", 0), r["seconds"]))
 for n in r["nodes"]:

@@ -94,7 +94,6 @@ EOF
 # bridge it waited 2 x 5 s: Ray's dashboard, resolving its host name at start, served HTTP only
 # ~10 s after `ray start --head` returned on the rig against ~0 s on the machine itself.
 write_resolv_conf() {
-  [ -f "$RIG_DIR/resolv.conf" ] || touch "$RIG_DIR/resolv.conf"
   printf '%s\n' "# rig hosts resolve only through /etc/hosts (scripts/rig/rig.sh)" \
     "nameserver 127.0.0.1" "options timeout:1 attempts:1" >"$RIG_DIR/resolv.conf"
   chmod 644 "$RIG_DIR/resolv.conf"

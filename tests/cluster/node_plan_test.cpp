@@ -1,12 +1,12 @@
 // NodePlan: the per-node decisions of `rayctl up` and the rewriting of Ray's start commands.
 #include "cluster/node_plan.h"
 
+#include "cluster/cluster_down.h"
 #include "core/process.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <sstream>
 
 namespace rayctl {
@@ -120,7 +120,7 @@ TEST(NodePlan, ScopedStopCountsOtherRayButNotZombies) {
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
     int stopped = -1, left = -1, o = -1;
-    if (std::sscanf(line.c_str(), "rayctl-stop: stopped=%d left=%d other_ray=%d", &stopped, &left, &o) == 3) {
+    if (parse_stop_report(line, stopped, left, o)) {
       EXPECT_EQ(stopped, 0);
       EXPECT_EQ(left, 0);
       other.push_back(o);
