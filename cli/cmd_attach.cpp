@@ -1,6 +1,6 @@
 // `rayctl attach FILE|NAME [--node N]`: an interactive shell (PTY) on the head or a node.
 #include "cli/command.h"
-#include "cluster/node_command.h"
+#include "cluster/launcher/node_command.h"
 
 namespace rayctl::cli {
 namespace {

@@ -1,7 +1,7 @@
 // `rayctl down FILE|NAME`: stop exactly this cluster's Ray on every node (workers, then head).
 #include "cli/command.h"
 #include "cli/kube_dispatch.h"
-#include "cluster/cluster_down.h"
+#include "cluster/launcher/cluster_down.h"
 
 namespace rayctl::cli {
 namespace {

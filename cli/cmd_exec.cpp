@@ -1,6 +1,6 @@
 // `rayctl exec FILE|NAME [--node N | --all] -- CMD...`: run a shell command on cluster nodes.
 #include "cli/command.h"
-#include "cluster/node_command.h"
+#include "cluster/launcher/node_command.h"
 
 #include <fmt/format.h>
 

@@ -3,11 +3,11 @@
 // (InferenceServer, generate_locally, run_bench).
 #include "cli/command.h"
 
-#include "inference/backend_factory.h"
-#include "inference/bench_client.h"
-#include "inference/bench_plot.h"
-#include "inference/inference_server.h"
-#include "inference/local_generation.h"
+#include "inference/bench/bench_client.h"
+#include "inference/bench/bench_plot.h"
+#include "inference/worker/backend_factory.h"
+#include "inference/worker/inference_server.h"
+#include "inference/worker/local_generation.h"
 
 #include <fmt/format.h>
 

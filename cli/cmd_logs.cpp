@@ -1,7 +1,7 @@
 // `rayctl logs FILE|NAME [--node N] [-f] [--tail N] [--component C]`: Ray's log files, per node.
 #include "cli/command.h"
 #include "cli/kube_dispatch.h"
-#include "cluster/node_command.h"
+#include "cluster/launcher/node_command.h"
 
 namespace rayctl::cli {
 namespace {

@@ -1,9 +1,9 @@
 // `rayctl render --to raycluster|rayservice FILE [--serve FILE]`: a launcher file as KubeRay
 // objects. The input is validated first; errors stop the render.
 #include "cli/command.h"
-#include "cluster/render.h"
+#include "cluster/spec/render.h"
 #include "core/json_yaml.h"
-#include "serve/config_validation.h"
+#include "serve/config/config_validation.h"
 
 #include <fmt/format.h>
 

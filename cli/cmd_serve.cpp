@@ -8,9 +8,9 @@
 
 #include "core/json_yaml.h"
 #include "core/yaml_source.h"
-#include "serve/dashboard_address.h"
-#include "serve/serve_deploy.h"
-#include "serve/serve_status.h"
+#include "cluster/dashboard/dashboard_address.h"
+#include "serve/deploy/serve_deploy.h"
+#include "serve/deploy/serve_status.h"
 
 #include <memory>
 

@@ -1,7 +1,7 @@
 // `rayctl status FILE|NAME`: every node — reachable, Ray alive, resources — and the head.
 #include "cli/command.h"
 #include "cli/kube_dispatch.h"
-#include "cluster/node_command.h"
+#include "cluster/launcher/node_command.h"
 
 #include <fmt/format.h>
 

@@ -3,7 +3,7 @@
 // then the summary). The work is in cluster/cluster_up.h.
 #include "cli/command.h"
 #include "cli/kube_dispatch.h"
-#include "cluster/cluster_up.h"
+#include "cluster/launcher/cluster_up.h"
 
 #include <fmt/format.h>
 

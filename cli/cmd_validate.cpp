@@ -1,7 +1,7 @@
 // `rayctl validate FILE... [--cluster FILE] [--strict]`: load and check launcher files, Serve
 // configs and KubeRay manifests; print compiler-style diagnostics (or -o json / yaml).
 #include "cli/command.h"
-#include "serve/config_validation.h"
+#include "serve/config/config_validation.h"
 
 #include <fmt/format.h>
 

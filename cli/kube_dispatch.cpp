@@ -1,7 +1,7 @@
 // Target classification for the shared verbs.
 #include "cli/kube_dispatch.h"
 
-#include "cluster/kuberay_manifest.h"
+#include "cluster/spec/kuberay_manifest.h"
 #include "core/yaml_source.h"
 
 #include <filesystem>

@@ -3,7 +3,7 @@
 // live progress lines shown while rayctl waits. -o json prints RayObjectHealth::to_json().
 #pragma once
 
-#include "cluster/kube_ray_monitor.h"
+#include "cluster/kube/kube_ray_monitor.h"
 #include "core/output.h"
 
 #include <ostream>

@@ -2,8 +2,8 @@
 #include "cli/kube_verbs.h"
 
 #include "cli/kube_health_table.h"
-#include "cluster/kube_ray_ops.h"
-#include "cluster/kuberay_manifest.h"
+#include "cluster/kube/kube_ray_ops.h"
+#include "cluster/spec/kuberay_manifest.h"
 #include "core/state_store.h"
 #include "core/yaml_source.h"
 

@@ -1,7 +1,7 @@
 // The Kubernetes side of the shared verbs (up, down, status, logs, serve deploy, serve
 // status) for KubeRay objects: the flags they share (KubeFlags) and one run_* function per
 // verb that the verb's command file calls when the target is a Kubernetes cluster. Each
-// parses nothing itself beyond KubeFlags, calls cluster/kube_ray_ops.h and prints.
+// parses nothing itself beyond KubeFlags, calls cluster/kube/kube_ray_ops.h and prints.
 #pragma once
 
 #include "cli/command.h"

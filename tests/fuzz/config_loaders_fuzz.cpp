@@ -2,8 +2,8 @@
 // Serve and KubeRay loaders, serveConfigV2 position mapping, and every check (placement
 // included, against the document's own shapes and a fixed GPU cluster).
 #include "core/error.h"
-#include "serve/config_validation.h"
-#include "serve/placement_checks.h"
+#include "serve/config/config_validation.h"
+#include "serve/config/placement_checks.h"
 
 #include <cstddef>
 #include <cstdint>

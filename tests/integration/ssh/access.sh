@@ -59,7 +59,7 @@ kill "$SSH_AGENT_PID"; trap - EXIT
 ok "ssh-agent (ed25519 and RSA identities), no key file; without an agent: exit 7 naming the node"
 
 # RSA key files, OpenSSH and PEM format. OpenSSH >= 8.8 refuses SHA-1 (ssh-rsa) signatures, the
-# only ones libssh2 < 1.11 makes; rayctl then signs rsa-sha2-256 itself (cluster/ssh_rsa_sha2.h).
+# only ones libssh2 < 1.11 makes; rayctl then signs rsa-sha2-256 itself (cluster/ssh/ssh_rsa_sha2.h).
 cp "$RIG_RSA_KEY" "$WORK/rsa_pem" && ssh-keygen -q -p -m PEM -P '' -N '' -f "$WORK/rsa_pem" >/dev/null
 grep -q "BEGIN RSA PRIVATE KEY" "$WORK/rsa_pem" || fail "could not make a PEM copy of the RSA key"
 for key in "$RIG_RSA_KEY" "$WORK/rsa_pem"; do
@@ -71,7 +71,7 @@ ok "RSA key files (OpenSSH and PEM format) against OpenSSH $(ssh -V 2>&1 | cut -
 
 # A passphrase-protected RSA key in OpenSSH's own format (bcrypt KDF, aes256-ctr: what
 # `ssh-keygen -t rsa -N pass` writes). libssh2 1.10 signs it with SHA-1 only, which this sshd
-# refuses; rayctl decrypts it itself (cluster/bcrypt_pbkdf.h) and signs rsa-sha2-256. The
+# refuses; rayctl decrypts it itself (cluster/ssh/bcrypt_pbkdf.h) and signs rsa-sha2-256. The
 # passphrase is typed at the prompt once for all nodes and appears nowhere.
 cp "$RIG_RSA_KEY" "$WORK/rsa_pass" && ssh-keygen -q -p -P '' -N 'rig-secret-passphrase' -f "$WORK/rsa_pass" >/dev/null
 grep -q "BEGIN OPENSSH PRIVATE KEY" "$WORK/rsa_pass" || fail "could not make an encrypted OpenSSH-format RSA key"

@@ -1,0 +1,72 @@
+// The running cluster as its head's dashboard reports it (GET /api/v0/nodes): which nodes are
+// ALIVE with what resources. DashboardAccess reaches the dashboard — directly for a local head,
+// through an SshTunnel to the head otherwise (it is bound to 127.0.0.1 there by default).
+#pragma once
+
+#include "cluster/launcher/cluster_target.h"
+#include "cluster/ssh/ssh_tunnel.h"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace rayctl {
+
+struct LiveNode {
+  std::string node_id;
+  std::string ip;
+  bool is_head = false;
+  bool alive = false;
+  double cpus = 0;
+  double gpus = 0;
+};
+
+// Parses the body of /api/v0/nodes; throws Error(Remote) on an unexpected shape.
+std::vector<LiveNode> parse_live_nodes(const std::string& body);
+
+class DashboardAccess {
+ public:
+  DashboardAccess(const LauncherNode& head, const SshSettings& ssh, const ConnectOptions& opt, int dashboard_port,
+                  const CancelFlag* cancel);
+  const std::string& base_url() const { return base_url_; }
+  // One GET of /api/v0/nodes; throws Error(Network) when the dashboard does not answer.
+  std::vector<LiveNode> nodes(int timeout_ms = 5000) const;
+  // True once the SSH connection under the tunnel is lost (a new DashboardAccess is needed).
+  bool broken() const;
+
+ private:
+  std::unique_ptr<SshTunnel> tunnel_;
+  std::string base_url_;
+};
+
+// Shell text for the head that lists the nodes straight from Ray's GCS at `gcs_address`
+// ("host:port"), with the Python of the `ray` program its start command runs (its shebang):
+// prints one line "rayctl-gcs-nodes: " + JSON in the shape of /api/v0/nodes. Ready as soon as
+// the GCS is, while the dashboard may take seconds more to serve HTTP.
+std::string gcs_nodes_command(const std::string& ray_program, const std::string& gcs_address);
+// The nodes from gcs_nodes_command's output line; nullopt when the line is not there.
+std::optional<std::vector<LiveNode>> parse_gcs_nodes_line(const std::string& line);
+
+// True for an IPv4 or IPv6 address literal (not a host name).
+bool is_ip_address(const std::string& host);
+// The addresses a configured node can show up under in the dashboard, which lists nodes by the
+// IP their Ray chose: the host itself when it is an IP address; for a host name, what it
+// resolves to on this machine plus `reported`, the addresses the node itself gave over SSH
+// (NodeRecord::addresses — so a name only the bastion can resolve still matches).
+std::set<std::string> node_addresses(const std::string& host, const std::vector<std::string>& reported = {});
+// Shell text that prints the node's own addresses as one line "rayctl-addresses: IP..." (the
+// address sshd was reached on, then `hostname -I`); parse_reported_addresses reads that line.
+std::string report_addresses_command();
+std::vector<std::string> parse_reported_addresses(const std::string& line);
+
+// The live node for a configured node: ALIVE under one of `addresses`, or for a local head the
+// head node. The two-argument form uses node_addresses(node.host).
+const LiveNode* match_live_node(const std::vector<LiveNode>& live, const LauncherNode& node,
+                                const std::set<std::string>& addresses);
+const LiveNode* match_live_node(const std::vector<LiveNode>& live, const LauncherNode& node);
+
+}  // namespace rayctl

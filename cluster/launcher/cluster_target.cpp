@@ -1,0 +1,155 @@
+// Resolving FILE|NAME into a cluster and reaching its nodes (see cluster_target.h).
+#include "cluster/launcher/cluster_target.h"
+
+#include "cluster/nodes/local_executor.h"
+#include "core/diagnostics.h"
+#include "core/error.h"
+#include "core/suggest.h"
+#include "core/yaml_source.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace rayctl {
+
+const LauncherNode& ClusterTarget::head() const {
+  if (nodes.empty()) throw Error(ErrorKind::Invalid, "cluster " + name + " has no nodes");
+  return nodes.front();
+}
+
+const LauncherNode& ClusterTarget::node(const std::string& n) const {
+  std::vector<std::string> names;
+  for (const auto& x : nodes) {
+    if (x.name == n || x.host == n) return x;
+    names.push_back(x.name);
+  }
+  std::string list;
+  for (const auto& x : names) list += (list.empty() ? "" : ", ") + x;
+  std::string near = closest_match(n, names);
+  throw Error(ErrorKind::NotFound, "cluster " + name + " has no node '" + n + "'",
+              (near.empty() ? "" : "did you mean '" + near + "'? ") + "nodes: " + list);
+}
+
+LauncherConfig load_launcher_file(const std::string& path, IOStreams& io) {
+  YamlFile file = YamlFile::load(path);
+  if (file.documents.empty()) throw Error(ErrorKind::Invalid, path + " is empty", "write a Ray cluster launcher file");
+  Diagnostics diags;
+  auto cfg = load_launcher_config(file.documents.front(), diags);
+  if (!diags.empty()) {
+    SourceCache sources;
+    sources.add(file.file, file.text);
+    render_diagnostics(*io.err, diags, sources, RenderOptions{io.color, io.err_tty});
+  }
+  if (!cfg || diags.has_errors())
+    throw Error(ErrorKind::Invalid, path + ": the cluster file has " + std::to_string(diags.error_count()) + " error(s)",
+                "fix them, or check with `rayctl validate " + path + "`");
+  return *cfg;
+}
+
+std::string provider_kind(const std::vector<LauncherNode>& nodes) {
+  for (const auto& n : nodes)
+    if (!n.is_local) return "ssh";
+  return "local";
+}
+
+namespace {
+
+std::vector<LauncherNode> nodes_from_record(const ClusterRecord& r) {
+  std::vector<LauncherNode> out;
+  for (const auto& n : r.nodes) {
+    LauncherNode ln;
+    ln.name = n.name;
+    ln.host = n.host;
+    ln.is_head = n.is_head;
+    ln.is_local = n.is_local;
+    out.push_back(ln);
+  }
+  return out;
+}
+
+SshSettings ssh_from_record(const SshRecord& s) {
+  SshSettings o;
+  o.user = s.user;
+  o.port = s.port;
+  o.private_key = s.private_key;
+  o.known_hosts = s.known_hosts;
+  o.bastion = s.bastion;
+  o.connect_timeout_s = s.connect_timeout_s;
+  return o;
+}
+
+}  // namespace
+
+ClusterTarget resolve_cluster_target(const std::string& arg, IOStreams& io, const ClusterStateStore& store) {
+  ClusterTarget t;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(arg, ec)) {
+    t.config = load_launcher_file(arg, io);
+    t.name = t.config->cluster_name;
+    t.nodes = t.config->nodes;
+    t.ssh = t.config->ssh;
+    t.provider = provider_kind(t.nodes);
+    t.record = store.load(t.name);
+    return t;
+  }
+  auto rec = store.load(arg);
+  if (!rec) {
+    auto names = store.list();
+    std::string near = closest_match(arg, names);
+    std::string hint = near.empty() ? "" : "did you mean '" + near + "'? ";
+    hint += names.empty() ? "no cluster is recorded yet; bring one up with `rayctl up FILE`"
+                          : "recorded clusters: " + [&] {
+                              std::string s;
+                              for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+                              return s;
+                            }();
+    throw Error(ErrorKind::NotFound, "'" + arg + "' is neither a file nor a cluster rayctl knows", hint);
+  }
+  t.name = rec->name;
+  t.provider = rec->provider;
+  if (!rec->config_file.empty() && std::filesystem::is_regular_file(rec->config_file, ec)) {
+    try {
+      t.config = load_launcher_file(rec->config_file, io);
+    } catch (const Error&) {
+      say_warning(io, "the cluster's file " + rec->config_file + " no longer loads; using the recorded nodes");
+    }
+  }
+  if (t.config && t.config->cluster_name == t.name) {
+    t.nodes = t.config->nodes;
+    t.ssh = t.config->ssh;
+  } else {
+    t.config.reset();
+    t.nodes = nodes_from_record(*rec);
+    t.ssh = ssh_from_record(rec->ssh);
+  }
+  t.record = std::move(rec);
+  return t;
+}
+
+SshTarget ssh_target_for(const SshSettings& ssh, const LauncherNode& node, const ConnectOptions& opt) {
+  SshTarget t;
+  t.node = node.name;
+  t.host = node.host;
+  t.port = ssh.port;
+  t.user = ssh.user;
+  if (t.user.empty()) {
+    const char* u = std::getenv("USER");
+    t.user = u ? u : "root";
+  }
+  t.private_key = ssh.private_key;
+  t.known_hosts = ssh.known_hosts;
+  t.accept_new_host_keys = opt.accept_new_host_keys;
+  if (!ssh.bastion.empty()) t.bastion = parse_ssh_jump(ssh.bastion, t.user);
+  t.connect_timeout = std::chrono::seconds(std::max(1, ssh.connect_timeout_s));
+  t.connect_attempts = opt.connect_attempts;
+  return t;
+}
+
+std::unique_ptr<RemoteRunner> NodeRunnerFactory::make(const LauncherNode& node) {
+  if (node.is_local) return std::make_unique<LocalRunner>(node.name);
+  return std::make_unique<SshRunner>(ssh_target_for(ssh_, node, opt_), pool_);
+}
+
+}  // namespace rayctl

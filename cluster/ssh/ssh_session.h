@@ -1,0 +1,103 @@
+// SshSession: one authenticated SSH connection to one node, on libssh2. It verifies the host
+// key against known_hosts (always), authenticates with a key file, ssh-agent or the default
+// keys, and then runs commands (streamed output + exit status), uploads files over SFTP and
+// opens interactive PTY shells — all over the same connection. Connecting is retried with
+// backoff on network errors only; commands are never re-run. A session is used by one thread
+// at a time. Bastions (ProxyJump) are reached through a forwarded channel (ssh_forwarder.h).
+#pragma once
+
+#include "cluster/nodes/remote_runner.h"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+typedef struct _LIBSSH2_SESSION LIBSSH2_SESSION;
+typedef struct _LIBSSH2_SFTP LIBSSH2_SFTP;
+
+namespace rayctl {
+
+class SshForwarder;
+
+// Asks for a key's passphrase; nullopt = no way to ask (no TTY). The answer is never logged.
+using PassphraseSource = std::function<std::optional<std::string>(const std::string& key_path)>;
+// The default: prompts on /dev/tty with echo off when stdin is a terminal, else nullopt.
+PassphraseSource tty_passphrase_source();
+
+// A jump host ("user@host:port", like ssh -J).
+struct SshJump {
+  std::string user;
+  std::string host;
+  int port = 22;
+};
+// Parses "[user@]host[:port]"; throws Error(Invalid) on a malformed value.
+SshJump parse_ssh_jump(const std::string& text, const std::string& default_user);
+
+// Everything needed to reach and authenticate to one node.
+struct SshTarget {
+  std::string node;  // node name for messages
+  std::string host;
+  int port = 22;
+  std::string user;
+  std::string private_key;  // path; "" = ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa
+  std::string known_hosts;  // "" = ~/.ssh/known_hosts
+  bool accept_new_host_keys = false;  // like StrictHostKeyChecking=accept-new
+  std::optional<SshJump> bastion;
+  std::chrono::milliseconds connect_timeout{10000};
+  int keepalive_interval_s = 15;
+  int connect_attempts = 3;  // tries for network errors (refused, timed out); never for auth
+  std::chrono::milliseconds retry_backoff{500};  // doubles after each failed try
+  PassphraseSource passphrase;  // unset = tty_passphrase_source()
+
+  std::string address() const;  // "user@host:port"
+  std::string subject() const { return "node " + node; }
+};
+
+class SshSession {
+ public:
+  // Connects, verifies the host key and authenticates; throws Error(Network|Auth|HostKey|
+  // Cancelled) whose message names the node and address.
+  static std::unique_ptr<SshSession> open(const SshTarget& target, const CancelFlag* cancel = nullptr);
+  ~SshSession();
+  SshSession(const SshSession&) = delete;
+  SshSession& operator=(const SshSession&) = delete;
+
+  const SshTarget& target() const { return target_; }
+  // Host key fingerprint as OpenSSH prints it: "SHA256:base64".
+  const std::string& host_fingerprint() const { return fingerprint_; }
+
+  // Runs `command` (interpreted by the remote user's shell) and returns its exit code.
+  // Output lines go to `sink`. When `cancel` is set the remote command's process group is sent
+  // SIGTERM (through a watcher reading the channel's stdin) and kCancelledExit is returned.
+  int exec(const std::string& command, const OutputSink& sink, const CancelFlag& cancel);
+  // Uploads a local file over SFTP (parent directories must exist), with `mode`.
+  void upload(const std::string& local_path, const std::string& remote_path, unsigned mode);
+  // Interactive session with a PTY on the local terminal (raw mode, window size forwarded).
+  // `command` empty = the login shell. Returns the remote exit status.
+  int interactive(const std::string& command);
+
+  LIBSSH2_SESSION* raw() const { return session_; }
+  int socket_fd() const { return sock_; }
+  // Waits until the socket is ready in the direction libssh2 needs (or timeout).
+  void wait_socket(int timeout_ms) const;
+
+ private:
+  SshSession(SshTarget target);
+  void connect_once(const CancelFlag* cancel);
+  void close_all();
+
+  SshTarget target_;
+  int sock_ = -1;
+  LIBSSH2_SESSION* session_ = nullptr;
+  LIBSSH2_SFTP* sftp_ = nullptr;
+  std::string fingerprint_;
+  std::unique_ptr<SshForwarder> jump_;  // keeps the bastion connection alive
+};
+
+// The shell text SshSession::exec sends: the command plus a watcher that turns a "cancel"
+// line on stdin into SIGTERM for the command's process group. Exposed for tests.
+std::string wrap_cancellable(const std::string& command);
+
+}  // namespace rayctl
