@@ -3,9 +3,9 @@
 // dequantizing the first row of every tensor). Any crash, sanitizer report or exception other
 // than rayctl::Error is a finding.
 #include "core/error.h"
-#include "inference/gguf_file.h"
-#include "inference/quant_formats.h"
-#include "inference/tokenizer.h"
+#include "inference/kernels/quant_formats.h"
+#include "inference/model/gguf_file.h"
+#include "inference/tokenizer/tokenizer.h"
 
 #include <cstdint>
 #include <string_view>

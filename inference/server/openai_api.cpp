@@ -1,0 +1,310 @@
+// OpenAiApi: routing, auth, and the OpenAI response / SSE chunk shapes.
+#include "inference/server/openai_api.h"
+
+#include "core/error.h"
+#include "inference/server/openai_request.h"
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+namespace rayctl::inference {
+
+using nlohmann::json;
+
+namespace {
+
+const HttpHeaders kSseHeaders{{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
+
+void send_json(HttpResponder& r, int status, const json& body) {
+  r.send(status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void send_error(HttpResponder& r, const ApiError& e) { send_json(r, e.status, e.to_json()); }
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string random_id(const char* prefix) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s%016llx%08llx", prefix, static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng() & 0xffffffffu));
+  return buf;
+}
+
+// Everything a streaming or buffered response needs after the HTTP handler returned.
+struct ResponseContext {
+  std::shared_ptr<HttpResponder> resp;
+  bool chat = false, stream = false, include_usage = false;
+  std::string id, model, echo_text;
+  int64_t created = 0;
+  std::string text;  // buffered (non-stream) output
+
+  json chunk(const json& choice) const {
+    return {{"id", id}, {"object", chat ? "chat.completion.chunk" : "text_completion"}, {"created", created},
+            {"model", model}, {"choices", json::array({choice})}};
+  }
+  static json usage(const GenerationOutput& o) {
+    return {{"prompt_tokens", o.prompt_tokens}, {"completion_tokens", o.completion_tokens},
+            {"total_tokens", o.prompt_tokens + o.completion_tokens}};
+  }
+  void event(const json& j) const { resp->write("data: " + dump(j) + "\n\n"); }
+  json text_choice(const std::string& t, const json& finish) const {
+    if (chat) return {{"index", 0}, {"delta", t.empty() && !finish.is_null() ? json::object() : json{{"content", t}}},
+                      {"logprobs", nullptr}, {"finish_reason", finish}};
+    return {{"index", 0}, {"text", t}, {"logprobs", nullptr}, {"finish_reason", finish}};
+  }
+
+  void on_output(const GenerationOutput& out) {
+    if (out.finish_reason == FinishReason::Abort) {
+      resp->end();
+      return;
+    }
+    if (out.finish_reason == FinishReason::Error) {
+      ApiError err(500, "generation failed: " + out.error);
+      if (stream) {
+        event(err.to_json());
+        resp->write("data: [DONE]\n\n");
+        resp->end();
+      } else {
+        send_error(*resp, err);
+      }
+      return;
+    }
+    const json finish = out.finished ? json(finish_reason_name(out.finish_reason)) : json(nullptr);
+    if (!stream) {
+      text += out.text;
+      if (!out.finished) return;
+      json choice = chat ? json{{"index", 0}, {"message", {{"role", "assistant"}, {"content", text}}}, {"logprobs", nullptr},
+                                {"finish_reason", finish}}
+                         : json{{"index", 0}, {"text", echo_text + text}, {"logprobs", nullptr}, {"finish_reason", finish}};
+      send_json(*resp, 200,
+                {{"id", id}, {"object", chat ? "chat.completion" : "text_completion"}, {"created", created}, {"model", model},
+                 {"choices", json::array({choice})}, {"usage", usage(out)}});
+      return;
+    }
+    if (!out.text.empty()) event(chunk(text_choice(out.text, nullptr)));
+    if (!out.finished) return;
+    event(chunk(text_choice("", finish)));
+    if (include_usage) {
+      json u = chunk(json::object());
+      u["choices"] = json::array();
+      u["usage"] = usage(out);
+      event(u);
+    }
+    resp->write("data: [DONE]\n\n");
+    resp->end();
+  }
+};
+
+}  // namespace
+
+OpenAiApi::OpenAiApi(OpenAiApiOptions options, EngineMetrics& metrics)
+    : options_(std::move(options)),
+      metrics_(metrics),
+      created_(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
+
+void OpenAiApi::set_ready(Engine* engine, const ModelFile* model) {
+  engine_ = engine;
+  model_ = model;
+  ready_.store(engine != nullptr && model != nullptr);
+}
+
+bool OpenAiApi::authorized(const HttpRequest& req) const {
+  if (options_.api_key.empty()) return true;
+  const std::string want = "Bearer " + options_.api_key;
+  const std::string got = req.header("authorization");
+  // Constant-time compare, so the key cannot be guessed byte by byte from response timing.
+  unsigned diff = static_cast<unsigned>(got.size() ^ want.size());
+  for (size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>(want[i]) ^ static_cast<unsigned char>(i < got.size() ? got[i] : 0);
+  return diff == 0;
+}
+
+void OpenAiApi::handle(const HttpRequest& req, std::shared_ptr<HttpResponder> resp) {
+  const std::string& p = req.path;
+  const bool get = req.method == "GET" || req.method == "HEAD", post = req.method == "POST";
+  auto method_not_allowed = [&] { send_error(*resp, ApiError(405, "method " + req.method + " is not allowed on " + p)); };
+  if (p == "/health") {
+    if (!get) return method_not_allowed();
+    if (!ready()) return send_error(*resp, ApiError(503, "Loading model"));
+    return send_json(*resp, 200, {{"status", "ok"}});
+  }
+  if (p == "/metrics") {
+    if (!get) return method_not_allowed();
+    if (connections_) metrics_.registry.set(metrics_.http_connections, connections_());
+    return resp->send(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.registry.render());
+  }
+  if (p == "/version") return send_json(*resp, 200, {{"version", "rayctl-inference"}});
+  const bool known = p == "/v1/models" || p == "/v1/completions" || p == "/v1/chat/completions" || p == "/tokenize" ||
+                     p == "/detokenize";
+  if (!known) return send_error(*resp, ApiError(404, "no route " + p, "", "not_found_error"));
+  if (!authorized(req))
+    return resp->send(401, "application/json", dump(ApiError(401, "Invalid API key: pass it as 'Authorization: Bearer <key>'").to_json()),
+                      {{"WWW-Authenticate", "Bearer"}});
+  if (!ready()) return send_error(*resp, ApiError(503, "Loading model"));
+  try {
+    if (p == "/v1/models") return get ? models(resp) : method_not_allowed();
+    if (!post) return method_not_allowed();
+    if (p == "/v1/completions") return completions(req, resp, false);
+    if (p == "/v1/chat/completions") return completions(req, resp, true);
+    if (p == "/tokenize") return tokenize(req, resp);
+    return detokenize(req, resp);
+  } catch (const ApiError& e) {
+    send_error(*resp, e);
+  } catch (const Error& e) {
+    send_error(*resp, ApiError(400, e.message()));
+  }
+}
+
+void OpenAiApi::models(const std::shared_ptr<HttpResponder>& resp) {
+  const auto& cfg = model_->config();
+  json m = {{"id", options_.model_id}, {"object", "model"}, {"created", created_}, {"owned_by", "rayctl"},
+            {"root", model_->path()}, {"max_model_len", engine_->context()},
+            {"meta", {{"n_vocab", cfg.n_vocab}, {"n_ctx_train", cfg.n_ctx_train}, {"n_embd", cfg.n_embd},
+                      {"n_params", model_->n_params()}, {"size", model_->weight_bytes()}}}};
+  send_json(*resp, 200, {{"object", "list"}, {"data", json::array({m})}});
+}
+
+namespace {
+
+// The prompt's token ids: the chat template rendered and encoded, the ids given, or the text
+// encoded. `echo` gets the prompt text back when a completion request asks for it.
+std::vector<int32_t> encode_prompt(const ModelFile& model, const CompletionRequest& cr, bool chat, std::string& echo) {
+  const Tokenizer& tok = model.tokenizer();
+  std::vector<int32_t> prompt;
+  if (chat) {
+    std::string text = model.chat_template().render(cr.messages, cr.add_generation_prompt, cr.template_extra);
+    prompt = tok.encode(text, false, true);
+  } else if (cr.prompt_tokens) {
+    prompt = *cr.prompt_tokens;
+    for (int32_t t : prompt)
+      if (t >= tok.n_vocab()) throw ApiError(400, "token id " + std::to_string(t) + " is out of range", "prompt");
+    if (cr.echo) echo = tok.decode(prompt);
+  } else {
+    prompt = tok.encode(cr.prompt, true, true);
+    if (cr.echo) echo = cr.prompt;
+  }
+  return prompt;
+}
+
+// Rejects (with vLLM's messages) a prompt of n tokens, or a max_tokens, that does not fit the
+// context of ctx tokens; defaults max_tokens when the request gave none.
+void fit_to_context(CompletionRequest& cr, const HttpRequest& req, bool chat, int n, int ctx) {
+  const char* prompt_field = chat ? "messages" : "prompt";
+  if (n == 0) throw ApiError(400, "the prompt is empty", prompt_field);
+  if (n >= ctx)
+    throw ApiError(400, "This model's maximum context length is " + std::to_string(ctx) + " tokens. However, your prompt has " +
+                            std::to_string(n) + " tokens; shorten it or start the server with a larger --ctx",
+                   prompt_field);
+  if (cr.max_tokens_given && n + cr.sampling.max_tokens > ctx)
+    throw ApiError(400, "This model's maximum context length is " + std::to_string(ctx) + " tokens. However, you requested " +
+                            std::to_string(n + cr.sampling.max_tokens) + " tokens (" + std::to_string(n) + " in the " +
+                            prompt_field + ", " + std::to_string(cr.sampling.max_tokens) +
+                            " in the completion); reduce the length of the prompt or the completion",
+                   chat && req.body.find("max_completion_tokens") != std::string::npos ? "max_completion_tokens" : "max_tokens");
+  if (!cr.max_tokens_given) cr.sampling.max_tokens = chat ? ctx - n : std::min(16, ctx - n);
+}
+
+}  // namespace
+
+void OpenAiApi::completions(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp, bool chat) {
+  const auto arrival = std::chrono::steady_clock::now();
+  CompletionRequest cr = parse_completion_request(req.body, chat);
+  if (!cr.model.empty() && cr.model != options_.model_id && cr.model != model_->path())
+    throw ApiError(404, "The model '" + cr.model + "' does not exist; this server serves '" + options_.model_id + "'", "model",
+                   "not_found_error");
+  std::string echo;
+  std::vector<int32_t> prompt = encode_prompt(*model_, cr, chat, echo);
+  const char* prompt_field = chat ? "messages" : "prompt";
+  fit_to_context(cr, req, chat, static_cast<int>(prompt.size()), engine_->context());
+
+  auto rc = std::make_shared<ResponseContext>();
+  rc->resp = resp;
+  rc->chat = chat;
+  rc->stream = cr.stream;
+  rc->include_usage = cr.include_usage;
+  rc->id = random_id(chat ? "chatcmpl-" : "cmpl-");
+  rc->model = options_.model_id;
+  rc->echo_text = echo;
+  rc->created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+
+  GenerationRequest gr;
+  gr.prompt = std::move(prompt);
+  gr.sampling = std::move(cr.sampling);
+  gr.arrival = arrival;
+  gr.on_output = [rc](const GenerationOutput& out) { rc->on_output(out); };
+  if (cr.stream) {
+    // A full queue is a plain 503 before any stream starts (submit() below re-checks: a race
+    // with other requests then ends the stream with an error event instead).
+    const EngineSnapshot snap = engine_->snapshot();
+    if (snap.waiting >= engine_->options().max_queued)
+      throw ApiError(503, "the server has " + std::to_string(snap.waiting) + " requests waiting (--max-queued " +
+                              std::to_string(engine_->options().max_queued) + "); retry later",
+                     "", "service_unavailable_error");
+    // Headers and the opening chunk go out before the request is queued, so the stream is
+    // well-formed whatever happens next.
+    resp->start_stream(200, "text/event-stream", kSseHeaders);
+    if (chat) rc->event(rc->chunk({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
+    else if (!echo.empty()) rc->event(rc->chunk(rc->text_choice(echo, nullptr)));
+  }
+  // A request the engine refuses: the error response, or its event at the end of the stream.
+  auto refuse = [&](const ApiError& err) {
+    if (!cr.stream) throw err;
+    rc->event(err.to_json());
+    resp->write("data: [DONE]\n\n");
+    resp->end();
+  };
+  int64_t id = 0;
+  try {
+    id = engine_->submit(std::move(gr));
+  } catch (const QueueFullError& e) {
+    refuse(ApiError(503, std::string(e.what()) + "; retry later", "", "service_unavailable_error"));
+    return;
+  } catch (const std::invalid_argument& e) {
+    refuse(ApiError(400, e.what(), prompt_field));
+    return;
+  }
+  Engine* engine = engine_;
+  resp->on_close([engine, id] { engine->cancel(id); });
+}
+
+void OpenAiApi::tokenize(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp) {
+  json body = parse_json_object(req.body);
+  const Tokenizer& tok = model_->tokenizer();
+  std::vector<int32_t> ids;
+  bool add_special = true;
+  if (auto it = body.find("add_special_tokens"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) throw ApiError(400, "'add_special_tokens' must be a boolean", "add_special_tokens");
+    add_special = it->get<bool>();
+  }
+  if (body.contains("messages")) {
+    CompletionRequest cr = parse_completion_request(req.body, true);
+    std::string text = model_->chat_template().render(cr.messages, cr.add_generation_prompt, cr.template_extra);
+    ids = tok.encode(text, false, true);
+  } else {
+    const char* key = body.contains("prompt") ? "prompt" : "content";
+    auto it = body.find(key);
+    if (it == body.end()) throw ApiError(400, "'prompt' is required (or 'messages')", "prompt");
+    if (!it->is_string()) throw ApiError(400, std::string("'") + key + "' must be a string", key);
+    ids = tok.encode(it->get<std::string>(), add_special, true);
+  }
+  send_json(*resp, 200, {{"count", ids.size()}, {"max_model_len", engine_->context()}, {"tokens", ids}});
+}
+
+void OpenAiApi::detokenize(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp) {
+  json body = parse_json_object(req.body);
+  auto it = body.find("tokens");
+  if (it == body.end() || !it->is_array()) throw ApiError(400, "'tokens' must be an array of token ids", "tokens");
+  std::vector<int32_t> ids;
+  const int32_t n_vocab = model_->tokenizer().n_vocab();
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json& t = (*it)[i];
+    if (!t.is_number_integer() || t.get<int64_t>() < 0 || t.get<int64_t>() >= n_vocab)
+      throw ApiError(400, "'tokens[" + std::to_string(i) + "]' must be a token id in [0, " + std::to_string(n_vocab) + ")",
+                     "tokens");
+    ids.push_back(static_cast<int32_t>(t.get<int64_t>()));
+  }
+  send_json(*resp, 200, {{"prompt", model_->tokenizer().decode(ids)}});
+}
+
+}  // namespace rayctl::inference

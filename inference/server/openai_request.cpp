@@ -1,0 +1,260 @@
+// Parsing and validation of OpenAI completion / chat completion requests.
+#include "inference/server/openai_request.h"
+
+#include <cmath>
+
+namespace rayctl::inference {
+
+using nlohmann::json;
+
+json ApiError::to_json() const {
+  std::string t = type;
+  if (t.empty()) {
+    t = status == 401   ? "authentication_error"
+        : status == 404 ? "not_found_error"
+        : status == 503 ? "service_unavailable_error"
+        : status >= 500 ? "internal_error"
+                        : "invalid_request_error";
+  }
+  return {{"error", {{"message", message}, {"type", t}, {"param", param.empty() ? json(nullptr) : json(param)}, {"code", status}}}};
+}
+
+json parse_json_object(const std::string& body) {
+  json j;
+  try {
+    j = json::parse(body);
+  } catch (const json::parse_error& e) {
+    throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw ApiError(400, "the request body must be a JSON object");
+  return j;
+}
+
+namespace {
+
+const char* type_name(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::string: return "a string";
+    case json::value_t::array: return "an array";
+    case json::value_t::object: return "an object";
+    default: return "a number";
+  }
+}
+
+[[noreturn]] void bad(const std::string& field, const std::string& what) {
+  throw ApiError(400, "'" + field + "' " + what, field);
+}
+
+[[noreturn]] void wrong_type(const std::string& field, const char* expected, const json& v) {
+  bad(field, std::string("must be ") + expected + ", not " + type_name(v));
+}
+
+// A present, non-null field, or nullptr.
+const json* field(const json& body, const char* name) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+std::optional<double> get_number(const json& body, const char* name, double lo, double hi) {
+  const json* v = field(body, name);
+  if (!v) return std::nullopt;
+  if (!v->is_number()) wrong_type(name, "a number", *v);
+  double d = v->get<double>();
+  if (!std::isfinite(d) || d < lo || d > hi) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "must be between %g and %g, got %g", lo, hi, d);
+    bad(name, buf);
+  }
+  return d;
+}
+
+std::optional<int64_t> get_int(const json& body, const char* name, int64_t lo, int64_t hi) {
+  const json* v = field(body, name);
+  if (!v) return std::nullopt;
+  if (!v->is_number_integer() && !(v->is_number_float() && std::floor(v->get<double>()) == v->get<double>()))
+    wrong_type(name, "an integer", *v);
+  // Unsigned values above int64 range would wrap: check via double first.
+  double d = v->get<double>();
+  if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
+    bad(name, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  return v->is_number_unsigned() ? static_cast<int64_t>(v->get<uint64_t>()) : v->get<int64_t>();
+}
+
+std::optional<bool> get_bool(const json& body, const char* name) {
+  const json* v = field(body, name);
+  if (!v) return std::nullopt;
+  if (!v->is_boolean()) wrong_type(name, "a boolean", *v);
+  return v->get<bool>();
+}
+
+std::vector<int32_t> token_list(const json& v, const std::string& name) {
+  std::vector<int32_t> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const json& t = v[i];
+    if (!t.is_number_integer() || t.get<int64_t>() < 0 || t.get<int64_t>() > INT32_MAX)
+      bad(name + "[" + std::to_string(i) + "]", "must be a token id (a non-negative integer)");
+    out.push_back(static_cast<int32_t>(t.get<int64_t>()));
+  }
+  return out;
+}
+
+void parse_prompt(const json& body, CompletionRequest& r) {
+  const json* p = field(body, "prompt");
+  if (!p) bad("prompt", "is required");
+  if (p->is_string()) {
+    r.prompt = p->get<std::string>();
+    return;
+  }
+  if (!p->is_array()) wrong_type("prompt", "a string or an array of token ids", *p);
+  if (p->empty()) bad("prompt", "must not be empty");
+  if ((*p)[0].is_number()) {
+    r.prompt_tokens = token_list(*p, "prompt");
+    return;
+  }
+  if (p->size() != 1) bad("prompt", "holds several prompts; this server takes one prompt per request");
+  const json& one = (*p)[0];
+  if (one.is_string()) {
+    r.prompt = one.get<std::string>();
+  } else if (one.is_array()) {
+    r.prompt_tokens = token_list(one, "prompt[0]");
+  } else {
+    wrong_type("prompt[0]", "a string or an array of token ids", one);
+  }
+}
+
+void parse_messages(const json& body, CompletionRequest& r) {
+  const json* m = field(body, "messages");
+  if (!m) bad("messages", "is required");
+  if (!m->is_array()) wrong_type("messages", "an array", *m);
+  if (m->empty()) bad("messages", "must not be empty");
+  for (size_t i = 0; i < m->size(); ++i) {
+    const json& msg = (*m)[i];
+    const std::string at = "messages[" + std::to_string(i) + "]";
+    if (!msg.is_object()) wrong_type(at, "an object", msg);
+    auto role = msg.find("role");
+    if (role == msg.end()) bad(at + ".role", "is required");
+    if (!role->is_string()) wrong_type(at + ".role", "a string", *role);
+    auto content = msg.find("content");
+    if (content != msg.end() && !content->is_null() && !content->is_string()) {
+      if (!content->is_array()) wrong_type(at + ".content", "a string or an array of content parts", *content);
+      for (size_t k = 0; k < content->size(); ++k) {
+        const json& part = (*content)[k];
+        const std::string pat = at + ".content[" + std::to_string(k) + "]";
+        if (!part.is_object() || !part.contains("type") || !part["type"].is_string())
+          bad(pat, "must be an object with a string 'type'");
+        if (part["type"] != "text") bad(pat + ".type", "'" + part["type"].get<std::string>() + "' parts are not supported; only 'text'");
+        if (!part.contains("text") || !part["text"].is_string()) bad(pat + ".text", "must be a string");
+      }
+    }
+  }
+  r.messages = *m;
+  if (auto g = get_bool(body, "add_generation_prompt")) r.add_generation_prompt = *g;
+  if (const json* kw = field(body, "chat_template_kwargs")) {
+    if (!kw->is_object()) wrong_type("chat_template_kwargs", "an object", *kw);
+    r.template_extra = *kw;
+  }
+  if (const json* tools = field(body, "tools")) {
+    if (!tools->is_array()) wrong_type("tools", "an array", *tools);
+    r.template_extra["tools"] = *tools;
+  }
+}
+
+void parse_stop(const json& body, SamplingParams& s) {
+  if (const json* stop = field(body, "stop")) {
+    if (stop->is_string()) {
+      s.stop.push_back(stop->get<std::string>());
+    } else if (stop->is_array()) {
+      for (size_t i = 0; i < stop->size(); ++i) {
+        if (!(*stop)[i].is_string()) wrong_type("stop[" + std::to_string(i) + "]", "a string", (*stop)[i]);
+        s.stop.push_back((*stop)[i].get<std::string>());
+      }
+    } else {
+      wrong_type("stop", "a string or an array of strings", *stop);
+    }
+  }
+  if (const json* ids = field(body, "stop_token_ids")) {
+    if (!ids->is_array()) wrong_type("stop_token_ids", "an array of token ids", *ids);
+    s.stop_token_ids = token_list(*ids, "stop_token_ids");
+  }
+}
+
+void parse_sampling(const json& body, CompletionRequest& r) {
+  auto& s = r.sampling;
+  s.temperature = 1.0f;
+  if (auto v = get_number(body, "temperature", 0, 2)) s.temperature = static_cast<float>(*v);
+  if (auto v = get_number(body, "top_p", 0, 1)) {
+    if (*v <= 0) bad("top_p", "must be in (0, 1]");
+    s.top_p = static_cast<float>(*v);
+  }
+  if (auto v = get_int(body, "top_k", -1, 1 << 30)) s.top_k = static_cast<int>(*v);
+  if (auto v = get_number(body, "min_p", 0, 1)) s.min_p = static_cast<float>(*v);
+  if (auto v = get_number(body, "presence_penalty", -2, 2)) s.presence_penalty = static_cast<float>(*v);
+  if (auto v = get_number(body, "frequency_penalty", -2, 2)) s.frequency_penalty = static_cast<float>(*v);
+  if (auto v = get_number(body, "repetition_penalty", 0, 10)) {
+    if (*v <= 0) bad("repetition_penalty", "must be > 0");
+    s.repetition_penalty = static_cast<float>(*v);
+  }
+  if (auto v = get_int(body, "seed", INT64_MIN, INT64_MAX)) s.seed = static_cast<uint64_t>(*v);
+  if (auto v = get_bool(body, "ignore_eos")) s.ignore_eos = *v;
+  const char* max_field = r.chat && field(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+  if (auto v = get_int(body, max_field, 1, 1 << 30)) {
+    s.max_tokens = static_cast<int>(*v);
+    r.max_tokens_given = true;
+  }
+  parse_stop(body, s);
+  if (auto n = get_int(body, "n", 1, 1 << 20); n && *n != 1) bad("n", "must be 1: this server returns one choice per request");
+  if (auto b = get_int(body, "best_of", 1, 1 << 20); b && *b != 1) bad("best_of", "must be 1");
+  if (const json* lp = field(body, "logprobs")) {
+    if (lp->is_boolean() ? lp->get<bool>() : (lp->is_number() ? lp->get<double>() != 0 : true))
+      bad("logprobs", "is not supported by this server");
+  }
+  if (const json* lb = field(body, "logit_bias")) {
+    if (!lb->is_object()) wrong_type("logit_bias", "an object", *lb);
+    if (!lb->empty()) bad("logit_bias", "is not supported by this server");
+  }
+  if (const json* rf = field(body, "response_format")) {
+    if (!rf->is_object()) wrong_type("response_format", "an object", *rf);
+    auto t = rf->find("type");
+    if (t != rf->end() && *t != "text") bad("response_format", "only {\"type\": \"text\"} is supported");
+  }
+  if (const json* user = field(body, "user"); user && !user->is_string()) wrong_type("user", "a string", *user);
+}
+
+}  // namespace
+
+CompletionRequest parse_completion_request(const std::string& body_text, bool chat) {
+  json body = parse_json_object(body_text);
+  CompletionRequest r;
+  r.chat = chat;
+  if (const json* m = field(body, "model")) {
+    if (!m->is_string()) wrong_type("model", "a string", *m);
+    r.model = m->get<std::string>();
+  }
+  if (chat)
+    parse_messages(body, r);
+  else
+    parse_prompt(body, r);
+  parse_sampling(body, r);
+  if (auto v = get_bool(body, "stream")) r.stream = *v;
+  if (const json* so = field(body, "stream_options")) {
+    if (!so->is_object()) wrong_type("stream_options", "an object", *so);
+    if (const json* iu = field(*so, "include_usage")) {
+      if (!iu->is_boolean()) wrong_type("stream_options.include_usage", "a boolean", *iu);
+      r.include_usage = iu->get<bool>();
+    }
+  }
+  if (!chat) {
+    if (auto v = get_bool(body, "echo")) r.echo = *v;
+    if (const json* suffix = field(body, "suffix")) {
+      if (!suffix->is_string()) wrong_type("suffix", "a string", *suffix);
+      if (!suffix->get<std::string>().empty()) bad("suffix", "is not supported by this server");
+    }
+  }
+  return r;
+}
+
+}  // namespace rayctl::inference

@@ -1,0 +1,95 @@
+// OpenAI request parsing: every bad field is a 400 that names it; good requests fill the
+// sampling parameters.
+#include "inference/server/openai_request.h"
+
+#include <gtest/gtest.h>
+
+namespace rayctl::inference {
+
+namespace {
+ApiError error_of(const std::string& body, bool chat) {
+  try {
+    parse_completion_request(body, chat);
+  } catch (const ApiError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error for " << body;
+  return ApiError(0, "");
+}
+}  // namespace
+
+TEST(OpenAiRequest, MalformedJsonIs400) {
+  auto e = error_of("{\"prompt\": \"hi\",", false);
+  EXPECT_EQ(e.status, 400);
+  EXPECT_NE(e.message.find("not valid JSON"), std::string::npos);
+  EXPECT_EQ(error_of("[1,2]", false).status, 400);
+}
+
+TEST(OpenAiRequest, WrongTypesNameTheField) {
+  struct Case {
+    const char* body;
+    const char* param;
+  } cases[] = {
+      {R"({"prompt": "x", "temperature": "hot"})", "temperature"},
+      {R"({"prompt": "x", "max_tokens": "ten"})", "max_tokens"},
+      {R"({"prompt": "x", "max_tokens": 0})", "max_tokens"},
+      {R"({"prompt": "x", "stream": "yes"})", "stream"},
+      {R"({"prompt": "x", "top_p": 1.5})", "top_p"},
+      {R"({"prompt": "x", "stop": 5})", "stop"},
+      {R"({"prompt": "x", "stop": ["a", 1]})", "stop[1]"},
+      {R"({"prompt": "x", "seed": 1.5})", "seed"},
+      {R"({"prompt": 42})", "prompt"},
+      {R"({"prompt": "x", "n": 2})", "n"},
+      {R"({"prompt": "x", "model": 7})", "model"},
+      {R"({})", "prompt"},
+  };
+  for (const auto& c : cases) {
+    auto e = error_of(c.body, false);
+    EXPECT_EQ(e.status, 400) << c.body;
+    EXPECT_EQ(e.param, c.param) << c.body;
+    EXPECT_EQ(e.to_json()["error"]["param"], c.param);
+    EXPECT_EQ(e.to_json()["error"]["type"], "invalid_request_error");
+  }
+}
+
+TEST(OpenAiRequest, ChatMessagesAreChecked) {
+  EXPECT_EQ(error_of(R"({"messages": "hi"})", true).param, "messages");
+  EXPECT_EQ(error_of(R"({"messages": []})", true).param, "messages");
+  EXPECT_EQ(error_of(R"({"messages": [{"content": "x"}]})", true).param, "messages[0].role");
+  EXPECT_EQ(error_of(R"({"messages": [{"role": "user", "content": 3}]})", true).param, "messages[0].content");
+  EXPECT_EQ(error_of(R"({"messages": [{"role": "user", "content": [{"type": "image_url"}]}]})", true).param,
+            "messages[0].content[0].type");
+}
+
+TEST(OpenAiRequest, FillsSamplingAndStreaming) {
+  auto r = parse_completion_request(
+      R"({"model": "m", "prompt": "Hello", "max_tokens": 5, "temperature": 0, "top_k": 3, "min_p": 0.1,
+          "stop": ["\n"], "stop_token_ids": [7], "seed": 9, "ignore_eos": true, "stream": true,
+          "stream_options": {"include_usage": true}, "unknown_field": {"ignored": 1}})",
+      false);
+  EXPECT_EQ(r.model, "m");
+  EXPECT_EQ(r.prompt, "Hello");
+  EXPECT_EQ(r.sampling.max_tokens, 5);
+  EXPECT_TRUE(r.max_tokens_given);
+  EXPECT_EQ(r.sampling.temperature, 0.0f);
+  EXPECT_EQ(r.sampling.top_k, 3);
+  EXPECT_FLOAT_EQ(r.sampling.min_p, 0.1f);
+  EXPECT_EQ(r.sampling.stop, std::vector<std::string>{"\n"});
+  EXPECT_EQ(r.sampling.stop_token_ids, std::vector<int32_t>{7});
+  EXPECT_EQ(*r.sampling.seed, 9u);
+  EXPECT_TRUE(r.sampling.ignore_eos);
+  EXPECT_TRUE(r.stream);
+  EXPECT_TRUE(r.include_usage);
+}
+
+TEST(OpenAiRequest, TokenPromptsAndChatMaxCompletionTokens) {
+  auto r = parse_completion_request(R"({"prompt": [1, 2, 3]})", false);
+  ASSERT_TRUE(r.prompt_tokens);
+  EXPECT_EQ(*r.prompt_tokens, (std::vector<int32_t>{1, 2, 3}));
+  EXPECT_EQ(error_of(R"({"prompt": [1, -2]})", false).param, "prompt[1]");
+  auto c = parse_completion_request(R"({"messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 7})", true);
+  EXPECT_EQ(c.sampling.max_tokens, 7);
+  EXPECT_EQ(c.messages.size(), 1u);
+}
+
+}  // namespace rayctl::inference
