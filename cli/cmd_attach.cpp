@@ -17,6 +17,8 @@ struct AttachCommand {
   void run(CliContext& ctx) { ctx.exit_code = cluster_attach(*target, node, connect); }
 };
 
+}  // namespace
+
 void setup_attach(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<AttachCommand>();
   auto* cmd = root.add_subcommand("attach", "Open an interactive shell on the head (or --node) with a terminal");
@@ -30,9 +32,5 @@ void setup_attach(CLI::App& root, CliContext& ctx) {
     c->run(ctx);
   });
 }
-
-}  // namespace
-
-RAYCTL_COMMAND(130, "attach", setup_attach);
 
 }  // namespace rayctl::cli

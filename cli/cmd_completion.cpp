@@ -4,7 +4,7 @@
 
 namespace rayctl::cli {
 
-static void setup_completion(CLI::App& root, CliContext& ctx) {
+void setup_completion(CLI::App& root, CliContext& ctx) {
   auto* cmd = root.add_subcommand("completion", "Print a shell completion script (bash, zsh or fish)");
   auto shell = std::make_shared<std::string>();
   cmd->add_option("shell", *shell, "bash, zsh or fish")->required()->check(CLI::IsMember({"bash", "zsh", "fish"}));
@@ -14,7 +14,5 @@ static void setup_completion(CLI::App& root, CliContext& ctx) {
                "  rayctl completion fish > ~/.config/fish/completions/rayctl.fish");
   cmd->callback([&root, &ctx, shell] { *ctx.io.out << completion_script(root, *shell); });
 }
-
-RAYCTL_COMMAND(910, "completion", setup_completion);
 
 }  // namespace rayctl::cli

@@ -33,6 +33,8 @@ struct DownCommand {
   }
 };
 
+}  // namespace
+
 void setup_down(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<DownCommand>();
   auto* cmd = root.add_subcommand("down", "Stop Ray on every node of a cluster (only this cluster's processes)");
@@ -53,9 +55,5 @@ void setup_down(CLI::App& root, CliContext& ctx) {
     c->run(ctx);
   });
 }
-
-}  // namespace
-
-RAYCTL_COMMAND(110, "down", setup_down);
 
 }  // namespace rayctl::cli

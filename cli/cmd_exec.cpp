@@ -42,6 +42,8 @@ struct ExecCommand {
   }
 };
 
+}  // namespace
+
 void setup_exec(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<ExecCommand>();
   auto* cmd = root.add_subcommand("exec", "Run a shell command on the head, some nodes or all nodes");
@@ -61,9 +63,5 @@ void setup_exec(CLI::App& root, CliContext& ctx) {
     c->run(ctx);
   });
 }
-
-}  // namespace
-
-RAYCTL_COMMAND(120, "exec", setup_exec);
 
 }  // namespace rayctl::cli

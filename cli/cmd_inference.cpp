@@ -229,6 +229,8 @@ void bench(CliContext& ctx, const BenchOptions& o) {
   }
 }
 
+}  // namespace
+
 void setup_inference(CLI::App& root, CliContext& ctx) {
   auto* cmd = root.add_subcommand("inference", "Serve, run and benchmark LLMs with the bundled OpenAI-compatible worker");
   cmd->require_subcommand(1);
@@ -288,9 +290,5 @@ void setup_inference(CLI::App& root, CliContext& ctx) {
                "  rayctl inference bench --url http://127.0.0.1:8000 --concurrency 1,8,32 -o json");
   b->callback([&ctx, bo] { bench(ctx, *bo); });
 }
-
-}  // namespace
-
-RAYCTL_COMMAND(60, "inference", setup_inference);
 
 }  // namespace rayctl::cli

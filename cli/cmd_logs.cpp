@@ -24,6 +24,8 @@ struct LogsCommand {
   }
 };
 
+}  // namespace
+
 void setup_logs(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<LogsCommand>();
   auto* cmd = root.add_subcommand("logs", "Print (or follow) Ray's log files on the cluster's nodes");
@@ -51,9 +53,5 @@ void setup_logs(CLI::App& root, CliContext& ctx) {
     c->run(ctx);
   });
 }
-
-}  // namespace
-
-RAYCTL_COMMAND(140, "logs", setup_logs);
 
 }  // namespace rayctl::cli

@@ -58,6 +58,8 @@ void run_render(CliContext& ctx, const RenderOptionsCli& o) {
   else *ctx.io.out << to_yaml_text(obj);
 }
 
+}  // namespace
+
 void setup_render(CLI::App& root, CliContext& ctx) {
   auto o = std::make_shared<RenderOptionsCli>();
   auto* cmd = root.add_subcommand("render", "Convert a Ray launcher file into a KubeRay RayCluster or RayService");
@@ -74,9 +76,5 @@ void setup_render(CLI::App& root, CliContext& ctx) {
                "Output is YAML unless -o json; it passes `rayctl validate`.");
   cmd->callback([&ctx, o] { run_render(ctx, *o); });
 }
-
-}  // namespace
-
-RAYCTL_COMMAND(20, "render", setup_render);
 
 }  // namespace rayctl::cli

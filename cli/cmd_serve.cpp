@@ -261,6 +261,8 @@ void setup_delete(CLI::App* serve, CliContext& ctx) {
   });
 }
 
+}  // namespace
+
 void setup_serve(CLI::App& root, CliContext& ctx) {
   auto* serve = root.add_subcommand("serve", "Deploy and inspect Ray Serve applications through the dashboard");
   serve->require_subcommand(1);
@@ -272,9 +274,5 @@ void setup_serve(CLI::App& root, CliContext& ctx) {
   setup_config(serve, ctx);
   setup_delete(serve, ctx);
 }
-
-}  // namespace
-
-RAYCTL_COMMAND(400, "serve", setup_serve);
 
 }  // namespace rayctl::cli

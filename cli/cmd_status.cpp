@@ -41,6 +41,8 @@ struct StatusCommand {
   }
 };
 
+}  // namespace
+
 void setup_status(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<StatusCommand>();
   auto* cmd = root.add_subcommand("status", "Show each node of a cluster: reachable, Ray alive, resources");
@@ -60,9 +62,5 @@ void setup_status(CLI::App& root, CliContext& ctx) {
     c->run(ctx);
   });
 }
-
-}  // namespace
-
-RAYCTL_COMMAND(150, "status", setup_status);
 
 }  // namespace rayctl::cli

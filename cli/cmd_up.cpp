@@ -68,6 +68,8 @@ struct UpCommand {
   }
 };
 
+}  // namespace
+
 void setup_up(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<UpCommand>();
   auto* cmd = root.add_subcommand("up", "Create or update a Ray cluster from a launcher YAML (SSH or this machine)");
@@ -104,9 +106,5 @@ void setup_up(CLI::App& root, CliContext& ctx) {
     c->run(ctx);
   });
 }
-
-}  // namespace
-
-RAYCTL_COMMAND(100, "up", setup_up);
 
 }  // namespace rayctl::cli

@@ -41,6 +41,8 @@ void run_validate(CliContext& ctx, const ValidateOptions& o) {
   ctx.exit_code = failed ? static_cast<int>(ExitCode::Error) : 0;
 }
 
+}  // namespace
+
 void setup_validate(CLI::App& root, CliContext& ctx) {
   auto opts = std::make_shared<ValidateOptions>();
   auto* cmd = root.add_subcommand("validate", "Check launcher files, Serve configs and KubeRay manifests before anything runs");
@@ -56,9 +58,5 @@ void setup_validate(CLI::App& root, CliContext& ctx) {
                "Every check is listed in man rayctl-validate.");
   cmd->callback([&ctx, opts] { run_validate(ctx, *opts); });
 }
-
-}  // namespace
-
-RAYCTL_COMMAND(10, "validate", setup_validate);
 
 }  // namespace rayctl::cli

@@ -32,7 +32,7 @@ static nlohmann::json version_info() {
   return j;
 }
 
-static void setup_version(CLI::App& root, CliContext& ctx) {
+void setup_version(CLI::App& root, CliContext& ctx) {
   auto* cmd = root.add_subcommand("version", "Print rayctl's version and build information");
   set_examples(cmd, "  rayctl version\n  rayctl version -o json   # {\"version\": ..., \"commit\": ..., \"cuda\": ...}");
   cmd->callback([&ctx] {
@@ -46,7 +46,5 @@ static void setup_version(CLI::App& root, CliContext& ctx) {
     }
   });
 }
-
-RAYCTL_COMMAND(900, "version", setup_version);
 
 }  // namespace rayctl::cli

@@ -1,14 +1,9 @@
-// The command registry and the shared error printer.
+// The shared --help footer and error printer.
 #include "cli/command.h"
 
 #include <fmt/format.h>
 
 namespace rayctl::cli {
-
-std::vector<CommandEntry>& command_registry() {
-  static std::vector<CommandEntry> registry;
-  return registry;
-}
 
 void set_examples(CLI::App* cmd, const std::string& examples) { cmd->footer("\nExamples:\n" + examples); }
 

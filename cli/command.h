@@ -1,7 +1,7 @@
 // How subcommands plug into the rayctl binary. Each cli/cmd_<verb>.cpp declares its options
-// with CLI11 and calls into a library; it registers itself with RAYCTL_COMMAND so that
-// commands can be added without editing a shared list. main.cpp builds the app from the
-// registry in `order`, handles global flags, and turns exceptions into exit codes.
+// with CLI11 and calls into a library through one setup_<verb> function (cli/commands.h);
+// main.cpp lists them in a table, ninja-style, handles global flags, and turns exceptions into
+// exit codes.
 #pragma once
 
 #include "core/error.h"
@@ -32,25 +32,14 @@ struct CliContext {
   OutputFormat format() const { return parse_output_format(global.output); }
 };
 
-using CommandSetup = std::function<void(CLI::App& root, CliContext& ctx)>;
+// Declares one top-level command (its flags and its callback) on the root app.
+using CommandSetup = void (*)(CLI::App& root, CliContext& ctx);
 
+// One row of the command table in main.cpp: the order of the rows is the order in --help.
 struct CommandEntry {
-  int order;  // position in --help
   const char* name;
   CommandSetup setup;
 };
-
-std::vector<CommandEntry>& command_registry();
-
-struct CommandRegistration {
-  CommandRegistration(int order, const char* name, CommandSetup setup) {
-    command_registry().push_back({order, name, std::move(setup)});
-  }
-};
-
-// Registers `fn(CLI::App& root, CliContext& ctx)` as a top-level command.
-#define RAYCTL_COMMAND(order, name, fn) \
-  static ::rayctl::cli::CommandRegistration rayctl_cmd_reg_##fn(order, name, fn)
 
 // Adds "Examples:" text to a command's --help footer.
 void set_examples(CLI::App* cmd, const std::string& examples);

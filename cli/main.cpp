@@ -1,12 +1,34 @@
-// rayctl's entry point: builds the command tree from the registry, applies the global flags,
-// runs the chosen command and turns errors into documented exit codes.
-#include "cli/command.h"
-
-#include <algorithm>
-#include <csignal>
+// rayctl's entry point: builds the command tree from the table below, applies the global
+// flags, runs the chosen command and turns errors into documented exit codes.
+#include "cli/commands.h"
 
 using namespace rayctl;
 using namespace rayctl::cli;
+
+namespace {
+
+// Every top-level command, in --help order. Builds without libssh2 (RAYCTL_INFERENCE_ONLY)
+// have only the commands that need no cluster library.
+const CommandEntry kCommands[] = {
+#ifndef RAYCTL_INFERENCE_ONLY
+    {"validate", setup_validate},
+    {"render", setup_render},
+#endif
+    {"inference", setup_inference},
+#ifndef RAYCTL_INFERENCE_ONLY
+    {"up", setup_up},
+    {"down", setup_down},
+    {"exec", setup_exec},
+    {"attach", setup_attach},
+    {"logs", setup_logs},
+    {"status", setup_status},
+    {"serve", setup_serve},
+#endif
+    {"version", setup_version},
+    {"completion", setup_completion},
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CliContext ctx;
@@ -40,9 +62,7 @@ int main(int argc, char** argv) {
     ctx.io.verbosity = ctx.global.quiet ? -1 : ctx.global.verbose;
   });
 
-  auto& registry = command_registry();
-  std::stable_sort(registry.begin(), registry.end(), [](const CommandEntry& a, const CommandEntry& b) { return a.order < b.order; });
-  for (auto& entry : registry) entry.setup(app, ctx);
+  for (const auto& command : kCommands) command.setup(app, ctx);
 
   try {
     app.parse(argc, argv);

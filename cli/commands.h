@@ -1,0 +1,22 @@
+// The top-level commands, one setup_<verb> per cli/cmd_<verb>.cpp; main.cpp's table lists them
+// in the order --help shows them.
+#pragma once
+
+#include "cli/command.h"
+
+namespace rayctl::cli {
+
+void setup_validate(CLI::App& root, CliContext& ctx);
+void setup_render(CLI::App& root, CliContext& ctx);
+void setup_inference(CLI::App& root, CliContext& ctx);
+void setup_up(CLI::App& root, CliContext& ctx);
+void setup_down(CLI::App& root, CliContext& ctx);
+void setup_exec(CLI::App& root, CliContext& ctx);
+void setup_attach(CLI::App& root, CliContext& ctx);
+void setup_logs(CLI::App& root, CliContext& ctx);
+void setup_status(CLI::App& root, CliContext& ctx);
+void setup_serve(CLI::App& root, CliContext& ctx);
+void setup_version(CLI::App& root, CliContext& ctx);
+void setup_completion(CLI::App& root, CliContext& ctx);
+
+}  // namespace rayctl::cli
