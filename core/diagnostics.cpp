@@ -1,6 +1,10 @@
 // Diagnostics collection, compiler-style rendering and JSON.
 #include "core/diagnostics.h"
 
+#include "core/error.h"
+#include "core/output.h"
+#include "core/yaml_source.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -126,6 +130,21 @@ void render_diagnostic(std::ostream& os, const Diagnostic& d, SourceCache& sourc
 
 void render_diagnostics(std::ostream& os, const Diagnostics& ds, SourceCache& sources, const RenderOptions& opt) {
   for (const auto& d : ds.items()) render_diagnostic(os, d, sources, opt);
+}
+
+void print_diagnostics(IOStreams& io, const Diagnostics& ds, SourceCache& sources) {
+  render_diagnostics(*io.err, ds, sources, RenderOptions{io.color, io.err_tty});
+}
+
+void report_diagnostics(const Diagnostics& ds, const YamlFile& file, IOStreams& io, const std::string& what,
+                        const std::string& hint) {
+  if (!ds.empty()) {
+    SourceCache sources;
+    sources.add(file.file, file.text);
+    print_diagnostics(io, ds, sources);
+  }
+  if (ds.has_errors())
+    throw Error(ErrorKind::Invalid, fmt::format("{}: {} has {} error(s)", file.file, what, ds.error_count()), hint);
 }
 
 static nlohmann::json loc_json(const SourceLoc& l) {

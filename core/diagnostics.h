@@ -14,6 +14,9 @@
 
 namespace rayctl {
 
+struct IOStreams;
+struct YamlFile;
+
 // A point in a source file, 1-based. line == 0 means "no position" (e.g. a live object).
 struct SourceLoc {
   std::string file;
@@ -76,6 +79,15 @@ struct RenderOptions {
 // Compiler-style: "file:14:7: error[RL012]: message\n   14 | src\n      |       ^\n  hint: ..."
 void render_diagnostic(std::ostream& os, const Diagnostic& d, SourceCache& sources, const RenderOptions& opt);
 void render_diagnostics(std::ostream& os, const Diagnostics& ds, SourceCache& sources, const RenderOptions& opt);
+
+// Renders on io.err: source lines only when io.err is a TTY, colour per io.color.
+void print_diagnostics(IOStreams& io, const Diagnostics& ds, SourceCache& sources);
+
+// The diagnostics of one loaded file, printed with print_diagnostics (the file's text serves
+// the source lines). Throws Error(Invalid) "PATH: WHAT has N error(s)" with `hint` when any is
+// an error, so every command that loads a spec stops the same way.
+void report_diagnostics(const Diagnostics& ds, const YamlFile& file, IOStreams& io, const std::string& what,
+                        const std::string& hint);
 
 // Stable JSON shape (documented in man/rayctl.1, OUTPUT): {id, severity, file, line, column,
 // message, hint, related: {file, line, column, message} | null}

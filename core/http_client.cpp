@@ -86,6 +86,58 @@ std::string url_for_server_name(const std::string& url, const std::string& name,
   return result;
 }
 
+void set_method_and_body(CURL* c, const HttpRequest& req) {
+  if (req.method == "GET" && req.body.empty()) {
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  } else if (req.method == "HEAD") {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  } else {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    if (!req.body.empty() || req.method != "DELETE") {
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    }
+  }
+}
+
+// Blobs are copied by libcurl (CURL_BLOB_COPY), so the PEM texts need not outlive the request.
+void set_tls(CURL* c, const TlsOptions& tls) {
+  curl_blob ca{}, cert{}, key{};
+  if (!tls.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (!tls.ca_pem.empty()) {
+    ca = {const_cast<char*>(tls.ca_pem.data()), tls.ca_pem.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+  }
+  if (!tls.client_cert_pem.empty()) {
+    cert = {const_cast<char*>(tls.client_cert_pem.data()), tls.client_cert_pem.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
+    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+  }
+  if (!tls.client_key_pem.empty()) {
+    key = {const_cast<char*>(tls.client_key_pem.data()), tls.client_key_pem.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
+    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+  }
+  if (tls.insecure_skip_verify) {
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+}
+
+// The Error for a failed transfer. The URL is safe to print: credentials never travel in URLs
+// here (tokens go in headers).
+Error transfer_error(CURLcode rc, const char* errbuf, const std::string& url) {
+  std::string reason = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+  if (rc == CURLE_OPERATION_TIMEDOUT) return Error(ErrorKind::Timeout, fmt::format("request to {} timed out: {}", url, reason));
+  if (rc == CURLE_COULDNT_CONNECT) return Error(ErrorKind::Network, fmt::format("cannot connect to {}: {}", url, reason));
+  if (rc == CURLE_COULDNT_RESOLVE_HOST)
+    return Error(ErrorKind::Network, fmt::format("cannot resolve the host of {}: {}", url, reason));
+  if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM)
+    return Error(ErrorKind::Auth, fmt::format("TLS verification failed for {}: {}", url, reason),
+                 "check the CA certificate and client certificate configured for this server");
+  return Error(ErrorKind::Network, fmt::format("request to {} failed: {}", url, reason));
+}
+
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -139,63 +191,18 @@ HttpResponse HttpClient::stream(const HttpRequest& req, const ChunkHandler& on_c
   curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 
-  if (req.method == "GET" && req.body.empty()) {
-    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-  } else if (req.method == "HEAD") {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-  } else {
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-    if (!req.body.empty() || req.method != "DELETE") {
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
-    }
-  }
-
+  set_method_and_body(c, req);
   curl_slist* headers = nullptr;
   for (const auto& [k, v] : req.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip on PUT
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 
-  curl_blob ca{}, cert{}, key{};
-  const TlsOptions& tls = req.tls;
-  if (!tls.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, tls.ca_file.c_str());
-  if (!tls.ca_pem.empty()) {
-    ca = {const_cast<char*>(tls.ca_pem.data()), tls.ca_pem.size(), CURL_BLOB_COPY};
-    curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
-  }
-  if (!tls.client_cert_pem.empty()) {
-    cert = {const_cast<char*>(tls.client_cert_pem.data()), tls.client_cert_pem.size(), CURL_BLOB_COPY};
-    curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
-    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
-  }
-  if (!tls.client_key_pem.empty()) {
-    key = {const_cast<char*>(tls.client_key_pem.data()), tls.client_key_pem.size(), CURL_BLOB_COPY};
-    curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
-    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
-  }
-  if (tls.insecure_skip_verify) {
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-
+  set_tls(c, req.tls);
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
   curl_slist_free_all(connect_to_list);
   if (rc == CURLE_WRITE_ERROR && t.stopped) rc = CURLE_OK;
-  if (rc != CURLE_OK) {
-    std::string reason = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-    // The URL is safe to print: credentials never travel in URLs here (tokens go in headers).
-    if (rc == CURLE_OPERATION_TIMEDOUT)
-      throw Error(ErrorKind::Timeout, fmt::format("request to {} timed out: {}", req.url, reason));
-    if (rc == CURLE_COULDNT_CONNECT)
-      throw Error(ErrorKind::Network, fmt::format("cannot connect to {}: {}", req.url, reason));
-    if (rc == CURLE_COULDNT_RESOLVE_HOST)
-      throw Error(ErrorKind::Network, fmt::format("cannot resolve the host of {}: {}", req.url, reason));
-    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM)
-      throw Error(ErrorKind::Auth, fmt::format("TLS verification failed for {}: {}", req.url, reason),
-                  "check the CA certificate and client certificate configured for this server");
-    throw Error(ErrorKind::Network, fmt::format("request to {} failed: {}", req.url, reason));
-  }
+  if (rc != CURLE_OK) throw transfer_error(rc, errbuf, req.url);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   if (on_chunk && !t.status_sent && on_status) on_status(resp.status);
   return resp;

@@ -74,7 +74,6 @@ nlohmann::json yaml_to_json(const YamlDocument& doc, const YAML::Node& n) {
   return to_json_counted(n, budget, 0, &doc);
 }
 
-YAML::Node json_to_yaml(const nlohmann::json& j) { return YAML::Load(to_yaml_text(j)); }
 
 // Strings that a YAML reader would type as something else must be quoted.
 static bool needs_quotes(const std::string& s) {

@@ -18,7 +18,6 @@ struct YamlDocument;
 nlohmann::json yaml_to_json(const YAML::Node& n);
 // The same for a node of `doc`: the error's location is the file:line:column (offsets included).
 nlohmann::json yaml_to_json(const YamlDocument& doc, const YAML::Node& n);
-YAML::Node json_to_yaml(const nlohmann::json& j);
 // Block-style YAML text with stable key order (the JSON object's order).
 std::string to_yaml_text(const nlohmann::json& j);
 

@@ -128,9 +128,4 @@ std::string state_dir() {
   return home() + "/.rayctl";
 }
 
-std::string cache_dir() {
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/rayctl";
-  return home() + "/.cache/rayctl";
-}
-
 }  // namespace rayctl

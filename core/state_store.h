@@ -31,7 +31,5 @@ class FileLock {
 
 // $RAYCTL_STATE_DIR, else $XDG_STATE_HOME/rayctl, else ~/.rayctl. Created 0700 on demand.
 std::string state_dir();
-// $XDG_CACHE_HOME/rayctl or ~/.cache/rayctl.
-std::string cache_dir();
 
 }  // namespace rayctl

@@ -3,24 +3,13 @@
 
 #include "core/error.h"
 
-#include <array>
+#include <zlib.h>
+
+#include <utility>
 
 namespace rayctl {
 
 namespace {
-
-const std::array<uint32_t, 256>& crc_table() {
-  static const std::array<uint32_t, 256> table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  return table;
-}
 
 void put16(std::string& s, uint32_t v) {
   s += char(v & 0xff);
@@ -44,10 +33,7 @@ std::pair<uint16_t, uint16_t> dos_time(std::time_t t) {
 }  // namespace
 
 uint32_t crc32_of(std::string_view data, uint32_t crc) {
-  const auto& t = crc_table();
-  crc = ~crc;
-  for (unsigned char ch : data) crc = t[(crc ^ ch) & 0xff] ^ (crc >> 8);
-  return ~crc;
+  return uint32_t(crc32_z(crc, reinterpret_cast<const Bytef*>(data.data()), data.size()));
 }
 
 void ZipWriter::add_entry(const std::string& name, std::string_view data, std::time_t mtime, uint32_t external_attr) {

@@ -10,6 +10,7 @@
 
 namespace rayctl {
 
+// CRC-32 (the one ZIP and gzip use, through zlib); `crc` continues an earlier value.
 uint32_t crc32_of(std::string_view data, uint32_t crc = 0);
 
 class ZipWriter {

@@ -84,7 +84,6 @@ HttpResponse KubeClient::send(HttpRequest req, bool safe_to_retry) {
       resp = http_->send(r);
     } catch (const Error& e) {
       if (safe_to_retry && e.kind() == ErrorKind::Network && attempt < kMaxRetries) {
-        ++retries_;
         std::this_thread::sleep_for(backoff(attempt, nullptr));
         continue;
       }
@@ -99,7 +98,6 @@ HttpResponse KubeClient::send(HttpRequest req, bool safe_to_retry) {
       continue;
     }
     if (safe_to_retry && retryable_status(resp.status) && attempt < kMaxRetries) {
-      ++retries_;
       std::this_thread::sleep_for(backoff(attempt, &resp));
       continue;
     }
@@ -156,18 +154,6 @@ nlohmann::json KubeClient::apply(const KubeResource& res, const nlohmann::json& 
   auto r = send(req, true);  // apply is idempotent
   if (r.status / 100 != 2)
     fail(r, {"apply", fmt::format("{} {}/{}", res.kind, ns, name), res.ray_io()});
-  return parse_body(r);
-}
-
-nlohmann::json KubeClient::merge_patch(const std::string& path, const nlohmann::json& patch, const KubeRequestInfo& info) {
-  HttpRequest req;
-  req.method = "PATCH";
-  req.url = path;
-  req.headers.emplace_back("Content-Type", "application/merge-patch+json");
-  req.headers.emplace_back("Accept", "application/json");
-  req.body = patch.dump();
-  auto r = send(req, true);
-  if (r.status / 100 != 2) fail(r, info);
   return parse_body(r);
 }
 

@@ -52,7 +52,6 @@ class KubeClient {
 
   const KubeTarget& target() const { return *target_; }
   const std::string& ns() const { return target_->namespace_; }
-  int retries_used() const { return retries_; }
 
   // Sends `path` (server-relative, with query) with credentials and retries; returns any status.
   HttpResponse send(HttpRequest req, bool safe_to_retry);
@@ -63,8 +62,6 @@ class KubeClient {
   // Server-side apply of a whole object (PATCH application/apply-patch+yaml, JSON body).
   // Returns the response object; throws the mapped Error (the raw response in last_failure()).
   nlohmann::json apply(const KubeResource& res, const nlohmann::json& object, const ApplyOptions& opt);
-  // PATCH application/merge-patch+json.
-  nlohmann::json merge_patch(const std::string& path, const nlohmann::json& patch, const KubeRequestInfo& info);
   // DELETE with a propagation policy; false when the object was already gone.
   bool remove(const std::string& path, const std::string& propagation, const KubeRequestInfo& info);
   // Streams a GET body (watch, logs); `timeout` 0 means none. Returns the response status;
@@ -84,7 +81,6 @@ class KubeClient {
   std::shared_ptr<KubeCredentials> creds_;
   std::unique_ptr<HttpClient> http_;
   HttpResponse last_failure_;
-  int retries_ = 0;
 };
 
 }  // namespace rayctl

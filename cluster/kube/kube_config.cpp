@@ -2,6 +2,7 @@
 // paths are relative to the file that holds them) and resolution of one context.
 #include "cluster/kube/kube_config.h"
 
+#include "core/content_digest.h"
 #include "core/error.h"
 #include "core/state_store.h"
 #include "core/suggest.h"
@@ -15,39 +16,6 @@
 namespace rayctl {
 
 namespace fs = std::filesystem;
-
-std::string base64_decode(const std::string& in) {
-  static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -8;
-  for (char c : in) {
-    if (c == '=' || c == '\n' || c == '\r' || c == ' ' || c == '\t') continue;
-    auto pos = chars.find(c);
-    if (pos == std::string::npos) throw Error(ErrorKind::Invalid, "invalid base64 data in kubeconfig");
-    val = (val << 6) + static_cast<int>(pos);
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
-
-std::string base64_encode(const std::string& in) {
-  static const char* b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < in.size(); i += 3) {
-    unsigned n = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) n |= static_cast<unsigned char>(in[i + 1]) << 8;
-    if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
-    out += b64[(n >> 18) & 63];
-    out += b64[(n >> 12) & 63];
-    out += i + 1 < in.size() ? b64[(n >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? b64[n & 63] : '=';
-  }
-  return out;
-}
 
 std::string KubeTarget::identity() const {
   std::string method = "anonymous";
@@ -99,13 +67,20 @@ void each_named(const std::string& label, const YAML::Node& root, const char* li
   }
 }
 
+// A *-data field's bytes (base64, whitespace allowed).
+std::string decode_data(const std::string& data, const std::string& label, const char* key) {
+  std::string out;
+  if (!base64_decode(data, out)) throw Error(ErrorKind::Invalid, fmt::format("{}: {} is not valid base64", label, key));
+  return out;
+}
+
 KubeClusterEntry read_cluster(const YAML::Node& c, const std::string& label, const std::string& dir) {
   KubeClusterEntry e;
   e.server = str_of(c, "server");
   while (!e.server.empty() && e.server.back() == '/') e.server.pop_back();
   e.ca_file = abs_path(str_of(c, "certificate-authority"), dir);
   auto data = str_of(c, "certificate-authority-data");
-  if (!data.empty()) e.ca_pem = base64_decode(data);
+  if (!data.empty()) e.ca_pem = decode_data(data, label, "certificate-authority-data");
   e.insecure_skip_tls_verify = bool_of(c, "insecure-skip-tls-verify");
   e.tls_server_name = str_of(c, "tls-server-name");
   e.proxy_url = str_of(c, "proxy-url");
@@ -134,8 +109,8 @@ KubeUserEntry read_user(const YAML::Node& u, const std::string& label, const std
   KubeUserEntry e;
   e.client_cert_file = abs_path(str_of(u, "client-certificate"), dir);
   e.client_key_file = abs_path(str_of(u, "client-key"), dir);
-  if (auto d = str_of(u, "client-certificate-data"); !d.empty()) e.client_cert_pem = base64_decode(d);
-  if (auto d = str_of(u, "client-key-data"); !d.empty()) e.client_key_pem = base64_decode(d);
+  if (auto d = str_of(u, "client-certificate-data"); !d.empty()) e.client_cert_pem = decode_data(d, label, "client-certificate-data");
+  if (auto d = str_of(u, "client-key-data"); !d.empty()) e.client_key_pem = decode_data(d, label, "client-key-data");
   e.token = str_of(u, "token");
   e.token_file = abs_path(str_of(u, "tokenFile"), dir);
   e.username = str_of(u, "username");

@@ -112,7 +112,5 @@ std::optional<KubeTarget> in_cluster_kube_target(const std::string& host, const 
 // real environment. Throws Error(NotFound) with a hint when nothing is configured.
 KubeTarget load_kube_target(const std::string& kubeconfig_flag, const KubeSelection& sel);
 
-std::string base64_decode(const std::string& in);  // ignores whitespace; throws Error(Invalid)
-std::string base64_encode(const std::string& in);
 
 }  // namespace rayctl

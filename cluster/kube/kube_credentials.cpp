@@ -1,6 +1,7 @@
 // Bearer tokens, token files and exec credential plugins for the Kubernetes client.
 #include "cluster/kube/kube_credentials.h"
 
+#include "core/content_digest.h"
 #include "core/error.h"
 #include "core/process.h"
 #include "core/state_store.h"

@@ -274,7 +274,8 @@ void check_node_types(const LauncherConfig& c, Diagnostics& diags) {
 
 }  // namespace
 
-void check_launcher_config(const LauncherConfig& c, const std::vector<std::string>& head_start, Diagnostics& diags) {
+void check_launcher_config(const LauncherConfig& c, Diagnostics& diags) {
+  const std::vector<std::string>& head_start = c.head_start_ray_commands;
   if (c.provider_type == "local" && c.locs.count("provider")) check_local(c, diags);
   check_node_types(c, diags);
   bool starts = std::any_of(head_start.begin(), head_start.end(), [](const std::string& s) {

@@ -2,10 +2,9 @@
 // (groups, replicas, rayStartParams, containers[0] resources and ports, serveConfigV2) with
 // their positions, and the NodeShape each group gives Ray. Everything else stays in `object`
 // untouched; unknown keys inside the parts we know are warnings (the API server prunes them),
-// never errors. The checks across fields live in cluster_checks.cpp.
+// never errors. The checks across fields are a later step (cluster_checks.cpp).
 #include "cluster/spec/kuberay_manifest.h"
 
-#include "cluster/spec/cluster_checks.h"
 #include "core/json_yaml.h"
 #include "core/yaml_reader.h"
 
@@ -14,8 +13,6 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 namespace rayctl {
 
@@ -362,14 +359,6 @@ EmbeddedServeConfig locate_embedded(const YamlDocument& doc, const YAML::Node& v
   return e;
 }
 
-std::string read_file_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void read_service_spec(const YamlDocument& doc, YamlMapReader& spec, KubeRayManifest& m, const std::string& source_text,
                        Diagnostics& diags) {
   for (const char* k : {"serviceUnhealthySecondThreshold", "deploymentUnhealthySecondThreshold"})
@@ -414,10 +403,6 @@ bool looks_like_kuberay_manifest(const YAML::Node& root) {
   YAML::Node api = child(root, "apiVersion"), kind = child(root, "kind");
   return api.IsDefined() && api.IsScalar() && api.Scalar().rfind("ray.io/", 0) == 0 && kind.IsDefined() &&
          kind.IsScalar();
-}
-
-std::optional<KubeRayManifest> load_kuberay_manifest(const YamlDocument& doc, Diagnostics& diags) {
-  return load_kuberay_manifest(doc, diags, read_file_text(doc.file));
 }
 
 std::optional<KubeRayManifest> load_kuberay_manifest(const YamlDocument& doc, Diagnostics& diags,
@@ -477,7 +462,6 @@ std::optional<KubeRayManifest> load_kuberay_manifest(const YamlDocument& doc, Di
     }
     m.resources.shapes.push_back(g.shape);
   }
-  check_kuberay_manifest(m, diags);
   return m;
 }
 

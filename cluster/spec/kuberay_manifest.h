@@ -73,9 +73,9 @@ struct KubeRayManifest {
   std::map<std::string, SourceLoc> locs;
 };
 
-std::optional<KubeRayManifest> load_kuberay_manifest(const YamlDocument& doc, Diagnostics& diags);
-// Same, with the document's file text (needed to map serveConfigV2 block strings to lines;
-// the two-argument form reads doc.file from disk when it can).
+// Loads one document; `source_text` is its file's text (it maps a serveConfigV2 block string to
+// the file's lines). The checks across fields are a separate step (check_kuberay_manifest in
+// cluster_checks.h; load_kuberay_spec in spec_files.h runs both).
 std::optional<KubeRayManifest> load_kuberay_manifest(const YamlDocument& doc, Diagnostics& diags,
                                                      const std::string& source_text);
 bool looks_like_kuberay_manifest(const YAML::Node& root);  // apiVersion ray.io/* and a kind

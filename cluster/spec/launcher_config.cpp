@@ -1,11 +1,11 @@
 // Loading a Ray cluster-launcher file (`ray up` format) with Ray 2.53's schema and defaults:
 // top-level keys are closed (unknown = error), `provider:` is open (rayctl's extension keys live
 // there), provider `local` gets Ray's generated node type, per-type min/max workers and the
-// merged setup/start commands. Cross-field checks run from cluster_checks.cpp.
+// merged setup/start commands. Cross-field checks are a later step (cluster_checks.cpp).
 #include "cluster/spec/launcher_config.h"
 
-#include "cluster/spec/cluster_checks.h"
 #include "core/json_yaml.h"
+#include "cluster/spec/cluster_diag_ids.h"
 #include "core/yaml_reader.h"
 
 #include <fmt/format.h>
@@ -394,7 +394,7 @@ std::optional<LauncherConfig> load_launcher_config(const YamlDocument& doc, Diag
   build_nodes(c, init, head_setup, worker_setup, head_start, worker_start);
   c.resources.source = doc.file;
   for (const auto& t : c.node_types) c.resources.shapes.push_back(shape_of(t));
-  check_launcher_config(c, head_start, diags);
+  c.head_start_ray_commands = std::move(head_start);
   return c;
 }
 

@@ -78,13 +78,16 @@ struct LauncherConfig {
   // Extensions of the contract (render, checks):
   std::string head_node_type;
   std::vector<LauncherNodeType> node_types;  // head type first
+  std::vector<std::string> head_start_ray_commands;  // as written, or Ray's default list when absent
   LauncherDocker docker;
   // Where fields are written, by dotted path ("provider.head_ip", "available_node_types.gpu"),
   // for checks that point at a field after loading.
   std::map<std::string, SourceLoc> locs;
 };
 
-// Loads and validates a launcher file; diagnostics get every problem with its position.
+// Loads a launcher file with Ray's defaults; diagnostics get every problem of its fields with
+// its position. The checks across fields are a separate step (check_launcher_config in
+// cluster_checks.h; load_launcher_spec in spec_files.h runs both).
 // Returns nullopt only when the file cannot be interpreted at all (not a mapping, not YAML).
 std::optional<LauncherConfig> load_launcher_config(const YamlDocument& doc, Diagnostics& diags);
 

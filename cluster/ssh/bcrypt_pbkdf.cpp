@@ -1,6 +1,10 @@
 // bcrypt_pbkdf (see bcrypt_pbkdf.h), following OpenBSD's bcrypt_pbkdf.c and blf.c: Blowfish with
 // the "expensive key schedule" (Eksblowfish), bcrypt_hash over SHA-512 digests, and the PBKDF2
 // loop whose output bytes are spread across the key non-linearly.
+#include "cluster/ssh/ssh_rsa_fallback.h"
+
+#if RAYCTL_OWN_RSA_SHA2
+
 #include "cluster/ssh/bcrypt_pbkdf.h"
 
 #include <openssl/crypto.h>
@@ -130,3 +134,5 @@ std::string bcrypt_pbkdf(const std::string& passphrase, const std::string& salt,
 }
 
 }  // namespace rayctl
+
+#endif  // RAYCTL_OWN_RSA_SHA2

@@ -4,6 +4,10 @@
 // such function. Used by ssh_rsa_key.h to decrypt RSA keys for rsa-sha2-256 signing.
 #pragma once
 
+#include "cluster/ssh/ssh_rsa_fallback.h"
+
+#if RAYCTL_OWN_RSA_SHA2
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -16,3 +20,5 @@ namespace rayctl {
 std::string bcrypt_pbkdf(const std::string& passphrase, const std::string& salt, size_t key_len, unsigned rounds);
 
 }  // namespace rayctl
+
+#endif  // RAYCTL_OWN_RSA_SHA2

@@ -107,12 +107,17 @@ bool try_key_file(LIBSSH2_SESSION* s, const SshTarget& t, const std::string& key
     // Only a wrong passphrase is worth another answer; key_passphrase bounds the tries.
     if (rc != LIBSSH2_ERROR_FILE || !encrypted) break;
   }
+  bool ok = rc == 0;
+#if RAYCTL_OWN_RSA_SHA2
   RsaFileAuth sha2 = RsaFileAuth::NotRsa;
-  if (rc != 0 && rc != LIBSSH2_ERROR_FILE && libssh2_signs_rsa_with_sha1_only())
+  if (!ok && rc != LIBSSH2_ERROR_FILE && libssh2_signs_rsa_with_sha1_only())
     sha2 = rsa_sha2_file_auth(s, t.user, key, passphrase);  // the server may refuse SHA-1 ssh-rsa
+  ok = ok || sha2 == RsaFileAuth::Ok;
+#endif
   wipe(passphrase);
-  if (rc == 0 || sha2 == RsaFileAuth::Ok) return true;
+  if (ok) return true;
   if (!required) return false;
+#if RAYCTL_OWN_RSA_SHA2
   if (sha2 == RsaFileAuth::UnsupportedCipher || sha2 == RsaFileAuth::WrongPassphrase)
     throw Error(ErrorKind::Auth,
                 rejected_message(t, "the RSA key " + key + " signed with SHA-1 (ssh-rsa), and rayctl could not make an "
@@ -123,7 +128,7 @@ bool try_key_file(LIBSSH2_SESSION* s, const SshTarget& t, const std::string& key
                 "load it into ssh-agent (ssh-add " + key + ") and leave auth.ssh_private_key unset, re-encrypt it with "
                 "ssh-keygen's default cipher (ssh-keygen -p -Z aes256-ctr -f " + key + "), or use an ed25519 key",
                 {});
-  if (!required) return false;
+#endif
   if (rc == LIBSSH2_ERROR_FILE)
     throw Error(ErrorKind::Auth, t.subject() + ": cannot use the key " + key + " (unsupported key format)",
                 "rayctl reads OpenSSH and PEM keys (ed25519, ECDSA, RSA)", {});
@@ -146,9 +151,11 @@ bool try_agent(LIBSSH2_SESSION* s, const SshTarget& t) {
       while ((rc = libssh2_agent_userauth(agent, t.user.c_str(), id)) == LIBSSH2_ERROR_EAGAIN) {
       }
       ok = rc == 0;
+#if RAYCTL_OWN_RSA_SHA2
       std::string blob(reinterpret_cast<const char*>(id->blob), id->blob_len);
       if (!ok && libssh2_signs_rsa_with_sha1_only() && is_rsa_key_blob(blob))  // retry as rsa-sha2-256
         ok = rsa_sha2_agent_auth(s, t.user, std::getenv("SSH_AUTH_SOCK"), blob);
+#endif
       prev = id;
     }
     libssh2_agent_disconnect(agent);

@@ -1,4 +1,8 @@
 // Reading RSA private keys and signing with them (see ssh_rsa_key.h).
+#include "cluster/ssh/ssh_rsa_fallback.h"
+
+#if RAYCTL_OWN_RSA_SHA2
+
 #include "cluster/ssh/ssh_rsa_key.h"
 
 #include "cluster/ssh/bcrypt_pbkdf.h"
@@ -256,3 +260,5 @@ std::string RsaPrivateKey::sign_sha256(const unsigned char* data, size_t len) co
 }
 
 }  // namespace rayctl
+
+#endif  // RAYCTL_OWN_RSA_SHA2

@@ -10,6 +10,10 @@
 // with the object. It does no I/O: callers pass the file's text.
 #pragma once
 
+#include "cluster/ssh/ssh_rsa_fallback.h"
+
+#if RAYCTL_OWN_RSA_SHA2
+
 #include <memory>
 #include <string>
 
@@ -49,3 +53,5 @@ class RsaPrivateKey {
 };
 
 }  // namespace rayctl
+
+#endif  // RAYCTL_OWN_RSA_SHA2

@@ -5,6 +5,10 @@
 // set to "rsa-sha2-256" makes the request say rsa-sha2-256 (the server reads the key type from
 // the blob's name, which OpenSSH maps to RSA); the callback returns a PKCS#1 v1.5 SHA-256
 // signature of exactly the bytes libssh2 asks for.
+#include "cluster/ssh/ssh_rsa_fallback.h"
+
+#if RAYCTL_OWN_RSA_SHA2
+
 #include "cluster/ssh/ssh_rsa_sha2.h"
 
 #include "cluster/ssh/ssh_wire.h"
@@ -158,3 +162,5 @@ RsaFileAuth rsa_sha2_file_auth(LIBSSH2_SESSION* session, const std::string& user
 }
 
 }  // namespace rayctl
+
+#endif  // RAYCTL_OWN_RSA_SHA2

@@ -7,6 +7,10 @@
 // with libssh2 >= 1.11.
 #pragma once
 
+#include "cluster/ssh/ssh_rsa_fallback.h"
+
+#if RAYCTL_OWN_RSA_SHA2
+
 #include "cluster/ssh/ssh_rsa_key.h"
 
 #include <cstddef>
@@ -43,3 +47,5 @@ int rsa_sha2_sign_callback(LIBSSH2_SESSION* session, unsigned char** sig, size_t
                            size_t data_len, void** abstract);
 
 }  // namespace rayctl
+
+#endif  // RAYCTL_OWN_RSA_SHA2

@@ -245,7 +245,7 @@ void SshSession::connect_once(const CancelFlag* cancel) {
     throw network_error(target_, std::string("SSH handshake failed") + (jump_ ? " through " + via : "") + ": " +
                                      (msg ? msg : "unknown error"));
   }
-  fingerprint_ = verify_host_key(session_, target_).fingerprint;
+  verify_host_key(session_, target_);  // throws Error(HostKey) unless the key is known or accepted
   authenticate_ssh(session_, target_);
   libssh2_keepalive_config(session_, 1, unsigned(std::max(1, target_.keepalive_interval_s)));
   libssh2_session_set_timeout(session_, 0);

@@ -65,8 +65,6 @@ class SshSession {
   SshSession& operator=(const SshSession&) = delete;
 
   const SshTarget& target() const { return target_; }
-  // Host key fingerprint as OpenSSH prints it: "SHA256:base64".
-  const std::string& host_fingerprint() const { return fingerprint_; }
 
   // Runs `command` (interpreted by the remote user's shell) and returns its exit code.
   // Output lines go to `sink`. When `cancel` is set the remote command's process group is sent
@@ -92,7 +90,6 @@ class SshSession {
   int sock_ = -1;
   LIBSSH2_SESSION* session_ = nullptr;
   LIBSSH2_SFTP* sftp_ = nullptr;
-  std::string fingerprint_;
   std::unique_ptr<SshForwarder> jump_;  // keeps the bastion connection alive
 };
 

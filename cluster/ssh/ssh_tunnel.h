@@ -26,7 +26,6 @@ class SshTunnel {
   SshTunnel(const SshTunnel&) = delete;
   SshTunnel& operator=(const SshTunnel&) = delete;
 
-  int local_port() const { return local_port_; }
   std::string local_url() const { return "http://127.0.0.1:" + std::to_string(local_port_); }
   // Non-empty once the SSH connection under the tunnel is lost.
   std::string failure() const;

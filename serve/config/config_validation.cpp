@@ -1,6 +1,7 @@
 // `rayctl validate` as a library: kind detection, loading, every check, cross-file placement.
 #include "serve/config/config_validation.h"
 
+#include "cluster/spec/cluster_checks.h"
 #include "core/error.h"
 #include "core/yaml_reader.h"
 #include "serve/config/placement_checks.h"
@@ -80,6 +81,18 @@ void remap_inexact(Diagnostics& inner, const EmbeddedServeConfig& e, Diagnostics
   }
 }
 
+std::optional<LauncherConfig> load_checked_launcher(const YamlDocument& doc, Diagnostics& diags) {
+  auto c = load_launcher_config(doc, diags);
+  if (c) check_launcher_config(*c, diags);
+  return c;
+}
+
+std::optional<KubeRayManifest> load_checked_kuberay(const YamlDocument& doc, const std::string& text, Diagnostics& diags) {
+  auto m = load_kuberay_manifest(doc, diags, text);
+  if (m) check_kuberay_manifest(*m, diags);
+  return m;
+}
+
 LoadedDocument load_document(const YamlDocument& doc, const std::string& text, Diagnostics& diags,
                              const ClusterResources* cluster) {
   LoadedDocument out;
@@ -87,14 +100,14 @@ LoadedDocument load_document(const YamlDocument& doc, const std::string& text, D
   out.index = doc.index;
   out.kind = classify(doc.root);
   switch (out.kind) {
-    case ConfigKind::Launcher: out.launcher = load_launcher_config(doc, diags); break;
+    case ConfigKind::Launcher: out.launcher = load_checked_launcher(doc, diags); break;
     case ConfigKind::Serve:
       out.serve = load_serve_config(doc, diags);
       if (out.serve && cluster) check_serve_placement(*out.serve, *cluster, diags);
       break;
-    case ConfigKind::RayCluster: out.kuberay = load_kuberay_manifest(doc, diags, text); break;
+    case ConfigKind::RayCluster: out.kuberay = load_checked_kuberay(doc, text, diags); break;
     case ConfigKind::RayService:
-      out.kuberay = load_kuberay_manifest(doc, diags, text);
+      out.kuberay = load_checked_kuberay(doc, text, diags);
       if (out.kuberay) out.serve = load_embedded_serve_config(*out.kuberay, diags);
       break;
     case ConfigKind::Other: report_other(doc, diags); break;
@@ -178,11 +191,11 @@ std::optional<ClusterResources> load_cluster_resources(const std::string& path, 
   for (const auto& doc : file->documents) {
     switch (classify(doc.root)) {
       case ConfigKind::Launcher:
-        if (auto c = load_launcher_config(doc, diags)) return c->resources;
+        if (auto c = load_checked_launcher(doc, diags)) return c->resources;
         break;
       case ConfigKind::RayCluster:
       case ConfigKind::RayService:
-        if (auto m = load_kuberay_manifest(doc, diags, text)) return m->resources;
+        if (auto m = load_checked_kuberay(doc, text, diags)) return m->resources;
         break;
       default: break;
     }

@@ -144,6 +144,14 @@ void read_bundles(YamlMapReader& d, ServeDeployment& dep) {
   dep.placement_group_strategy = d.one_of("placement_group_strategy", {"PACK", "SPREAD", "STRICT_PACK", "STRICT_SPREAD"});
 }
 
+// A field Serve takes as a dict, as JSON (null when unset); anything but a mapping is an error.
+nlohmann::json mapping_as_json(const YamlDocument& doc, const YAML::Node& n, const std::string& field, const char* hint,
+                               Diagnostics& diags) {
+  if (!n.IsDefined() || n.IsNull()) return nullptr;
+  if (!n.IsMap()) diags.error(diag_id::kWrongType, doc.loc(n), fmt::format("'{}' must be a mapping", field), hint);
+  return yaml_to_json(doc, n);
+}
+
 ServeDeployment read_deployment(const YamlDocument& doc, const YAML::Node& n, const std::string& path, Diagnostics& diags) {
   ServeDeployment dep;
   dep.loc = doc.loc(n);
@@ -168,13 +176,8 @@ ServeDeployment read_deployment(const YamlDocument& doc, const YAML::Node& n, co
     diags.error(diag_id::kOutOfRange, d.value_loc("max_queued_requests"),
                 fmt::format("'{}' is {}, but it must be -1 (no limit) or ≥ 1", d.child_path("max_queued_requests"), *q),
                 "use -1 for no limit or a positive number");
-  YAML::Node uc = d.node("user_config");
-  if (uc.IsDefined() && !uc.IsNull()) {
-    if (!uc.IsMap())
-      diags.error(diag_id::kWrongType, doc.loc(uc), fmt::format("'{}.user_config' must be a mapping", path),
-                  "Serve passes user_config to reconfigure() as a dict");
-    dep.user_config = yaml_to_json(doc, uc);
-  }
+  dep.user_config = mapping_as_json(doc, d.node("user_config"), path + ".user_config",
+                                    "Serve passes user_config to reconfigure() as a dict", diags);
   dep.autoscaling = read_autoscaling(d, dep);
   d.number("graceful_shutdown_wait_loop_s", 0);
   d.number("graceful_shutdown_timeout_s", 0);
@@ -230,13 +233,8 @@ ServeApplication read_application(const YamlDocument& doc, const YAML::Node& n, 
         for (size_t i = 0; i < mods.size(); ++i) app.locs[fmt::format("runtime_env.py_modules[{}]", i)] = doc.loc(mods[i]);
     }
   }
-  YAML::Node args = a.node("args");
-  if (args.IsDefined() && !args.IsNull()) {
-    if (!args.IsMap())
-      diags.error(diag_id::kWrongType, doc.loc(args), fmt::format("'{}.args' must be a mapping", path),
-                  "args are passed to the application builder as keyword arguments");
-    app.args = yaml_to_json(doc, args);
-  }
+  app.args = mapping_as_json(doc, a.node("args"), path + ".args",
+                             "args are passed to the application builder as keyword arguments", diags);
   a.boolean("external_scaler_enabled");
   if (a.has("external_scaler_enabled")) app.locs["external_scaler_enabled"] = a.value_loc("external_scaler_enabled");
   for (const char* k : {"host", "port"})

@@ -4,6 +4,10 @@
 // signature (RSASSA-PKCS1-v1_5 is deterministic), and the signature is checked independently by
 // the openssl command against the public key ssh-keygen exports. These tests are the ones the
 // ASan/UBSan build runs over the OpenSSL code (parsing, decryption, signing, freeing).
+#include "cluster/ssh/ssh_rsa_fallback.h"
+
+#if RAYCTL_OWN_RSA_SHA2
+
 #include "cluster/ssh/bcrypt_pbkdf.h"
 #include "cluster/ssh/ssh_rsa_key.h"
 #include "cluster/ssh/ssh_rsa_sha2.h"
@@ -229,3 +233,5 @@ TEST_F(RsaKeyFiles, Libssh2SignCallbackAllocatesWhatLibssh2Frees) {
 
 }  // namespace
 }  // namespace rayctl
+
+#endif  // RAYCTL_OWN_RSA_SHA2
