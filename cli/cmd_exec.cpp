@@ -1,6 +1,6 @@
-// `rayctl exec FILE|NAME [--node N | --all] -- CMD...`: run a shell command on cluster nodes.
-#include "cli/command.h"
-#include "cluster/launcher/node_command.h"
+// `rayctl exec TARGET [--node N | --all] -- CMD...`: run a shell command on cluster nodes.
+// (KubeRay objects: refused with the `kubectl exec` line to use.)
+#include "cli/cluster_flags.h"
 
 #include <fmt/format.h>
 
@@ -8,13 +8,13 @@ namespace rayctl::cli {
 namespace {
 
 struct ExecCommand {
-  std::string target_arg;
+  ClusterRef ref;
   std::vector<std::string> words;
   ExecOptions opt;
-  std::optional<ClusterTarget> target;
+  std::unique_ptr<Cluster> cluster;
 
   void complete(CliContext& ctx) {
-    target = resolve_cluster_target(target_arg, ctx.io);
+    cluster = open_cluster(ref, ctx.io);
     for (const auto& w : words) opt.command += (opt.command.empty() ? "" : " ") + w;  // like ssh: words joined
     opt.prefix_lines = opt.all;
   }
@@ -25,7 +25,7 @@ struct ExecCommand {
   void run(CliContext& ctx) {
     CancelFlag cancel;
     InterruptGuard guard(cancel);
-    auto res = cluster_exec(*target, opt, ctx.io, cancel);
+    auto res = cluster->exec(opt, ctx.io, cancel);
     int worst = 0;
     for (const auto& r : res)
       if (worst == 0) worst = r.ok ? r.exit_code : 1;
@@ -47,7 +47,8 @@ struct ExecCommand {
 void setup_exec(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<ExecCommand>();
   auto* cmd = root.add_subcommand("exec", "Run a shell command on the head, some nodes or all nodes");
-  cmd->add_option("TARGET", c->target_arg, "Launcher YAML or cluster name")->required();
+  cmd->add_option("TARGET", c->ref.target, "Launcher YAML or cluster name")->required();
+  add_kube_flags(cmd, c->ref);
   cmd->add_option("CMD", c->words, "Command (after --), run by bash --login -c on the node");
   cmd->add_option("--node", c->opt.nodes, "Node name or host (repeatable); default: the head");
   cmd->add_flag("--all", c->opt.all, "Run on every node in parallel and print a per-node table");

@@ -1,7 +1,6 @@
-// `rayctl status FILE|NAME`: every node — reachable, Ray alive, resources — and the head.
-#include "cli/command.h"
-#include "cli/kube_dispatch.h"
-#include "cluster/launcher/node_command.h"
+// `rayctl status TARGET`: every node of an SSH cluster — reachable, Ray alive, resources — or a
+// KubeRay object's groups, pods, Serve applications and why it is not ready.
+#include "cli/cluster_flags.h"
 
 #include <fmt/format.h>
 
@@ -9,22 +8,21 @@ namespace rayctl::cli {
 namespace {
 
 struct StatusCommand {
-  std::string target_arg;
+  ClusterRef ref;
   ConnectOptions connect;
-  std::optional<ClusterTarget> target;
 
-  void complete(CliContext& ctx) { target = resolve_cluster_target(target_arg, ctx.io); }
-  void validate() const {
-    if (target->provider == "kubernetes")
-      throw Error(ErrorKind::Usage, "cluster " + target->name + " runs on Kubernetes; SSH status does not apply");
-  }
   void run(CliContext& ctx) {
+    auto cluster = open_cluster(ref, ctx.io);
     CancelFlag cancel;
     InterruptGuard guard(cancel);
-    ClusterStatus s = cluster_status(*target, connect, ctx.io, cancel);
-    bool healthy = s.dashboard_reachable;
-    for (const auto& n : s.nodes) healthy = healthy && n.reachable && n.ray_alive;
-    if (!healthy) ctx.exit_code = int(ExitCode::Unhealthy);
+    StatusReport r = cluster->status(connect, ctx.io, cancel);
+    std::visit([&](const auto& result) { print(ctx, result); }, r);
+    ctx.exit_code = static_cast<int>(exit_code_of(r));
+  }
+
+  static void print(CliContext& ctx, const RayObjectHealth& h) { print_kube_report(ctx, h); }
+
+  static void print(CliContext& ctx, const ClusterStatus& s) {
     auto f = ctx.format();
     if (f != OutputFormat::Table) return print_data(*ctx.io.out, f, to_json(s));
     std::ostream& os = *ctx.io.out;
@@ -45,22 +43,15 @@ struct StatusCommand {
 
 void setup_status(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<StatusCommand>();
-  auto* cmd = root.add_subcommand("status", "Show each node of a cluster: reachable, Ray alive, resources");
-  cmd->add_option("TARGET", c->target_arg, "Launcher YAML or cluster name")->required();
-  auto kube = std::make_shared<KubeFlags>();
-  add_kube_connection_flags(cmd, *kube);
+  auto* cmd = root.add_subcommand("status", "Show a cluster: each node reachable, Ray alive, resources (or a KubeRay object's health)");
+  cmd->add_option("TARGET", c->ref.target, "Launcher YAML, cluster name, KubeRay manifest, raycluster/NAME or rayservice/NAME")
+      ->required();
+  add_kube_flags(cmd, c->ref);
   cmd->add_flag("--accept-new-host-keys", c->connect.accept_new_host_keys, "Record unknown host keys in known_hosts");
-  set_examples(cmd, "  rayctl status mycluster\n  rayctl status cluster.yaml -o json\n"
-                    "Exit status: 0 when every node is reachable and ALIVE, 4 otherwise.");
-  cmd->callback([c, kube, &ctx] {
-    if (is_kube_target(c->target_arg, *kube)) {
-      ctx.exit_code = run_kube_status(c->target_arg, *kube, ctx);
-      return;
-    }
-    c->complete(ctx);
-    c->validate();
-    c->run(ctx);
-  });
+  set_examples(cmd,
+               "  rayctl status mycluster\n  rayctl status cluster.yaml -o json\n  rayctl status raycluster/demo -n serving\n"
+               "Exit status: 0 when every node is reachable and ALIVE (Kubernetes: ready), 3 pending, 4 otherwise.");
+  cmd->callback([c, &ctx] { c->run(ctx); });
 }
 
 }  // namespace rayctl::cli

@@ -1,9 +1,9 @@
-// `rayctl up FILE`: bring a launcher-file cluster up over SSH (or on this machine).
-// Options → complete() (load the file) → validate() (flag combinations) → run() (cluster_up,
-// then the summary). The work is in cluster/cluster_up.h.
-#include "cli/command.h"
-#include "cli/kube_dispatch.h"
-#include "cluster/launcher/cluster_up.h"
+// `rayctl up FILE`: bring a cluster to what its file describes — a Ray launcher file over SSH
+// (or on this machine), or a KubeRay manifest through the Kubernetes API. Options → complete()
+// (open the cluster, load the file) → validate() (flag combinations) → run() (Cluster::up, then
+// the summary). The work is in cluster/ (cluster.h).
+#include "cli/cluster_flags.h"
+#include "core/duration.h"
 
 #include <fmt/format.h>
 
@@ -11,34 +11,31 @@ namespace rayctl::cli {
 namespace {
 
 struct UpCommand {
-  std::string file;
+  ClusterRef ref;
   UpOptions opt;
-  std::optional<LauncherConfig> cfg;
+  std::string timeout = "5m";
+  std::unique_ptr<Cluster> cluster;
 
   void complete(CliContext& ctx) {
-    cfg = load_launcher_file(file, ctx.io);
+    opt.timeout = parse_duration(timeout);
     opt.stream_output = ctx.io.verbosity >= 0;
-    if (ctx.io.in_tty && ctx.io.err_tty)
-      opt.confirm = [&ctx](const std::string& q) {
-        *ctx.io.err << q << " [y/N] " << std::flush;
-        std::string answer;
-        std::getline(*ctx.io.in, answer);
-        return answer == "y" || answer == "Y" || answer == "yes";
-      };
+    opt.confirm = terminal_confirmer(ctx.io);
+    cluster = open_cluster(ref, ctx.io);
   }
   void validate() const {
     if (opt.flags.restart_only && opt.flags.no_restart)
       throw Error(ErrorKind::Usage, "--restart-only and --no-restart exclude each other");
     if (opt.flags.restart_only && opt.flags.force_setup)
       throw Error(ErrorKind::Usage, "--restart-only skips setup; it cannot be combined with --force-setup");
-    if (opt.timeout_s <= 0) throw Error(ErrorKind::Usage, "--timeout must be positive");
+    if (opt.timeout.count() <= 0) throw Error(ErrorKind::Usage, "--timeout must be positive");
     if (opt.concurrency <= 0) throw Error(ErrorKind::Usage, "--concurrency must be positive");
   }
   void run(CliContext& ctx) {
     CancelFlag cancel;
     InterruptGuard guard(cancel);
-    UpResult r = cluster_up(*cfg, opt, ctx.io, cancel);
-    print(ctx, r);
+    UpReport r = cluster->up(opt, ctx.io, cancel);
+    std::visit([&](const auto& result) { print(ctx, result); }, r);
+    ctx.exit_code = static_cast<int>(exit_code_of(r));
   }
 
   static void print(CliContext& ctx, const UpResult& r) {
@@ -66,41 +63,54 @@ struct UpCommand {
                  fmt::format("{:g}", n.gpus), fmt::format("{:.1f}s", n.seconds)});
     t.print(os);
   }
+
+  static void print(CliContext& ctx, const KubeUpResult& r) {
+    auto f = ctx.format();
+    if (!r.waited) {
+      say_info(ctx.io, fmt::format("{} {}/{} {} (server-side apply, field manager rayctl)", r.kind, r.namespace_, r.name,
+                                   r.dry_run ? "accepted by a server-side dry run; nothing changed" : "applied"));
+      if (f != OutputFormat::Table)
+        print_data(*ctx.io.out, f, {{"kind", r.kind}, {"name", r.name}, {"namespace", r.namespace_}, {"dry_run", r.dry_run},
+                                    {"apply_ms", r.apply_ms}, {"object", r.applied}});
+      return;
+    }
+    say_info(ctx.io, fmt::format("{} {}/{} applied in {:.0f} ms; {} after {:.1f} s", r.kind, r.namespace_, r.name, r.apply_ms,
+                                 r.outcome == WaitOutcome::Done ? "ready" : "NOT ready", r.wait_ms / 1000));
+    print_kube_report(ctx, r.health, {{"dry_run", r.dry_run}, {"apply_ms", r.apply_ms}, {"wait_ms", r.wait_ms}});
+    if (r.outcome == WaitOutcome::TimedOut) say_warning(ctx.io, "up: timed out waiting; the reasons above say what is missing");
+  }
 };
 
 }  // namespace
 
 void setup_up(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<UpCommand>();
-  auto* cmd = root.add_subcommand("up", "Create or update a Ray cluster from a launcher YAML (SSH or this machine)");
-  cmd->add_option("FILE", c->file, "Ray cluster launcher YAML (the `ray up` format)")->required();
+  auto* cmd = root.add_subcommand("up", "Create or update a Ray cluster from a launcher YAML (SSH or this machine) or a KubeRay manifest");
+  cmd->add_option("FILE", c->ref.target, "Ray cluster launcher YAML (the `ray up` format) or a KubeRay RayCluster/RayService manifest")
+      ->required();
   cmd->add_flag("-y,--yes", c->opt.yes, "Restart Ray on running nodes without asking");
-  cmd->add_flag("--dry-run", c->opt.dry_run, "Print the plan per node (with the effective commands) and change nothing");
+  cmd->add_flag("--dry-run", c->opt.dry_run,
+                "Print the plan per node (with the effective commands) and change nothing; Kubernetes: a server-side dry run");
   cmd->add_flag("--restart-only", c->opt.flags.restart_only, "Skip setup; only (re)start Ray on every node");
   cmd->add_flag("--no-restart", c->opt.flags.no_restart, "Apply setup changes but do not restart a running Ray");
   cmd->add_flag("--force-setup", c->opt.flags.force_setup, "Re-run initialization and setup commands on every node");
   cmd->add_flag("--accept-new-host-keys", c->opt.connect.accept_new_host_keys,
                 "Record unknown host keys in known_hosts (a changed key is always an error)");
-  cmd->add_option("--timeout", c->opt.timeout_s, "Seconds to wait for every node to be ALIVE (SSH: then as long again for the head's dashboard)")->default_val(300);
+  add_timeout_flag(cmd, c->timeout,
+                   "How long to wait for every node to be ALIVE (SSH: then as long again for the head's dashboard; "
+                   "Kubernetes: for the object to be ready)");
   cmd->add_option("--concurrency", c->opt.concurrency, "Nodes set up at once")->default_val(32);
-  auto kube = std::make_shared<KubeFlags>();
-  add_kube_connection_flags(cmd, *kube);
-  cmd->add_flag("--no-wait", kube->no_wait, "Kubernetes: return once the API server accepted the object");
-  cmd->add_flag("--force-conflicts", kube->force_conflicts, "Kubernetes: take over fields another field manager owns");
+  add_kube_flags(cmd, c->ref);
+  cmd->add_flag("--no-wait", [c](std::int64_t) { c->opt.wait = false; },
+                "Kubernetes: return once the API server accepted the object");
+  cmd->add_flag("--force-conflicts", c->opt.force_conflicts, "Kubernetes: take over fields another field manager owns");
   set_examples(cmd,
                "  rayctl up cluster.yaml                 # head first, then all workers in parallel; waits for ALIVE\n"
                "  rayctl up cluster.yaml --dry-run       # plan per node, with Ray's defaulted commands\n"
-               "  rayctl up cluster.yaml --force-setup -y\n"
+               "  rayctl up cluster.yaml --force-setup -y --timeout 10m\n"
                "  rayctl up manifests/kuberay/raycluster-cpu.yaml   # KubeRay manifest: server-side apply + watch\n"
                "  rayctl up cluster.yaml -o json         # {cluster, changed, head_address, dashboard_url, nodes[]}");
-  cmd->callback([c, kube, &ctx] {
-    if (is_kube_target(c->file, *kube)) {
-      kube->timeout = std::to_string(c->opt.timeout_s) + "s";
-      kube->dry_run = c->opt.dry_run;
-      if (c->opt.dry_run) kube->dry_run_mode = "server";
-      ctx.exit_code = run_kube_up(c->file, *kube, ctx);
-      return;
-    }
+  cmd->callback([c, &ctx] {
     c->complete(ctx);
     c->validate();
     c->run(ctx);

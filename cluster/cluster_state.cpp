@@ -46,7 +46,8 @@ nlohmann::json to_json(const ClusterRecord& r) {
           {"ray_temp_dir", r.ray_temp_dir},
           {"ssh",
            {{"user", r.ssh.user}, {"port", r.ssh.port}, {"private_key", r.ssh.private_key},
-            {"known_hosts", r.ssh.known_hosts}, {"bastion", r.ssh.bastion}, {"connect_timeout_s", r.ssh.connect_timeout_s}}},
+            {"known_hosts", r.ssh.known_hosts}, {"bastion", r.ssh.bastion}, {"connect_timeout_s", r.ssh.connect_timeout_s},
+            {"proxy_command", r.ssh.proxy_command}}},
           {"provider_data", r.provider_data},
           {"nodes", nodes},
           {"updated_at", r.updated_at}};
@@ -73,6 +74,7 @@ ClusterRecord cluster_record_from_json(const nlohmann::json& j) {
       r.ssh.known_hosts = s.value("known_hosts", "");
       r.ssh.bastion = s.value("bastion", "");
       r.ssh.connect_timeout_s = s.value("connect_timeout_s", 10);
+      r.ssh.proxy_command = s.value("proxy_command", "");
     }
     r.provider_data = j.value("provider_data", nlohmann::json::object());
     for (const auto& n : j.value("nodes", nlohmann::json::array())) {

@@ -1,11 +1,13 @@
 // ClusterRecord: what rayctl knows about one cluster it brought up — one JSON file per cluster
 // under state_dir()/clusters/<name>.json (atomic writes, mode 0600), with a sibling .lock file
 // that `up`/`down` hold (flock) so two operations on one cluster cannot interleave.
-// The record names the provider ("ssh", "local", or "kubernetes" with provider_data), the
-// nodes with the hashes of what was applied to each, the head address and the dashboard URL.
+// The record names the provider ("ssh" or "local"; KubeRay clusters have no record, the API
+// server holds them), the nodes with the hashes of what was applied to each, the head address
+// and the dashboard URL.
 // It holds no secrets: key files are recorded by path only.
 #pragma once
 
+#include "cluster/spec/launcher_config.h"
 #include "core/state_store.h"
 
 #include <nlohmann/json.hpp>
@@ -35,15 +37,6 @@ struct NodeRecord {
 };
 
 // How the nodes were reached (paths only, never key contents).
-struct SshRecord {
-  std::string user;
-  int port = 22;
-  std::string private_key;
-  std::string known_hosts;
-  std::string bastion;
-  int connect_timeout_s = 10;
-};
-
 struct ClusterRecord {
   int version = 1;
   std::string name;
@@ -55,8 +48,8 @@ struct ClusterRecord {
   int dashboard_port = 8265;
   bool dashboard_local_only = true;  // bound to 127.0.0.1 on the head: reach it through SSH
   std::string ray_temp_dir;          // --temp-dir of the head, "" = Ray's default
-  SshRecord ssh;
-  nlohmann::json provider_data = nlohmann::json::object();  // e.g. kubernetes {namespace, name, context}
+  SshSettings ssh;  // as `up` used them, so later commands reach the nodes without the file
+  nlohmann::json provider_data = nlohmann::json::object();  // read and written back as is; nothing sets it today
   std::vector<NodeRecord> nodes;
   int64_t updated_at = 0;
 

@@ -33,10 +33,10 @@ __rayctl_opts() {
     'inference run') echo "$g --help -h --model -m --device --threads --precision --ctx --system --raw --max-tokens -n --temperature --top-p --top-k --min-p --seed";;
     'inference bench') echo "$g --help -h --url --model -m --device --threads --precision --ctx --concurrency -c --requests --max-tokens --prompt --api-key --plot";;
     'up') echo "$g --help -h --yes -y --dry-run --restart-only --no-restart --force-setup --accept-new-host-keys --timeout --concurrency --kubeconfig --context --namespace -n --no-wait --force-conflicts";;
-    'down') echo "$g --help -h --kubeconfig --context --namespace -n --workers-only --accept-new-host-keys --yes -y";;
-    'exec') echo "$g --help -h --node --all --accept-new-host-keys";;
-    'attach') echo "$g --help -h --node --accept-new-host-keys";;
-    'logs') echo "$g --help -h --kubeconfig --context --namespace -n --container --group --pod --node --follow -f --tail --component --accept-new-host-keys";;
+    'down') echo "$g --help -h --kubeconfig --context --namespace -n --workers-only --accept-new-host-keys --no-wait --timeout --yes -y";;
+    'exec') echo "$g --help -h --kubeconfig --context --namespace -n --node --all --accept-new-host-keys";;
+    'attach') echo "$g --help -h --kubeconfig --context --namespace -n --node --accept-new-host-keys";;
+    'logs') echo "$g --help -h --kubeconfig --context --namespace -n --container --group --pod --timestamps --node --follow -f --tail --component --accept-new-host-keys";;
     'status') echo "$g --help -h --kubeconfig --context --namespace -n --accept-new-host-keys";;
     'serve') echo "$g --help -h";;
     'serve deploy') echo "$g --help -h --address --cluster --token-file --request-timeout --kubeconfig --context --namespace -n --merge --yes -y --no-wait --timeout --force";;

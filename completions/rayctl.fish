@@ -9,12 +9,12 @@ complete -c rayctl -l no-color -d 'No ANSI colours (also: NO_COLOR=1)'
 complete -c rayctl -n '__fish_use_subcommand' -a validate -d 'Check launcher files, Serve configs and KubeRay manifests before anything runs'
 complete -c rayctl -n '__fish_use_subcommand' -a render -d 'Convert a Ray launcher file into a KubeRay RayCluster or RayService'
 complete -c rayctl -n '__fish_use_subcommand' -a inference -d 'Serve, run and benchmark LLMs with the bundled OpenAI-compatible worker'
-complete -c rayctl -n '__fish_use_subcommand' -a up -d 'Create or update a Ray cluster from a launcher YAML (SSH or this machine)'
-complete -c rayctl -n '__fish_use_subcommand' -a down -d 'Stop Ray on every node of a cluster (only this cluster'\''s processes)'
+complete -c rayctl -n '__fish_use_subcommand' -a up -d 'Create or update a Ray cluster from a launcher YAML (SSH or this machine) or a KubeRay manifest'
+complete -c rayctl -n '__fish_use_subcommand' -a down -d 'Stop a cluster: this cluster'\''s Ray on every node, or its KubeRay object and pods'
 complete -c rayctl -n '__fish_use_subcommand' -a exec -d 'Run a shell command on the head, some nodes or all nodes'
 complete -c rayctl -n '__fish_use_subcommand' -a attach -d 'Open an interactive shell on the head (or --node) with a terminal'
-complete -c rayctl -n '__fish_use_subcommand' -a logs -d 'Print (or follow) Ray'\''s log files on the cluster'\''s nodes'
-complete -c rayctl -n '__fish_use_subcommand' -a status -d 'Show each node of a cluster: reachable, Ray alive, resources'
+complete -c rayctl -n '__fish_use_subcommand' -a logs -d 'Print (or follow) Ray'\''s log files on the cluster'\''s nodes (or its pods'\'' logs)'
+complete -c rayctl -n '__fish_use_subcommand' -a status -d 'Show a cluster: each node reachable, Ray alive, resources (or a KubeRay object'\''s health)'
 complete -c rayctl -n '__fish_use_subcommand' -a serve -d 'Deploy and inspect Ray Serve applications through the dashboard'
 complete -c rayctl -n '__fish_use_subcommand' -a version -d 'Print rayctl'\''s version and build information'
 complete -c rayctl -n '__fish_use_subcommand' -a completion -d 'Print a shell completion script (bash, zsh or fish)'
@@ -66,43 +66,52 @@ complete -c rayctl -n '__fish_seen_subcommand_from bench' -l prompt -d 'Prompt f
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l api-key -d 'Bearer token for the server (or RAYCTL_INFERENCE_API_KEY)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l plot -d 'Write an SVG plot of throughput and latency vs concurrency' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l yes -d 'Restart Ray on running nodes without asking'
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l dry-run -d 'Print the plan per node (with the effective commands) and change nothing'
+complete -c rayctl -n '__fish_seen_subcommand_from up' -l dry-run -d 'Print the plan per node (with the effective commands) and change nothing; Kubernetes: a server-side dry run'
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l restart-only -d 'Skip setup; only (re)start Ray on every node'
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l no-restart -d 'Apply setup changes but do not restart a running Ray'
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l force-setup -d 'Re-run initialization and setup commands on every node'
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts (a changed key is always an error)'
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l timeout -d 'Seconds to wait for every node to be ALIVE (SSH: then as long again for the head'\''s dashboard)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from up' -l timeout -d 'How long to wait for every node to be ALIVE (SSH: then as long again for the head'\''s dashboard; Kubernetes: for the object to be ready) (a duration: 90s, 5m, 1h, or plain seconds; default 5m)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l concurrency -d 'Nodes set up at once' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l context -d 'kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from up' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from up' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from up' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l no-wait -d 'Kubernetes: return once the API server accepted the object'
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l force-conflicts -d 'Kubernetes: take over fields another field manager owns'
-complete -c rayctl -n '__fish_seen_subcommand_from down' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from down' -l context -d 'kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from down' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from down' -l workers-only -d 'Stop the workers and keep the head running'
+complete -c rayctl -n '__fish_seen_subcommand_from down' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from down' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from down' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from down' -l workers-only -d 'Stop the workers and keep the head running (SSH)'
 complete -c rayctl -n '__fish_seen_subcommand_from down' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts'
+complete -c rayctl -n '__fish_seen_subcommand_from down' -l no-wait -d 'Kubernetes: return once the object is deleted'
+complete -c rayctl -n '__fish_seen_subcommand_from down' -l timeout -d 'Kubernetes: how long to wait until the pods are gone (a duration: 90s, 5m, 1h, or plain seconds; default 10m)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from down' -l yes -d 'Accepted for compatibility with `ray down` (down never asks)'
+complete -c rayctl -n '__fish_seen_subcommand_from exec' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from exec' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from exec' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from exec' -l node -d 'Node name or host (repeatable); default: the head' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from exec' -l all -d 'Run on every node in parallel and print a per-node table'
 complete -c rayctl -n '__fish_seen_subcommand_from exec' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts'
+complete -c rayctl -n '__fish_seen_subcommand_from attach' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from attach' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from attach' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from attach' -l node -d 'Node name or host; default: the head' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from attach' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts'
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l context -d 'kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from logs' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from logs' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from logs' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l container -d 'Kubernetes: container (default: the Ray container)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l group -d 'Kubernetes: only pods of this worker group' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l pod -d 'Kubernetes: only this pod' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from logs' -l timestamps -d 'Kubernetes: prefix lines with the API server'\''s timestamps'
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l node -d 'Node name or host (repeatable); default: every node' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l follow -d 'Keep printing new lines (Ctrl-C to stop)'
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l tail -d 'Lines from the end of each file' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l component -d 'raylet | gcs | dashboard | serve | worker | monitor' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts'
-complete -c rayctl -n '__fish_seen_subcommand_from status' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from status' -l context -d 'kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from status' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts'
 complete -c rayctl -n '__fish_seen_subcommand_from serve; and not __fish_seen_subcommand_from deploy status config delete' -a deploy -d 'Deploy a Serve config, show what changes, and wait until it is RUNNING'
 complete -c rayctl -n '__fish_seen_subcommand_from serve; and not __fish_seen_subcommand_from deploy status config delete' -a status -d 'Applications, deployments and replicas, with an exit code for health'
@@ -112,35 +121,35 @@ complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l address -d 'Dashbo
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l context -d 'kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l merge -d 'Keep live applications the file does not name (GET, merge, PUT)'
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l yes -d 'Delete live applications the file leaves out without asking'
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l no-wait -d 'Return once Serve accepted the config'
-complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l timeout -d 'How long to wait for RUNNING (default 10m; e.g. 90s, 5m)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l timeout -d 'How long to wait for RUNNING (a duration: 90s, 5m, 1h, or plain seconds; default 10m)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l force -d 'Deploy even if the live cluster can never schedule a replica'
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l address -d 'Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from status' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from status' -l context -d 'kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from status' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l live -d 'RayService: ask the head'\''s dashboard through the API server'\''s service proxy instead of the status'
 complete -c rayctl -n '__fish_seen_subcommand_from config' -l address -d 'Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from config' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from config' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from config' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from config' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from config' -l context -d 'kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from config' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from delete' -l address -d 'Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from delete' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from delete' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from delete' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l kubeconfig -d 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l context -d 'kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l namespace -d 'namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from delete' -l no-wait -d 'Return once Serve accepted the request'
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l timeout -d 'How long to wait until they are gone (default 2m)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l timeout -d 'How long to wait until they are gone (a duration: 90s, 5m, 1h, or plain seconds; default 2m)' -r -F

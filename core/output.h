@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ struct IOStreams {
   static IOStreams system(bool no_color_flag);  // real stdio, with isatty + NO_COLOR + TERM=dumb
   static IOStreams capture(std::ostream& out, std::ostream& err);  // for tests: no TTY, no colour
 };
+
+// Asks the user a yes/no question (true = yes). Libraries take one instead of reading stdin;
+// cli/ makes it, and only when both stdin and stderr are a terminal.
+using Confirmer = std::function<bool(const std::string& question)>;
 
 // ANSI styling that collapses to plain text when colour is off.
 struct Style {

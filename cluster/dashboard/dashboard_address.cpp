@@ -1,11 +1,7 @@
 // Dashboard address and token resolution.
 #include "cluster/dashboard/dashboard_address.h"
 
-#include "cluster/launcher/cluster_target.h"
-#include "cluster/plan/node_plan.h"
-#include "cluster/ssh/ssh_tunnel.h"
 #include "core/error.h"
-#include "core/http_client.h"
 #include "core/state_store.h"
 
 #include <cstdlib>
@@ -67,94 +63,6 @@ DashboardEndpoint resolve_dashboard_address(const DashboardAddressOptions& opt, 
   ep.token = resolve_dashboard_token(opt.token_file, env);
   ep.timeout = opt.request_timeout;
   return ep;
-}
-
-namespace {
-
-bool is_loopback_host(const std::string& h) { return h == "127.0.0.1" || h == "localhost" || h == "::1"; }
-
-// A --cluster connection: the endpoint plus the tunnel that carries it, if any.
-class ClusterDashboardConnection : public DashboardConnection {
- public:
-  std::unique_ptr<SshTunnel> tunnel;
-};
-
-// True when something answers GET /api/ray/version at `url` (a short probe before a tunnel).
-bool dashboard_answers(const std::string& url, const std::string& token) {
-  HttpClient http;
-  HttpRequest req;
-  req.url = url + "/api/ray/version";
-  req.connect_timeout = std::chrono::milliseconds(1500);
-  req.timeout = std::chrono::milliseconds(3000);
-  if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
-  try {
-    return http.send(req).status > 0;
-  } catch (const Error&) {
-    return false;
-  }
-}
-
-}  // namespace
-
-ClusterDashboardRoute cluster_dashboard_route(const ClusterTarget& t) {
-  ClusterDashboardRoute r;
-  r.cluster = t.name;
-  const LauncherNode& head = t.head();
-  r.head = head.name;
-  // The record says how `up` started the head; without one, read the head's start commands.
-  std::string bind_host;
-  if (t.record) {
-    r.dashboard_port = t.record->dashboard_port;
-    bind_host = t.record->dashboard_local_only ? "127.0.0.1" : "0.0.0.0";
-  } else {
-    HeadEndpoints e = head_endpoints(head);
-    r.dashboard_port = e.dashboard_port;
-    bind_host = e.dashboard_host;
-  }
-  const std::string port = std::to_string(r.dashboard_port);
-  if (head.is_local) {
-    r.direct_url = "http://127.0.0.1:" + port;
-  } else if (!is_loopback_host(bind_host)) {
-    std::string host = head.host.find(':') != std::string::npos ? "[" + head.host + "]" : head.host;
-    r.direct_url = "http://" + host + ":" + port;
-    r.ssh_fallback = true;
-  } else {
-    r.ssh_fallback = true;  // bound to the head's loopback: only SSH gets there
-  }
-  return r;
-}
-
-std::unique_ptr<DashboardConnection> connect_dashboard(const DashboardAddressOptions& opt, const EnvLookup& env,
-                                                       IOStreams& io) {
-  if (opt.cluster.empty()) {
-    auto c = std::make_unique<DashboardConnection>();
-    c->endpoint = resolve_dashboard_address(opt, env);
-    return c;
-  }
-  if (!opt.address.empty())
-    throw Error(ErrorKind::Usage, "--cluster and --address both name a dashboard", "pass only one of them");
-  ClusterTarget target = resolve_cluster_target(opt.cluster, io);
-  if (target.provider == "kubernetes")
-    throw Error(ErrorKind::Usage, "cluster " + target.name + " runs on Kubernetes",
-                "name its RayService instead: --cluster rayservice/NAME (with --kubeconfig/--context/-n as needed)");
-  ClusterDashboardRoute route = cluster_dashboard_route(target);
-  auto c = std::make_unique<ClusterDashboardConnection>();
-  c->endpoint.token = resolve_dashboard_token(opt.token_file, env);
-  c->endpoint.timeout = opt.request_timeout;
-  if (!route.direct_url.empty() && (!route.ssh_fallback || dashboard_answers(route.direct_url, c->endpoint.token))) {
-    c->endpoint.url = route.direct_url;
-    c->endpoint.source = "cluster " + route.cluster;
-    say_debug(io, "dashboard of cluster " + route.cluster + ": " + route.direct_url + " (direct)");
-    return c;
-  }
-  SshTarget ssh = ssh_target_for(target.ssh, target.head(), ConnectOptions{});
-  ssh.node = route.head + " (dashboard tunnel)";
-  c->tunnel = std::make_unique<SshTunnel>(ssh, "127.0.0.1", route.dashboard_port);
-  c->endpoint.url = c->tunnel->local_url();
-  c->endpoint.source = "cluster " + route.cluster + " (SSH tunnel to " + target.head().host + ":" +
-                       std::to_string(route.dashboard_port) + ")";
-  say_debug(io, "dashboard of cluster " + route.cluster + ": " + c->endpoint.source + " at " + c->endpoint.url);
-  return c;
 }
 
 }  // namespace rayctl

@@ -1,8 +1,7 @@
 // Finding the Ray dashboard: turns --address / RAY_DASHBOARD_ADDRESS / --cluster and the
 // token sources (--token-file, RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH) into a DashboardEndpoint.
 // The order is the `serve` CLI's (flag, then environment, then http://localhost:8265); a
-// --cluster NAME|FILE is resolved from rayctl's per-cluster state, opening an SSH tunnel when
-// the head's dashboard is not reachable directly.
+// --cluster is a Cluster's own dashboard (Cluster::dashboard(), cluster/cluster.h).
 #pragma once
 
 #include "core/output.h"
@@ -34,33 +33,7 @@ std::string normalize_dashboard_url(const std::string& address);
 // (Ray's default ~/.ray/auth_token is tried by DashboardClient only after a 401.)
 std::string resolve_dashboard_token(const std::string& token_file, const EnvLookup& env);
 
-// An endpoint plus whatever keeps it reachable (an SSH tunnel for --cluster); keep it alive
-// while the client is in use.
-class DashboardConnection {
- public:
-  virtual ~DashboardConnection() = default;
-  DashboardEndpoint endpoint;
-};
-
 // Resolves the endpoint for --address / env / default (no I/O beyond reading a token file).
 DashboardEndpoint resolve_dashboard_address(const DashboardAddressOptions& opt, const EnvLookup& env);
-
-// How --cluster reaches a recorded cluster's dashboard, decided from its state (pure, tested):
-// a local head directly; a head whose dashboard binds a routable address directly first, then
-// through SSH; a head whose dashboard binds the head's loopback (Ray's default) through SSH.
-struct ClusterDashboardRoute {
-  std::string cluster;
-  std::string head;        // node name, for messages
-  std::string direct_url;  // "" when the dashboard cannot be reached without SSH
-  bool ssh_fallback = false;  // open an SshTunnel to the head when direct_url is empty or refuses
-  int dashboard_port = 8265;  // on the head
-};
-struct ClusterTarget;
-ClusterDashboardRoute cluster_dashboard_route(const ClusterTarget& target);
-
-// Full resolution including --cluster (resolved with rayctl's state, which may open an SSH
-// tunnel; `io` shows a cluster file's diagnostics).
-std::unique_ptr<DashboardConnection> connect_dashboard(const DashboardAddressOptions& opt, const EnvLookup& env,
-                                                       IOStreams& io);
 
 }  // namespace rayctl

@@ -74,19 +74,53 @@ void throw_dashboard_status(const std::string& what, long status, const std::str
                             : "");
 }
 
+std::vector<LiveNode> parse_live_nodes(const std::string& body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.contains("data"))
+    throw Error(ErrorKind::Remote, "the dashboard answered /api/v0/nodes with something that is not Ray's JSON");
+  std::vector<LiveNode> out;
+  const auto& rows = j["data"]["result"]["result"];
+  if (!rows.is_array()) return out;
+  for (const auto& r : rows) {
+    LiveNode n;
+    n.node_id = r.value("node_id", "");
+    n.ip = r.value("node_ip", "");
+    n.is_head = r.value("is_head_node", false);
+    n.alive = r.value("state", "") == "ALIVE";
+    if (r.contains("resources_total") && r["resources_total"].is_object()) {
+      n.cpus = r["resources_total"].value("CPU", 0.0);
+      n.gpus = r["resources_total"].value("GPU", 0.0);
+    }
+    out.push_back(n);
+  }
+  return out;
+}
+
+std::vector<LiveNode> DashboardClient::live_nodes(std::chrono::milliseconds timeout) {
+  HttpRequest req = make_request("GET", "/api/v0/nodes?limit=10000&timeout=5");
+  req.connect_timeout = std::min(timeout, std::chrono::milliseconds(3000));
+  req.timeout = timeout;
+  HttpResponse r = transport_.send(req);
+  if (r.status != 200)
+    throw Error(ErrorKind::Network, "the dashboard answered /api/v0/nodes with HTTP " + std::to_string(r.status));
+  return parse_live_nodes(r.body);
+}
+
 std::string default_ray_token_path() {
   const char* home = std::getenv("HOME");
   return std::string(home ? home : "") + "/.ray/auth_token";
 }
 
-DashboardClient::DashboardClient(DashboardEndpoint endpoint, HttpClient& http) : ep_(std::move(endpoint)), http_(http) {
+DashboardClient::DashboardClient(DashboardEndpoint endpoint, DashboardTransport& transport)
+    : ep_(std::move(endpoint)), transport_(transport) {
+  if (ep_.url.empty()) ep_.url = transport_.url();
   while (!ep_.url.empty() && ep_.url.back() == '/') ep_.url.pop_back();
 }
 
 HttpRequest DashboardClient::make_request(const std::string& method, const std::string& path) const {
   HttpRequest req;
   req.method = method;
-  req.url = url_join(ep_.url, path);
+  req.url = path;
   req.timeout = ep_.timeout;
   if (!ep_.token.empty()) req.headers.emplace_back("Authorization", "Bearer " + ep_.token);
   return req;
@@ -94,7 +128,7 @@ HttpRequest DashboardClient::make_request(const std::string& method, const std::
 
 HttpResponse DashboardClient::send_once(HttpRequest req, const std::string& what) {
   try {
-    return http_.send(req);
+    return transport_.send(req);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::Network && e.kind() != ErrorKind::Timeout) throw;
     std::string src = ep_.source.empty() ? "" : " (from " + ep_.source + ")";
@@ -234,29 +268,6 @@ std::string DashboardClient::log_tail(const LogQuery& q) {
   HttpResponse r = call("GET", "/api/v0/logs/file?" + log_query_string(q));
   if (r.status != 200) throw_dashboard_status("GET /api/v0/logs/file", r.status, r.body, ep_.url);
   return r.body;
-}
-
-void DashboardClient::log_stream(const LogQuery& q, const std::function<bool(std::string_view)>& on_text) {
-  HttpRequest req = make_request("GET", "/api/v0/logs/stream?" + log_query_string(q) + "&interval=0.5");
-  req.timeout = std::chrono::milliseconds(0);
-  long status = 0;
-  std::string error_body;
-  try {
-    http_.stream(
-        req,
-        [&](std::string_view chunk) {
-          if (status != 200) {
-            error_body.append(chunk);
-            return true;
-          }
-          return on_text(chunk);
-        },
-        [&](long s) { status = s; });
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::Network) throw;
-    throw Error(ErrorKind::Network, "cannot reach the Ray dashboard at " + ep_.url + ": " + e.message(), kConnectHint);
-  }
-  if (status != 200 && status != 0) throw_dashboard_status("GET /api/v0/logs/stream", status, error_body, ep_.url);
 }
 
 nlohmann::json DashboardClient::cluster_status() {

@@ -1,11 +1,12 @@
 // DashboardClient: the Ray dashboard's HTTP API as rayctl uses it — the Serve REST API
 // (GET/PUT/DELETE /api/serve/applications/), the runtime-env packages API, the state API
-// (nodes, log index, log tail/stream) and cluster status — on top of HttpClient.
+// (nodes, log index, log tail) and cluster status — over a DashboardTransport (direct, SSH
+// tunnel or the Kubernetes service proxy).
 // It turns transport failures and HTTP statuses into rayctl Errors a user can act on; it does
 // not decide anything about deploys (that is ServeDeploy's job).
 #pragma once
 
-#include "core/http_client.h"
+#include "cluster/dashboard/dashboard_transport.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,7 +20,7 @@ namespace rayctl {
 
 // Where the dashboard is and how to talk to it. `token` is a secret: never printed or logged.
 struct DashboardEndpoint {
-  std::string url;     // "http://127.0.0.1:8265", no trailing slash
+  std::string url;     // "http://127.0.0.1:8265", no trailing slash (for messages; requests use the transport)
   std::string token;   // bearer token for clusters started with RAY_AUTH_MODE=token; empty = none
   std::string source;  // how the address was found, for messages: "--address", "RAY_DASHBOARD_ADDRESS", ...
   std::chrono::milliseconds timeout{30000};  // per request
@@ -34,6 +35,18 @@ struct LogQuery {
   std::string suffix = "out";  // "out" | "err" (for actor_id / pid)
   int lines = 1000;
 };
+
+// A node as the dashboard's state API (or Ray's GCS, cluster/launcher/cluster_probe.h) reports it.
+struct LiveNode {
+  std::string node_id;
+  std::string ip;
+  bool is_head = false;
+  bool alive = false;
+  double cpus = 0;
+  double gpus = 0;
+};
+// Parses the body of /api/v0/nodes; throws Error(Remote) on an unexpected shape.
+std::vector<LiveNode> parse_live_nodes(const std::string& body);
 
 // The Ray version reported by GET /api/ray/version.
 struct RayVersion {
@@ -53,7 +66,7 @@ std::string summarize_server_error(const std::string& body, size_t max_chars = 2
 
 class DashboardClient {
  public:
-  DashboardClient(DashboardEndpoint endpoint, HttpClient& http);
+  DashboardClient(DashboardEndpoint endpoint, DashboardTransport& transport);
 
   const DashboardEndpoint& endpoint() const { return ep_; }
 
@@ -71,10 +84,10 @@ class DashboardClient {
 
   // State API.
   std::vector<nlohmann::json> nodes();                       // rows of /api/v0/nodes
+  // The nodes, in one short GET (`timeout` bounds connect and reply): `up` polls with it.
+  std::vector<LiveNode> live_nodes(std::chrono::milliseconds timeout);
   nlohmann::json log_index(const std::string& node_id, const std::string& glob = "*");  // {category:[files]}
   std::string log_tail(const LogQuery& q);                   // /api/v0/logs/file
-  // Follows a log (/api/v0/logs/stream) until `on_text` returns false.
-  void log_stream(const LogQuery& q, const std::function<bool(std::string_view)>& on_text);
   nlohmann::json cluster_status();                           // /api/cluster_status?format=1 → data
 
  private:
@@ -87,7 +100,7 @@ class DashboardClient {
   std::string log_query_string(const LogQuery& q) const;
 
   DashboardEndpoint ep_;
-  HttpClient& http_;
+  DashboardTransport& transport_;
   std::optional<RayVersion> version_;
   bool tried_default_token_ = false;
 };

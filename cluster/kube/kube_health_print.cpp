@@ -1,9 +1,9 @@
 // Human rendering of RayObjectHealth.
-#include "cli/kube_health_table.h"
+#include "cluster/kube/kube_health_print.h"
 
 #include <fmt/format.h>
 
-namespace rayctl::cli {
+namespace rayctl {
 
 namespace {
 
@@ -113,4 +113,4 @@ void KubeProgress::update(const RayObjectHealth& h) {
   }
 }
 
-}  // namespace rayctl::cli
+}  // namespace rayctl

@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-namespace rayctl::cli {
+namespace rayctl {
 
 std::string kube_health_summary(const RayObjectHealth& h);
 void print_kube_health(std::ostream& os, const RayObjectHealth& h, const Style& st);
@@ -29,4 +29,4 @@ class KubeProgress {
   std::set<std::string> said_;
 };
 
-}  // namespace rayctl::cli
+}  // namespace rayctl

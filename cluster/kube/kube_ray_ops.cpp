@@ -238,9 +238,4 @@ KubeUpResult kube_serve_deploy(KubeClient& client, const std::string& rayservice
   return kube_up(client, req, on_change);
 }
 
-json kube_serve_applications_live(KubeClient& client, const std::string& rayservice) {
-  auto path = KubeClient::service_proxy_path(client.ns(), rayservice + "-head-svc", "dashboard", "/api/serve/applications/");
-  return client.get(path, {"query the Serve applications of", "RayService " + rayservice, false});
-}
-
 }  // namespace rayctl

@@ -1,8 +1,8 @@
 // The Kubernetes side of rayctl's cluster verbs for KubeRay objects: up (server-side apply,
 // then wait for ready with live health), down (delete, then wait until the pods are gone),
-// status (one snapshot), logs (pod logs with prefixes), serve deploy (serveConfigV2 in place,
-// then wait on the application statuses) and the dashboard through the API server's service
-// proxy. Policy (what ready means, reasons) lives in kube_readiness.h; printing in cli/.
+// status (one snapshot), logs (pod logs with prefixes) and serve deploy (serveConfigV2 in place,
+// then wait on the application statuses). Policy (what ready means, reasons) lives in
+// kube_readiness.h; KubeRayCluster (kuberay_cluster.h) puts these behind the Cluster interface.
 #pragma once
 
 #include "cluster/kube/kube_client.h"
@@ -80,9 +80,5 @@ void kube_logs(KubeClient& client, const KubeResource& res, const std::string& n
 // waits until the operator observed it and every application is RUNNING.
 KubeUpResult kube_serve_deploy(KubeClient& client, const std::string& rayservice, const std::string& serve_config_yaml,
                                bool wait, std::chrono::milliseconds timeout, const HealthCallback& on_change);
-
-// GET {dashboard}/api/serve/applications/ of a RayService's head through the API server's
-// service proxy (no port-forward). Throws the mapped Error.
-nlohmann::json kube_serve_applications_live(KubeClient& client, const std::string& rayservice);
 
 }  // namespace rayctl

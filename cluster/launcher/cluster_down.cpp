@@ -12,6 +12,28 @@ bool parse_stop_report(const std::string& line, int& stopped, int& left, int& ot
   return std::sscanf(line.c_str(), "rayctl-stop: stopped=%d left=%d other_ray=%d", &stopped, &left, &other) == 3;
 }
 
+namespace {
+
+// A cluster stopped everywhere loses its record; otherwise each node's outcome is recorded.
+void record_down(const ClusterStateStore& store, const std::string& cluster, bool all_stopped, DownResult& result) {
+  auto rec = store.load(cluster);
+  if (!rec) return;
+  if (all_stopped) {
+    store.remove(cluster);
+    result.state_removed = true;
+    return;
+  }
+  for (const auto& r : result.nodes)
+    if (NodeRecord* nr = rec->find(r.node)) {
+      nr->status = r.ok ? "stopped" : "failed";
+      nr->last_error = r.error;
+      if (r.ok) nr->start_hash.clear();
+    }
+  store.save(*rec);
+}
+
+}  // namespace
+
 DownResult cluster_down(const ClusterTarget& target, const DownOptions& opt, IOStreams& io, CancelFlag& cancel,
                         const ClusterStateStore& store) {
   auto lock = store.lock(target.name);
@@ -30,9 +52,6 @@ DownResult cluster_down(const ClusterTarget& target, const DownOptions& opt, IOS
         names,
         [&](size_t i, NodeReporter& rep) {
           const LauncherNode& n = *nodes[i];
-          res[i].node = n.name;
-          res[i].host = n.host;
-          res[i].role = n.is_head ? "head" : "worker";
           auto runner = factory.make(n);
           rep.status("connecting to " + runner->address());
           runner->connect(cancel);
@@ -79,20 +98,7 @@ DownResult cluster_down(const ClusterTarget& target, const DownOptions& opt, IOS
   }
   bool all_ok = true;
   for (const auto& o : outcomes) all_ok = all_ok && o.ok;
-  if (auto rec = store.load(target.name)) {
-    if (all_ok && !opt.workers_only) {
-      store.remove(target.name);
-      result.state_removed = true;
-    } else {
-      for (const auto& r : result.nodes)
-        if (NodeRecord* nr = rec->find(r.node)) {
-          nr->status = r.ok ? "stopped" : "failed";
-          nr->last_error = r.error;
-          if (r.ok) nr->start_hash.clear();
-        }
-      store.save(*rec);
-    }
-  }
+  record_down(store, target.name, all_ok && !opt.workers_only, result);
   throw_first_failure(outcomes, "down");
   return result;
 }

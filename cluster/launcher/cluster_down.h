@@ -9,12 +9,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+
 namespace rayctl {
 
 struct DownOptions {
   bool workers_only = false;
   ConnectOptions connect;
   int concurrency = 32;
+  // Kubernetes: wait until the object's pods are gone, for at most `timeout`.
+  bool wait = true;
+  std::chrono::milliseconds timeout{std::chrono::minutes(10)};
 };
 
 struct DownNodeResult {

@@ -1,10 +1,12 @@
-// The running cluster as its head's dashboard reports it (GET /api/v0/nodes): which nodes are
-// ALIVE with what resources. DashboardAccess reaches the dashboard — directly for a local head,
-// through an SshTunnel to the head otherwise (it is bound to 127.0.0.1 there by default).
+// The running cluster as its head reports it: which nodes are ALIVE with what resources, from
+// the dashboard (GET /api/v0/nodes through DashboardClient: directly for a local head, through
+// an SSH tunnel to the head otherwise, where it is bound to 127.0.0.1 by default) or from Ray's
+// GCS (a small query run on the head), and how a configured node is found in that list.
 #pragma once
 
 #include "cluster/launcher/cluster_target.h"
-#include "cluster/ssh/ssh_tunnel.h"
+#include "cluster/dashboard/dashboard_client.h"
+#include "core/error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,32 +18,24 @@
 
 namespace rayctl {
 
-struct LiveNode {
-  std::string node_id;
-  std::string ip;
-  bool is_head = false;
-  bool alive = false;
-  double cpus = 0;
-  double gpus = 0;
-};
-
-// Parses the body of /api/v0/nodes; throws Error(Remote) on an unexpected shape.
-std::vector<LiveNode> parse_live_nodes(const std::string& body);
-
+// The head's dashboard as `up` and `status` reach it (a local head directly, else an SSH tunnel).
 class DashboardAccess {
  public:
   DashboardAccess(const LauncherNode& head, const SshSettings& ssh, const ConnectOptions& opt, int dashboard_port,
                   const CancelFlag* cancel);
-  const std::string& base_url() const { return base_url_; }
   // One GET of /api/v0/nodes; throws Error(Network) when the dashboard does not answer.
-  std::vector<LiveNode> nodes(int timeout_ms = 5000) const;
+  std::vector<LiveNode> nodes(int timeout_ms = 5000);
   // True once the SSH connection under the tunnel is lost (a new DashboardAccess is needed).
-  bool broken() const;
+  bool broken() const { return transport_->broken(); }
 
  private:
-  std::unique_ptr<SshTunnel> tunnel_;
-  std::string base_url_;
+  std::unique_ptr<DashboardTransport> transport_;
+  std::unique_ptr<DashboardClient> client_;
 };
+
+// True for the errors that end a retry loop at once: bad credentials, an unknown or changed
+// host key, Ctrl-C. Anything else (a dashboard still starting, a refused port) is worth a retry.
+bool ends_retries(const Error& e);
 
 // Shell text for the head that lists the nodes straight from Ray's GCS at `gcs_address`
 // ("host:port"), with the Python of the `ray` program its start command runs (its shebang):

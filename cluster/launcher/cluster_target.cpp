@@ -1,6 +1,8 @@
 // Resolving FILE|NAME into a cluster and reaching its nodes (see cluster_target.h).
 #include "cluster/launcher/cluster_target.h"
 
+#include "cluster/spec/spec_files.h"
+
 #include "cluster/nodes/local_executor.h"
 #include "core/diagnostics.h"
 #include "core/error.h"
@@ -32,22 +34,6 @@ const LauncherNode& ClusterTarget::node(const std::string& n) const {
               (near.empty() ? "" : "did you mean '" + near + "'? ") + "nodes: " + list);
 }
 
-LauncherConfig load_launcher_file(const std::string& path, IOStreams& io) {
-  YamlFile file = YamlFile::load(path);
-  if (file.documents.empty()) throw Error(ErrorKind::Invalid, path + " is empty", "write a Ray cluster launcher file");
-  Diagnostics diags;
-  auto cfg = load_launcher_config(file.documents.front(), diags);
-  if (!diags.empty()) {
-    SourceCache sources;
-    sources.add(file.file, file.text);
-    render_diagnostics(*io.err, diags, sources, RenderOptions{io.color, io.err_tty});
-  }
-  if (!cfg || diags.has_errors())
-    throw Error(ErrorKind::Invalid, path + ": the cluster file has " + std::to_string(diags.error_count()) + " error(s)",
-                "fix them, or check with `rayctl validate " + path + "`");
-  return *cfg;
-}
-
 std::string provider_kind(const std::vector<LauncherNode>& nodes) {
   for (const auto& n : nodes)
     if (!n.is_local) return "ssh";
@@ -56,28 +42,11 @@ std::string provider_kind(const std::vector<LauncherNode>& nodes) {
 
 namespace {
 
+// The nodes as recorded: who and where, without commands (those are in the file, if it exists).
 std::vector<LauncherNode> nodes_from_record(const ClusterRecord& r) {
   std::vector<LauncherNode> out;
-  for (const auto& n : r.nodes) {
-    LauncherNode ln;
-    ln.name = n.name;
-    ln.host = n.host;
-    ln.is_head = n.is_head;
-    ln.is_local = n.is_local;
-    out.push_back(ln);
-  }
+  for (const auto& n : r.nodes) out.push_back({.name = n.name, .host = n.host, .is_head = n.is_head, .is_local = n.is_local});
   return out;
-}
-
-SshSettings ssh_from_record(const SshRecord& s) {
-  SshSettings o;
-  o.user = s.user;
-  o.port = s.port;
-  o.private_key = s.private_key;
-  o.known_hosts = s.known_hosts;
-  o.bastion = s.bastion;
-  o.connect_timeout_s = s.connect_timeout_s;
-  return o;
 }
 
 }  // namespace
@@ -86,7 +55,7 @@ ClusterTarget resolve_cluster_target(const std::string& arg, IOStreams& io, cons
   ClusterTarget t;
   std::error_code ec;
   if (std::filesystem::is_regular_file(arg, ec)) {
-    t.config = load_launcher_file(arg, io);
+    t.config = load_launcher_spec(arg, io);
     t.name = t.config->cluster_name;
     t.nodes = t.config->nodes;
     t.ssh = t.config->ssh;
@@ -111,7 +80,7 @@ ClusterTarget resolve_cluster_target(const std::string& arg, IOStreams& io, cons
   t.provider = rec->provider;
   if (!rec->config_file.empty() && std::filesystem::is_regular_file(rec->config_file, ec)) {
     try {
-      t.config = load_launcher_file(rec->config_file, io);
+      t.config = load_launcher_spec(rec->config_file, io);
     } catch (const Error&) {
       say_warning(io, "the cluster's file " + rec->config_file + " no longer loads; using the recorded nodes");
     }
@@ -122,7 +91,7 @@ ClusterTarget resolve_cluster_target(const std::string& arg, IOStreams& io, cons
   } else {
     t.config.reset();
     t.nodes = nodes_from_record(*rec);
-    t.ssh = ssh_from_record(rec->ssh);
+    t.ssh = rec->ssh;
   }
   t.record = std::move(rec);
   return t;

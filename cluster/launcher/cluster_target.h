@@ -1,8 +1,8 @@
-// ClusterTarget: the cluster a command acts on, resolved in one place from what the user
-// typed — a launcher YAML file (FILE) or the name of a cluster rayctl recorded (NAME) — with
-// the nodes, SSH settings and last record that up/down/exec/attach/logs/status need. Also
-// how a node is reached: its SshTarget, and the runner (SSH or local) for it.
-// (The Kubernetes provider plugs in here: ClusterTarget.provider == "kubernetes".)
+// ClusterTarget: a launcher-file cluster as the SSH verbs need it, resolved from a launcher
+// YAML file (FILE) or the name of a cluster rayctl recorded (NAME) — with the nodes, SSH
+// settings and last record that up/down/exec/attach/logs/status need. Also how a node is
+// reached: its SshTarget, and the runner (SSH or local) for it. (KubeRay objects are
+// cluster/kube/kuberay_cluster.h; open_cluster() in cluster/cluster.h picks between them.)
 #pragma once
 
 #include "cluster/cluster_state.h"
@@ -38,8 +38,6 @@ struct ConnectOptions {
   int connect_attempts = 3;
 };
 
-// Loads a launcher YAML, printing its diagnostics; throws Error(Invalid) when it has errors.
-LauncherConfig load_launcher_file(const std::string& path, IOStreams& io);
 // FILE (an existing path) or NAME (a recorded cluster); throws Error(NotFound) with the known names.
 ClusterTarget resolve_cluster_target(const std::string& file_or_name, IOStreams& io,
                                      const ClusterStateStore& store = ClusterStateStore());

@@ -2,9 +2,11 @@
 #include "cluster/launcher/cluster_up.h"
 
 #include "cluster/launcher/cluster_probe.h"
+#include "cluster/launcher/live_node_source.h"
 #include "cluster/plan/head_gate.h"
 #include "cluster/ssh/ssh_auth.h"
 #include "core/content_digest.h"
+#include "core/duration.h"
 
 #include <fmt/format.h>
 
@@ -133,105 +135,6 @@ void digest_tree(const std::string& local, const std::string& remote, MountDiges
   m.hash = h.hex_digest();
 }
 
-// The node list from Ray's GCS, through gcs_nodes_command() run on the head; nullopt (and a -v
-// line saying why) when it cannot be had there.
-std::optional<std::vector<LiveNode>> gcs_nodes(RemoteRunner& head, const std::string& command, IOStreams& io,
-                                               const CancelFlag& cancel) {
-  std::optional<std::vector<LiveNode>> got;
-  std::string last;
-  try {
-    int rc = head.run({command, {}},
-                      [&](int stream, const std::string& line) {
-                        if (stream == 1 && !got) got = parse_gcs_nodes_line(line);
-                        if (!line.empty()) last = line;
-                      },
-                      cancel);
-    if (!got)
-      say_debug(io, "GCS query on the head gave no node list (exit " + std::to_string(rc) + (last.empty() ? "" : ": " + last) + ")");
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled) throw;
-    say_debug(io, "GCS query on the head failed: " + e.message());
-  }
-  return got;
-}
-
-// What runs now, from the head's dashboard or, at the same time, Ray's GCS on the head: a
-// dashboard that is up answers in milliseconds, but one still starting (right after `up`)
-// accepts connections and stays silent for seconds while every node is already ALIVE in the
-// GCS. The first good answer wins; the GCS query is cancelled when the dashboard answers.
-ClusterObservation observe(const LauncherConfig& cfg, const ClusterRecord* previous, const ClusterPlan& shape,
-                           const UpOptions& opt, IOStreams& io, const CancelFlag& cancel,
-                           std::unique_ptr<DashboardAccess>& access, std::optional<std::vector<LiveNode>>& live,
-                           bool& dashboard_answered) {
-  ClusterObservation seen;
-  auto dashboard_get = [&](int timeout_ms) {
-    if (!access)
-      access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, shape.head.dashboard_port, &cancel);
-    live = access->nodes(timeout_ms);
-    dashboard_answered = true;
-  };
-  auto fatal = [](const Error& e) {
-    return e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled;
-  };
-  std::string last;
-  try {
-    dashboard_get(300);  // the usual case: one GET
-  } catch (const Error& e) {
-    if (fatal(e)) throw;
-    say_debug(io, "dashboard probe: " + e.message());
-    last = e.message();
-    if (access && access->broken()) access.reset();
-  }
-  std::optional<std::vector<LiveNode>> from_gcs;
-  std::optional<Error> gcs_error;
-  std::atomic<bool> gcs_done{false};
-  CancelFlag stop_gcs(&cancel);
-  NodeRunnerFactory factory(cfg.ssh, opt.connect);
-  auto head = factory.make(cfg.nodes.front());
-  std::string command =
-      gcs_nodes_command(shape.head.ray_program, shape.head_host + ":" + std::to_string(shape.head.gcs_port));
-  // Not cancelled when the dashboard answers first: a cancelled query can take seconds to wind
-  // down on the head, and it ends by itself within about a second.
-  std::thread gcs;
-  if (!dashboard_answered)
-    gcs = std::thread([&] {
-      try {
-        from_gcs = gcs_nodes(*head, command, io, stop_gcs);
-      } catch (const Error& e) {
-        gcs_error = e;
-      }
-      gcs_done = true;
-    });
-  // Short GETs, repeated until the dashboard or the GCS answers (a GET cannot be abandoned).
-  auto until = Clock::now() + std::chrono::seconds(3);
-  while (!dashboard_answered && !gcs_done && Clock::now() < until && !cancel.cancelled()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    try {
-      dashboard_get(300);
-    } catch (const Error& e) {
-      if (fatal(e)) {
-        if (gcs.joinable()) gcs.join();
-        throw;
-      }
-      if (e.message() != last) say_debug(io, "dashboard probe: " + e.message());
-      last = e.message();
-      if (access && access->broken()) access.reset();
-    }
-  }
-  if (!gcs_done) stop_gcs.cancel();  // nothing answered in 3 s (Ray not running?): stop asking
-  if (gcs.joinable()) gcs.join();
-  if (gcs_error && !dashboard_answered &&
-      (gcs_error->kind() == ErrorKind::Auth || gcs_error->kind() == ErrorKind::HostKey))
-    throw *gcs_error;
-  if (!dashboard_answered) live = from_gcs;
-  if (!live) return seen;
-  seen.probed = true;
-  auto addresses = address_sets(cfg.nodes, previous);
-  for (size_t i = 0; i < cfg.nodes.size(); ++i)
-    if (match_live_node(*live, cfg.nodes[i], addresses[i])) seen.alive_hosts.insert(cfg.nodes[i].host);
-  return seen;
-}
-
 void record_node(ClusterRecord& rec, const NodePlan& p, const NodeOutcome* o,
                  const std::vector<std::string>& reported = {}) {
   NodeRecord* r = rec.find(p.node);
@@ -258,36 +161,6 @@ void record_node(ClusterRecord& rec, const NodePlan& p, const NodeOutcome* o,
   }
 }
 
-// Where wait_alive reads the node list: Ray's GCS through a small query on the head (ready as
-// soon as the GCS is), else the head's dashboard (which may need seconds more to serve HTTP).
-struct NodeListSource {
-  RemoteRunner* head = nullptr;  // null: dashboard only
-  std::string gcs_command;       // gcs_nodes_command()
-  bool dashboard_first = false;  // it answered before this run (a re-run): one GET is cheapest
-};
-
-// One look at the node list; throws Error when neither source answers. A GCS query that
-// cannot run on the head (no Python next to `ray`, say) switches to the dashboard for good.
-std::vector<LiveNode> list_nodes(NodeListSource& src, const LauncherConfig& cfg, const UpOptions& opt, IOStreams& io,
-                                 const CancelFlag& cancel, std::unique_ptr<DashboardAccess>& access, int dashboard_port) {
-  if (src.dashboard_first) {
-    try {
-      if (!access) access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, dashboard_port, &cancel);
-      return access->nodes(src.head ? 1000 : 5000);
-    } catch (const Error& e) {
-      if (!src.head || e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled)
-        throw;
-      src.dashboard_first = false;  // e.g. the head restarted: its dashboard is not up yet
-    }
-  }
-  if (src.head) {
-    if (auto got = gcs_nodes(*src.head, src.gcs_command, io, cancel)) return *got;
-    src.head = nullptr;
-  }
-  if (!access) access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, dashboard_port, &cancel);
-  return access->nodes(2000);
-}
-
 // Marks each successfully applied node ALIVE or not (with its resources); returns how many are not.
 size_t mark_alive(const LauncherConfig& cfg, const std::vector<std::set<std::string>>& addresses,
                   const std::vector<LiveNode>& live, std::vector<UpNodeResult>& results) {
@@ -308,9 +181,8 @@ size_t mark_alive(const LauncherConfig& cfg, const std::vector<std::set<std::str
 
 // Waits until every node that was applied successfully shows ALIVE; fills results.
 void wait_alive(const LauncherConfig& cfg, const ClusterRecord& rec, const UpOptions& opt, IOStreams& io,
-                const CancelFlag& cancel, std::unique_ptr<DashboardAccess>& access, int dashboard_port,
-                NodeListSource src, std::vector<UpNodeResult>& results) {
-  auto deadline = Clock::now() + std::chrono::seconds(opt.timeout_s);
+                const CancelFlag& cancel, LiveNodeSource& live, std::vector<UpNodeResult>& results) {
+  auto deadline = Clock::now() + opt.timeout;
   auto addresses = address_sets(cfg.nodes, &rec);
   ProgressBoard board(io);
   std::string last_error;
@@ -319,20 +191,19 @@ void wait_alive(const LauncherConfig& cfg, const ClusterRecord& rec, const UpOpt
   for (;;) {
     if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "cancelled while waiting for nodes to be ALIVE");
     try {
-      size_t waiting = mark_alive(cfg, addresses, list_nodes(src, cfg, opt, io, cancel, access, dashboard_port), results);
+      size_t waiting = mark_alive(cfg, addresses, live.nodes(cancel), results);
       for (const auto& r : results)
         if (r.ok) board.set(r.node, r.alive ? "ALIVE" : "waiting for ALIVE");
       if (waiting != last_waiting)
-        say_debug(io, std::string(src.head ? "GCS" : "dashboard") + " answered: " + std::to_string(waiting) +
-                          " node(s) not ALIVE yet, after " + fmt::format("{:.2f} s", seconds_since(started)));
+        say_debug(io, live.last_source() + " answered: " + std::to_string(waiting) + " node(s) not ALIVE yet, after " +
+                          fmt::format("{:.2f} s", seconds_since(started)));
       last_waiting = waiting;
       if (waiting == 0) break;
     } catch (const Error& e) {
-      if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled) throw;
+      if (ends_retries(e)) throw;
       if (e.message() != last_error)
         say_debug(io, "waiting for ALIVE: " + e.message() + fmt::format(" (after {:.2f} s)", seconds_since(started)));
       last_error = e.message();
-      if (access && access->broken()) access.reset();  // a dashboard not up yet keeps the tunnel
     }
     if (Clock::now() > deadline) {
       std::string names;
@@ -340,14 +211,39 @@ void wait_alive(const LauncherConfig& cfg, const ClusterRecord& rec, const UpOpt
         if (r.ok && !r.alive) names += (names.empty() ? "" : ", ") + r.node;
       if (names.empty()) names = "(dashboard unreachable: " + last_error + ")";
       board.finish();
-      throw Error(ErrorKind::Timeout, "nodes not ALIVE after " + std::to_string(opt.timeout_s) + " s: " + names,
+      throw Error(ErrorKind::Timeout, "nodes not ALIVE after " + format_duration(opt.timeout) + ": " + names,
                   "see `rayctl logs " + cfg.cluster_name + " --node NODE --component raylet`", {}, "cluster " + cfg.cluster_name);
     }
     // Nodes register within moments of their `ray start` returning: look again soon, so ALIVE is
     // seen when it happens (a dashboard GET is small; a GCS query costs the head ~0.3 s of CPU).
-    std::this_thread::sleep_for(std::chrono::milliseconds(src.head ? 250 : 100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(live.last_source() == "GCS" ? 250 : 100));
   }
   board.finish();
+}
+
+// The nodes are ALIVE; `status`, `serve` and the summary's URL need the dashboard too, which may
+// need seconds more to serve HTTP: wait for it (bounded by the same timeout). Not an error when
+// it never does: the nodes are up, and the warning says where to look.
+void wait_dashboard(const LauncherConfig& cfg, const ClusterPlan& plan, const UpOptions& opt, IOStreams& io,
+                    const CancelFlag& cancel, LiveNodeSource& live) {
+  auto deadline = Clock::now() + opt.timeout;
+  for (;;) {
+    try {
+      live.check_dashboard(cancel);
+      return;
+    } catch (const Error& e) {
+      if (ends_retries(e)) throw;
+      if (Clock::now() > deadline || cancel.cancelled()) {
+        if (!cancel.cancelled())
+          say_warning(io, "every node is ALIVE, but the head's dashboard (port " + std::to_string(plan.head.dashboard_port) +
+                              ") did not answer within --timeout " + format_duration(opt.timeout) + ": " + e.message() +
+                              "; `rayctl status` and `rayctl serve` need it (`rayctl logs " + cfg.cluster_name +
+                              " --node head --component dashboard`)");
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
 }
 
 ClusterRecord base_record(const LauncherConfig& cfg, const ClusterPlan& plan, const ClusterRecord* previous) {
@@ -363,7 +259,7 @@ ClusterRecord base_record(const LauncherConfig& cfg, const ClusterPlan& plan, co
   std::string dhost = rec.dashboard_local_only ? "127.0.0.1" : plan.head_host;
   rec.dashboard_url = "http://" + dhost + ":" + std::to_string(plan.head.dashboard_port);
   rec.ray_temp_dir = plan.head.temp_dir;
-  rec.ssh = {cfg.ssh.user, cfg.ssh.port, cfg.ssh.private_key, cfg.ssh.known_hosts, cfg.ssh.bastion, cfg.ssh.connect_timeout_s};
+  rec.ssh = cfg.ssh;
   std::vector<NodeRecord> kept;
   for (const auto& n : cfg.nodes)
     if (const NodeRecord* r = rec.find(n.name)) kept.push_back(*r);
@@ -392,66 +288,49 @@ std::vector<MountDigest> digest_file_mounts(const LauncherConfig& cfg) {
   return out;
 }
 
-UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& io, CancelFlag& cancel,
-                    const ClusterStateStore& store) {
-  auto t0 = Clock::now();
-  if (cfg.nodes.empty()) throw Error(ErrorKind::Invalid, cfg.file + ": the cluster has no nodes", "set provider.head_ip");
-  std::unique_ptr<FileLock> lock;
-  if (!opt.dry_run) lock = store.lock(cfg.cluster_name);
-  auto previous = store.load(cfg.cluster_name);
-  auto mounts = digest_file_mounts(cfg);
-  ClusterPlan shape = plan_up(cfg, nullptr, {}, mounts, {});
-  if (!opt.dry_run && provider_kind(cfg.nodes) == "ssh") unlock_private_key(cfg.ssh.private_key);
-  std::unique_ptr<DashboardAccess> access;
-  ClusterObservation seen;
-  bool dashboard_answered = false;
-  std::optional<std::vector<LiveNode>> observed;
-  if (previous) seen = observe(cfg, &*previous, shape, opt, io, cancel, access, observed, dashboard_answered);
+namespace {
 
+// What `up` reports before anything runs: the plan against what was observed, one row a node.
+UpResult plan_result(const LauncherConfig& cfg, const UpOptions& opt, const ClusterRecord* previous,
+                     const std::optional<std::vector<LiveNode>>& observed, const std::vector<MountDigest>& mounts) {
+  ClusterObservation seen;
+  if (observed) {
+    seen.probed = true;
+    auto addresses = address_sets(cfg.nodes, previous);
+    for (size_t i = 0; i < cfg.nodes.size(); ++i)
+      if (match_live_node(*observed, cfg.nodes[i], addresses[i])) seen.alive_hosts.insert(cfg.nodes[i].host);
+  }
   UpResult result;
   result.cluster = cfg.cluster_name;
-  result.plan = plan_up(cfg, previous ? &*previous : nullptr, seen, mounts, opt.flags);
+  result.plan = plan_up(cfg, previous, seen, mounts, opt.flags);
   result.dry_run = opt.dry_run;
   result.changed = result.plan.changes_anything();
-  const ClusterPlan& plan = result.plan;
-  ClusterRecord rec = base_record(cfg, plan, previous ? &*previous : nullptr);
-  result.head_address = rec.head_address;
-  result.dashboard_url = rec.dashboard_url;
-  if (rec.dashboard_local_only && !cfg.nodes.front().is_local)
-    result.dashboard_note = "bound to the head's loopback; rayctl reaches it through SSH (ssh -L " +
-                            std::to_string(rec.dashboard_port) + ":127.0.0.1:" + std::to_string(rec.dashboard_port) + " " +
-                            ssh_target_for(cfg.ssh, cfg.nodes.front(), opt.connect).user + "@" + plan.head_host + ")";
-  for (const auto& n : plan.nodes)
-  {
-    UpNodeResult r;
-    r.node = n.node;
-    r.host = n.host;
-    r.role = n.is_head ? "head" : "worker";
-    r.action = node_action_name(n.action);
-    r.reason = n.reason;
-    result.nodes.push_back(r);
-  }
-  if (opt.dry_run) return result;
+  for (const auto& n : result.plan.nodes)
+    result.nodes.push_back({.node = n.node, .host = n.host, .role = n.is_head ? "head" : "worker",
+                            .action = node_action_name(n.action), .reason = n.reason});
+  return result;
+}
 
+// Restarting a running Ray needs -y or a yes from the user.
+void confirm_restarts(const ClusterPlan& plan, const UpOptions& opt) {
   std::string running;
   for (const auto& n : plan.nodes)
     if (n.restarts_running) running += (running.empty() ? "" : ", ") + n.node;
   if (!running.empty() && !opt.yes && !(opt.confirm && opt.confirm("Restart Ray on running node(s) " + running + "?")))
     throw Error(ErrorKind::Usage, "this would restart Ray on running node(s): " + running,
                 "pass -y to confirm, or --no-restart to apply setup changes without restarting");
+}
 
-  for (const auto& n : plan.nodes) {
-    record_node(rec, n, nullptr);
-    if (n.action != NodeAction::Verify) rec.find(n.node)->status = "in-progress";
-  }
-  store.save(rec);
-
-  NodeRunnerFactory factory(cfg.ssh, opt.connect);
+// Applies every node's plan at once (each worker runs up to its own `ray start`, then waits for
+// the head: head_gate.h), records each node's outcome in `rec` and `result`.
+std::vector<NodeOutcome> apply_plan(const LauncherConfig& cfg, const UpOptions& opt, const UpParts& parts,
+                                    LiveNodeSource& live, IOStreams& io, CancelFlag& cancel, ClusterRecord& rec,
+                                    UpResult& result) {
+  const ClusterPlan& plan = result.plan;
   std::vector<std::unique_ptr<RemoteRunner>> runners;
-  for (const auto& n : cfg.nodes) runners.push_back(factory.make(n));
+  for (const auto& n : cfg.nodes) runners.push_back(parts.runners(n));
   std::vector<std::vector<std::string>> reported(plan.nodes.size());  // by ask_node_addresses
   std::vector<std::vector<std::pair<std::string, double>>> phases(plan.nodes.size());
-  // Head and workers at once: each worker runs up to its own `ray start`, then waits for the head.
   HeadGate gate(cancel);
   const NodePlan& head_plan = plan.nodes.front();
   if (std::none_of(head_plan.steps.begin(), head_plan.steps.end(), [](const NodeStep& s) { return s.starts_ray; }))
@@ -471,24 +350,16 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
           } else {
             rep.outcome().detail = "unchanged";
           }
-        } catch (const Error& e) {
-          if (p.is_head) gate.failed(e.message());
-          throw;
         } catch (const std::exception& e) {
           if (p.is_head) gate.failed(e.what());
           throw;
         }
         if (!p.is_head) return;
         gate.started();
-        // Open the dashboard tunnel while the workers finish (wait_alive retries on failure).
-        try {
-          if (!access) access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect,
-                                                                  plan.head.dashboard_port, &cancel);
-        } catch (const Error&) {
-        }
+        live.head_started(cancel);  // open the dashboard tunnel while the workers finish
       },
       cancel);
-  double nodes_seconds = seconds_since(t_nodes);
+  result.timings.push_back({"nodes", seconds_since(t_nodes)});
   for (size_t i = 0; i < outcomes.size(); ++i) {
     record_node(rec, plan.nodes[i], &outcomes[i], reported[i]);
     auto& r = result.nodes[i];
@@ -498,58 +369,83 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
     r.tail = outcomes[i].tail;
     r.phases = phases[i];
   }
-  store.save(rec);
-  result.timings.push_back({"nodes", nodes_seconds});
-  if (!outcomes[0].ok) throw_first_failure({outcomes[0]}, "up");
-  if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "up cancelled; finished nodes are recorded, re-run `rayctl up` to continue");
-  auto t_alive = Clock::now();
-  // Nothing ran: what was just observed is the answer (one look, not two).
-  if (!result.changed && observed && mark_alive(cfg, address_sets(cfg.nodes, &rec), *observed, result.nodes) == 0) {
-    result.seconds = seconds_since(t0);
-    return result;
-  }
+  return outcomes;
+}
+
+// Waits until every node applied is ALIVE, then for the dashboard; a node that never shows
+// ALIVE is recorded as failed before the error goes up.
+void wait_usable(const LauncherConfig& cfg, const UpOptions& opt, const UpParts& parts, LiveNodeSource& live,
+                 IOStreams& io, CancelFlag& cancel, ClusterRecord& rec, UpResult& result) {
   try {
-    std::string gcs = plan.head_host + ":" + std::to_string(plan.head.gcs_port);
-    wait_alive(cfg, rec, opt, io, cancel, access, plan.head.dashboard_port,
-               {runners.front().get(), gcs_nodes_command(plan.head.ray_program, gcs), dashboard_answered}, result.nodes);
+    auto t_alive = Clock::now();
+    wait_alive(cfg, rec, opt, io, cancel, live, result.nodes);
     result.timings.push_back({"alive_wait", seconds_since(t_alive)});
-    // The nodes are ALIVE; `status`, `serve` and the summary's URL need the dashboard too, which
-    // may need seconds more to serve HTTP: wait for it (bounded by the same timeout).
     auto t_dash = Clock::now();
-    auto deadline = t_dash + std::chrono::seconds(opt.timeout_s);
-    for (;;) {
-      try {
-        if (!access)
-          access = std::make_unique<DashboardAccess>(cfg.nodes.front(), cfg.ssh, opt.connect, plan.head.dashboard_port, &cancel);
-        access->nodes(2000);
-        break;
-      } catch (const Error& e) {
-        if (e.kind() == ErrorKind::Auth || e.kind() == ErrorKind::HostKey || e.kind() == ErrorKind::Cancelled) throw;
-        if (Clock::now() > deadline || cancel.cancelled()) {
-          // The nodes are up: not an error, but `status` and `serve` will not answer yet.
-          if (!cancel.cancelled())
-            say_warning(io, "every node is ALIVE, but the head's dashboard (port " + std::to_string(plan.head.dashboard_port) +
-                                ") did not answer within --timeout " + std::to_string(opt.timeout_s) + "s: " + e.message() +
-                                "; `rayctl status` and `rayctl serve` need it (`rayctl logs " + cfg.cluster_name + " --node head --component dashboard`)");
-          break;
-        }
-        if (access && access->broken()) access.reset();
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    }
+    wait_dashboard(cfg, result.plan, opt, io, cancel, live);
     result.timings.push_back({"dashboard_wait", seconds_since(t_dash)});
   } catch (const Error&) {
     for (size_t i = 0; i < result.nodes.size(); ++i)
       if (result.nodes[i].ok && !result.nodes[i].alive) {
-        rec.find(plan.nodes[i].node)->status = "failed";
-        rec.find(plan.nodes[i].node)->last_error = "not ALIVE in the dashboard";
+        rec.find(result.plan.nodes[i].node)->status = "failed";
+        rec.find(result.plan.nodes[i].node)->last_error = "not ALIVE in the dashboard";
       }
-    store.save(rec);
+    parts.store.save(rec);
     throw;
   }
+}
+
+}  // namespace
+
+UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& io, CancelFlag& cancel,
+                    const UpParts& parts) {
+  auto t0 = Clock::now();
+  if (cfg.nodes.empty()) throw Error(ErrorKind::Invalid, cfg.file + ": the cluster has no nodes", "set provider.head_ip");
+  std::unique_ptr<FileLock> lock;
+  if (!opt.dry_run) lock = parts.store.lock(cfg.cluster_name);
+  auto previous = parts.store.load(cfg.cluster_name);
+  auto mounts = digest_file_mounts(cfg);
+  auto live = parts.live(plan_up(cfg, nullptr, {}, mounts, {}));
+  std::optional<std::vector<LiveNode>> observed;
+  if (previous) observed = live->observe(cancel);
+
+  const ClusterRecord* prev = previous ? &*previous : nullptr;
+  UpResult result = plan_result(cfg, opt, prev, observed, mounts);
+  ClusterRecord rec = base_record(cfg, result.plan, prev);
+  result.head_address = rec.head_address;
+  result.dashboard_url = rec.dashboard_url;
+  if (rec.dashboard_local_only && !cfg.nodes.front().is_local)
+    result.dashboard_note = "bound to the head's loopback; rayctl reaches it through SSH (ssh -L " +
+                            std::to_string(rec.dashboard_port) + ":127.0.0.1:" + std::to_string(rec.dashboard_port) + " " +
+                            ssh_target_for(cfg.ssh, cfg.nodes.front(), opt.connect).user + "@" + result.plan.head_host + ")";
+  if (opt.dry_run) return result;
+  confirm_restarts(result.plan, opt);
+
+  for (const auto& n : result.plan.nodes) {
+    record_node(rec, n, nullptr);
+    if (n.action != NodeAction::Verify) rec.find(n.node)->status = "in-progress";
+  }
+  parts.store.save(rec);
+  auto outcomes = apply_plan(cfg, opt, parts, *live, io, cancel, rec, result);
+  parts.store.save(rec);
+  if (!outcomes[0].ok) throw_first_failure({outcomes[0]}, "up");
+  if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "up cancelled; finished nodes are recorded, re-run `rayctl up` to continue");
+  // Nothing ran: what was just observed is the answer (one look, not two).
+  bool verified = !result.changed && observed &&
+                  mark_alive(cfg, address_sets(cfg.nodes, &rec), *observed, result.nodes) == 0;
+  if (!verified) wait_usable(cfg, opt, parts, *live, io, cancel, rec, result);
   result.seconds = seconds_since(t0);
   throw_first_failure(outcomes, "up");
   return result;
+}
+
+UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& io, CancelFlag& cancel,
+                    const ClusterStateStore& store) {
+  if (!opt.dry_run && provider_kind(cfg.nodes) == "ssh") unlock_private_key(cfg.ssh.private_key);
+  NodeRunnerFactory factory(cfg.ssh, opt.connect);
+  RunnerFactory runners = factory.as_function();
+  UpParts parts{runners, [&](const ClusterPlan& shape) { return head_live_nodes(cfg, shape, opt.connect, runners, io); },
+                store};
+  return cluster_up(cfg, opt, io, cancel, parts);
 }
 
 namespace {

@@ -46,6 +46,10 @@ struct LogsOptions {
   int tail = 100;
   bool follow = false;
   ConnectOptions connect;
+  // Kubernetes: which pods and container, API server timestamps, one JSON object per line.
+  std::string group, pod, container;
+  bool timestamps = false;
+  bool json_lines = false;
 };
 // Streams log lines, prefixed "[node] ", until done (or Ctrl-C with follow). Returns nodes that failed.
 std::vector<std::string> cluster_logs(const ClusterTarget& t, const LogsOptions& opt, IOStreams& io, CancelFlag& cancel);

@@ -63,7 +63,7 @@ class RemoteRunner {
   virtual void close() = 0;
 };
 
-// Makes the runner for a node (SSH or local); the factory is what tests replace.
+// Makes the runner for a node (SSH or local); tests pass one that makes fakes (UpParts, cluster_up.h).
 using RunnerFactory = std::function<std::unique_ptr<RemoteRunner>(const LauncherNode& node)>;
 
 }  // namespace rayctl

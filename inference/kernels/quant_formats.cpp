@@ -69,17 +69,6 @@ const std::array<float, 65536>& fp16_table() {
 }
 #endif
 
-[[noreturn]] void bad_type(GgmlType t, const char* what) {
-  throw std::invalid_argument(std::string(what) + ": unsupported ggml type " + std::string(ggml_type_name(t)));
-}
-
-void check_blocks(GgmlType t, int64_t n) {
-  const GgmlTypeInfo* info = ggml_type_info(uint32_t(t));
-  if (!info || n < 0 || n % info->block_elems != 0)
-    throw std::invalid_argument("row of " + std::to_string(n) + " elements is not a whole number of " +
-                                std::string(ggml_type_name(t)) + " blocks");
-}
-
 inline int nearest_int(float f) { return int(std::lrintf(f)); }
 
 void dequant_q4_0(const BlockQ4_0* b, float* y, int64_t nb) {
@@ -215,8 +204,19 @@ uint16_t fp32_to_fp16(float f) {
   return uint16_t(sign | val);
 }
 
+void throw_unsupported_type(GgmlType t, const char* what) {
+  throw std::invalid_argument(std::string(what) + ": unsupported ggml type " + std::string(ggml_type_name(t)));
+}
+
+void check_whole_blocks(GgmlType t, int64_t n) {
+  const GgmlTypeInfo* info = ggml_type_info(uint32_t(t));
+  if (!info || n < 0 || n % info->block_elems != 0)
+    throw std::invalid_argument("row of " + std::to_string(n) + " elements is not a whole number of " +
+                                std::string(ggml_type_name(t)) + " blocks");
+}
+
 void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n) {
-  check_blocks(t, n);
+  check_whole_blocks(t, n);
   switch (t) {
     case GgmlType::F32: std::memcpy(dst, src, size_t(n) * 4); return;
     case GgmlType::F16: {
@@ -235,7 +235,7 @@ void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n) {
     case GgmlType::Q8_0: return dequant_q8_0(static_cast<const BlockQ8_0*>(src), dst, n / 32);
     case GgmlType::Q4_K: return dequant_q4_k(static_cast<const BlockQ4_K*>(src), dst, n / 256);
     case GgmlType::Q6_K: return dequant_q6_k(static_cast<const BlockQ6_K*>(src), dst, n / 256);
-    default: bad_type(t, "dequantize_row");
+    default: throw_unsupported_type(t, "dequantize_row");
   }
 }
 

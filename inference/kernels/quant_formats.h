@@ -84,6 +84,11 @@ inline float bf16_to_fp32(uint16_t h) {
   return f;
 }
 
+// The errors of the row functions below: an unsupported type for `what`; a row of n elements
+// that is not a whole number of t's blocks. Both throw std::invalid_argument.
+[[noreturn]] void throw_unsupported_type(GgmlType t, const char* what);
+void check_whole_blocks(GgmlType t, int64_t n);
+
 // Dequantizes n values (n a multiple of the block size) of a supported type into dst.
 // Throws std::invalid_argument for an unsupported type or a ragged n.
 void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n);

@@ -96,11 +96,8 @@ void ServeDeploy::preflight(const ServeConfig& cfg) {
   ClusterResources live = live_cluster_resources(client_.nodes());
   Diagnostics diags = check_serve_placement(cfg, live);
   if (diags.empty()) return;
-  SourceCache sources;
-  RenderOptions ro;
-  ro.color = io_.color;
-  ro.show_source = io_.err_tty;
-  render_diagnostics(*io_.err, diags, sources, ro);
+  SourceCache sources;  // the config's lines are read from disk
+  print_diagnostics(io_, diags, sources);
   if (!diags.has_errors()) return;
   std::string first;
   for (const auto& d : diags.items())
@@ -121,13 +118,10 @@ bool ServeDeploy::confirm_removal(const std::vector<std::string>& apps) {
   std::string list;
   for (const auto& a : apps) list += (list.empty() ? "" : ", ") + a;
   if (opt_.yes) return true;
-  if (!io_.in_tty)
+  if (!opt_.confirm)
     throw Error(ErrorKind::Usage, "this deploy deletes live application(s) not in the file: " + list,
                 "pass -y to delete them, or --merge to keep them");
-  *io_.err << "Delete live application(s) " << list << "? [y/N] " << std::flush;
-  std::string answer;
-  std::getline(*io_.in, answer);
-  return answer == "y" || answer == "Y" || answer == "yes";
+  return opt_.confirm("Delete live application(s) " + list + "?");
 }
 
 ServeDeployResult ServeDeploy::run(const ServeConfig& cfg, const std::string& config_path) {
@@ -293,14 +287,7 @@ std::vector<std::string> delete_serve_apps(DashboardClient& client, const std::v
   } else {
     nlohmann::json apps_left = nlohmann::json::array();
     for (const auto& name : apps) {
-      const ServeAppStatus* a = st.app(name);
-      if (!a) {
-        std::string known;
-        for (const auto& x : st.apps) known += (known.empty() ? "" : ", ") + x.name;
-        throw Error(ErrorKind::NotFound, "no Serve application named '" + name + "'",
-                    known.empty() ? "Serve has no applications" : "live applications: " + known, {}, "app " + name);
-      }
-      if (a->source == "imperative")
+      if (st.require_app(name).source == "imperative")
         throw Error(ErrorKind::Invalid, "application '" + name + "' was deployed with serve.run, not from a config",
                     "delete it from the Python driver (serve.delete) or shut Serve down with `rayctl serve delete`");
       targets.push_back(name);

@@ -28,6 +28,7 @@ namespace rayctl {
 struct ServeDeployOptions {
   bool merge = false;   // keep live apps the file leaves out (GET + merge + PUT)
   bool yes = false;     // no confirmation for deleting live apps
+  Confirmer confirm;    // asked before deleting live apps when !yes; unset: refuse (use -y or --merge)
   bool wait = true;     // --no-wait clears it
   bool force = false;   // deploy even when the pre-flight says it can never be scheduled
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};

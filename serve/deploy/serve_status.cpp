@@ -53,6 +53,14 @@ const ServeDeploymentStatus* ServeAppStatus::deployment(const std::string& n) co
   return nullptr;
 }
 
+const ServeAppStatus& ServeStatus::require_app(const std::string& n) const {
+  if (const ServeAppStatus* a = app(n)) return *a;
+  std::string live;
+  for (const auto& x : apps) live += (live.empty() ? "" : ", ") + x.name;
+  throw Error(ErrorKind::NotFound, "no Serve application named '" + n + "'",
+              live.empty() ? "Serve has no applications" : "live applications: " + live, {}, "app " + n);
+}
+
 const ServeAppStatus* ServeStatus::app(const std::string& n) const {
   for (const auto& a : apps)
     if (a.name == n) return &a;
@@ -110,14 +118,7 @@ ServeHealth serve_health(const ServeStatus& s, const std::vector<std::string>& a
     for (const auto& a : s.apps) take(app_health(a));
   } else {
     for (const auto& name : apps) {
-      const ServeAppStatus* a = s.app(name);
-      if (!a) {
-        std::string live;
-        for (const auto& x : s.apps) live += (live.empty() ? "" : ", ") + x.name;
-        throw Error(ErrorKind::NotFound, "no Serve application named '" + name + "'",
-                    live.empty() ? "Serve has no applications" : "live applications: " + live, {}, "app " + name);
-      }
-      take(app_health(*a));
+      take(app_health(s.require_app(name)));
     }
   }
   for (const auto& [node, st] : s.proxies)

@@ -52,6 +52,8 @@ struct ServeStatus {
   std::optional<std::string> proxy_location;
   std::optional<double> target_capacity;
   const ServeAppStatus* app(const std::string& name) const;
+  // The named app; throws Error(NotFound) listing the live applications when there is none.
+  const ServeAppStatus& require_app(const std::string& name) const;
 };
 
 ServeStatus parse_serve_status(const nlohmann::json& details);

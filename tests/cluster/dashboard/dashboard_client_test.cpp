@@ -1,10 +1,10 @@
 // DashboardClient without a Ray: how HTTP statuses become errors, address/token resolution,
-// how --cluster picks a route from rayctl's state, and a real connection refused on a closed loopback port (the integration test covers the
-// real dashboard).
+// how a launcher cluster's dashboard route is picked from rayctl's state, and a real connection
+// refused on a closed loopback port (the integration tests cover the real dashboard).
 #include "cluster/dashboard/dashboard_address.h"
 #include "cluster/dashboard/dashboard_client.h"
 
-#include "cluster/launcher/cluster_target.h"
+#include "cluster/launcher/ssh_cluster.h"
 #include "core/error.h"
 
 #include <gtest/gtest.h>
@@ -70,10 +70,8 @@ TEST(DashboardClient, ConnectionRefusedIsNetworkErrorWithDashboardHostHint) {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   int port = ntohs(a.sin_port);
   close(fd);
-  HttpClient http;
-  DashboardEndpoint ep;
-  ep.url = "http://127.0.0.1:" + std::to_string(port);
-  DashboardClient c(ep, http);
+  auto transport = direct_dashboard("http://127.0.0.1:" + std::to_string(port));
+  DashboardClient c(DashboardEndpoint{}, *transport);
   try {
     c.serve_details();
     FAIL() << "no error";
@@ -139,49 +137,3 @@ TEST(ClusterDashboardRoute, WithoutARecordTheHeadStartCommandDecides) {
   EXPECT_EQ(r.dashboard_port, 9000);
 }
 
-TEST(ConnectDashboard, ClusterFromStateAndItsErrors) {
-  char tmpl[] = "/tmp/rayctl-dash-state.XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  ClusterStateStore store(std::string(tmpl) + "/clusters");
-  ClusterRecord local = record_with_dashboard(18295, true);
-  local.name = "here";
-  local.provider = "local";
-  local.nodes.push_back({"head", "127.0.0.1", true, true});
-  store.save(local);
-  ClusterRecord kube;
-  kube.name = "onk8s";
-  kube.provider = "kubernetes";
-  kube.nodes.push_back({"head", "10.244.0.3", true, false});
-  store.save(kube);
-  ::setenv("RAYCTL_STATE_DIR", tmpl, 1);
-  std::ostringstream out, err;
-  IOStreams io = IOStreams::capture(out, err);
-
-  DashboardAddressOptions o;
-  o.cluster = "here";
-  auto c = connect_dashboard(o, env_of({{"RAY_DASHBOARD_ADDRESS", "http://elsewhere:1"}}), io);
-  EXPECT_EQ(c->endpoint.url, "http://127.0.0.1:18295");  // --cluster wins over the environment
-  EXPECT_EQ(c->endpoint.source, "cluster here");
-
-  o.address = "http://127.0.0.1:8265";
-  EXPECT_THROW(connect_dashboard(o, env_of({}), io), Error);
-  o.address.clear();
-  o.cluster = "her";
-  try {
-    connect_dashboard(o, env_of({}), io);
-    FAIL() << "unknown cluster accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::NotFound);
-    EXPECT_NE(e.hint().find("did you mean 'here'"), std::string::npos) << e.hint();
-  }
-  o.cluster = "onk8s";
-  try {
-    connect_dashboard(o, env_of({}), io);
-    FAIL() << "kubernetes cluster accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::Usage);
-    EXPECT_NE(e.hint().find("rayservice/NAME"), std::string::npos);
-  }
-  ::unsetenv("RAYCTL_STATE_DIR");
-  std::filesystem::remove_all(tmpl);
-}

@@ -11,17 +11,6 @@ namespace rayctl::inference {
 
 namespace {
 
-[[noreturn]] void bad_type(GgmlType t, const char* what) {
-  throw std::invalid_argument(std::string(what) + ": unsupported ggml type " + std::string(ggml_type_name(t)));
-}
-
-void check_blocks(GgmlType t, int64_t n) {
-  const GgmlTypeInfo* info = ggml_type_info(uint32_t(t));
-  if (!info || n < 0 || n % info->block_elems != 0)
-    throw std::invalid_argument("row of " + std::to_string(n) + " elements is not a whole number of " +
-                                std::string(ggml_type_name(t)) + " blocks");
-}
-
 inline int nearest_int(float f) { return int(std::lrintf(f)); }
 
 // The value of largest magnitude among x[0..n) (the first of equals; 0 when all are 0), with its
@@ -169,7 +158,7 @@ uint16_t fp32_to_bf16(float f) {
 }
 
 void quantize_row(GgmlType t, const float* src, void* dst, int64_t n) {
-  check_blocks(t, n);
+  check_whole_blocks(t, n);
   switch (t) {
     case GgmlType::F32: std::memcpy(dst, src, size_t(n) * 4); return;
     case GgmlType::F16: {
@@ -188,7 +177,7 @@ void quantize_row(GgmlType t, const float* src, void* dst, int64_t n) {
     case GgmlType::Q8_0: return quant_q8_0(src, static_cast<BlockQ8_0*>(dst), n / 32);
     case GgmlType::Q4_K: return quant_q4_k(src, static_cast<BlockQ4_K*>(dst), n / 256);
     case GgmlType::Q6_K: return quant_q6_k(src, static_cast<BlockQ6_K*>(dst), n / 256);
-    default: bad_type(t, "quantize_row");
+    default: throw_unsupported_type(t, "quantize_row");
   }
 }
 
