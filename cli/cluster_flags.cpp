@@ -6,9 +6,11 @@
 namespace rayctl::cli {
 
 void add_kube_flags(CLI::App* cmd, ClusterRef& ref) {
-  cmd->add_option("--kubeconfig", ref.kubeconfig, "Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
+  cmd->add_option("--kubeconfig", ref.kubeconfig,
+                  "Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
       ->type_name("FILE");
-  cmd->add_option("--context", ref.context, "Kubernetes: kubeconfig context (default: current-context)")->type_name("NAME");
+  cmd->add_option("--context", ref.context, "Kubernetes: kubeconfig context (default: current-context)")
+      ->type_name("NAME");
   cmd->add_option("-n,--namespace", ref.namespace_, "Kubernetes: namespace (default: the context's, else default)")
       ->type_name("NS");
 }

@@ -19,6 +19,7 @@ void add_timeout_flag(CLI::App* cmd, std::string& text, const std::string& what)
 Confirmer terminal_confirmer(const IOStreams& io);
 
 // A KubeRay object's health: tables for humans, RayObjectHealth::to_json() (plus `extra`) for -o.
-void print_kube_report(CliContext& ctx, const RayObjectHealth& h, const nlohmann::json& extra = nlohmann::json::object());
+void print_kube_report(CliContext& ctx, const RayObjectHealth& h,
+                       const nlohmann::json& extra = nlohmann::json::object());
 
 }  // namespace rayctl::cli

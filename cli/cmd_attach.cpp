@@ -13,7 +13,8 @@ struct AttachCommand {
 
   void complete(CliContext& ctx) { cluster = open_cluster(ref, ctx.io); }
   void validate(CliContext& ctx) const {
-    if (!ctx.io.in_tty) throw Error(ErrorKind::Usage, "attach needs a terminal", "use `rayctl exec` for commands without one");
+    if (!ctx.io.in_tty)
+      throw Error(ErrorKind::Usage, "attach needs a terminal", "use `rayctl exec` for commands without one");
   }
   void run(CliContext& ctx) { ctx.exit_code = cluster->attach(node, connect); }
 };

@@ -28,23 +28,34 @@ struct DownCommand {
     if (f != OutputFormat::Table) return print_data(*ctx.io.out, f, to_json(r));
     Table t({"node", "host", "role", "stopped", "left", "other clusters' ray"});
     for (const auto& n : r.nodes)
-      t.add_row({n.node, n.host, n.role, std::to_string(n.stopped), std::to_string(n.left), std::to_string(n.other_ray)});
+      t.add_row(
+          {n.node, n.host, n.role, std::to_string(n.stopped), std::to_string(n.left), std::to_string(n.other_ray)});
     t.print(*ctx.io.out);
-    *ctx.io.out << (opt.workers_only ? "Workers of " + r.cluster + " stopped; the head keeps running.\n"
-                                     : "Cluster " + r.cluster + " is down" + (r.state_removed ? " (state removed).\n" : ".\n"));
+    *ctx.io.out << (opt.workers_only
+                        ? "Workers of " + r.cluster + " stopped; the head keeps running.\n"
+                        : "Cluster " + r.cluster + " is down" + (r.state_removed ? " (state removed).\n" : ".\n"));
   }
 
   void print(CliContext& ctx, const KubeDownResult& r) const {
     std::string obj = fmt::format("{} {}/{}", r.kind, r.namespace_, r.name);
     if (ctx.format() != OutputFormat::Table)
       return print_data(*ctx.io.out, ctx.format(),
-                        {{"kind", r.kind}, {"name", r.name}, {"namespace", r.namespace_}, {"existed", r.existed},
-                         {"pods_at_start", r.pods_at_start}, {"waited", r.waited},
-                         {"gone", r.waited && r.outcome == WaitOutcome::Done}, {"pods_left", r.health.live_pods},
+                        {{"kind", r.kind},
+                         {"name", r.name},
+                         {"namespace", r.namespace_},
+                         {"existed", r.existed},
+                         {"pods_at_start", r.pods_at_start},
+                         {"waited", r.waited},
+                         {"gone", r.waited && r.outcome == WaitOutcome::Done},
+                         {"pods_left", r.health.live_pods},
                          {"wait_ms", r.wait_ms}});
-    if (!r.existed) *ctx.io.out << obj << " did not exist\n";
-    else if (!r.waited) *ctx.io.out << obj << " deleted (not waiting for its pods)\n";
-    else *ctx.io.out << fmt::format("{} deleted; its {} pods are gone ({:.1f} s)\n", obj, r.pods_at_start, r.wait_ms / 1000);
+    if (!r.existed)
+      *ctx.io.out << obj << " did not exist\n";
+    else if (!r.waited)
+      *ctx.io.out << obj << " deleted (not waiting for its pods)\n";
+    else
+      *ctx.io.out << fmt::format("{} deleted; its {} pods are gone ({:.1f} s)\n", obj, r.pods_at_start,
+                                 r.wait_ms / 1000);
   }
 };
 
@@ -52,14 +63,18 @@ struct DownCommand {
 
 void setup_down(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<DownCommand>();
-  auto* cmd = root.add_subcommand("down", "Stop a cluster: this cluster's Ray on every node, or its KubeRay object and pods");
+  auto* cmd =
+      root.add_subcommand("down", "Stop a cluster: this cluster's Ray on every node, or its KubeRay object and pods");
   cmd->add_option("TARGET", c->ref.target,
-                  "Launcher YAML, the name of a cluster rayctl brought up, a KubeRay manifest, or raycluster/NAME, rayservice/NAME")
+                  "Launcher YAML, the name of a cluster rayctl brought up, a KubeRay manifest, or raycluster/NAME, "
+                  "rayservice/NAME")
       ->required();
   add_kube_flags(cmd, c->ref);
   cmd->add_flag("--workers-only", c->opt.workers_only, "Stop the workers and keep the head running (SSH)");
-  cmd->add_flag("--accept-new-host-keys", c->opt.connect.accept_new_host_keys, "Record unknown host keys in known_hosts");
-  cmd->add_flag("--no-wait", [c](std::int64_t) { c->opt.wait = false; }, "Kubernetes: return once the object is deleted");
+  cmd->add_flag("--accept-new-host-keys", c->opt.connect.accept_new_host_keys,
+                "Record unknown host keys in known_hosts");
+  cmd->add_flag(
+      "--no-wait", [c](std::int64_t) { c->opt.wait = false; }, "Kubernetes: return once the object is deleted");
   add_timeout_flag(cmd, c->timeout, "Kubernetes: how long to wait until the pods are gone");
   cmd->add_flag("-y,--yes", c->yes, "Accepted for compatibility with `ray down` (down never asks)");
   set_examples(cmd,

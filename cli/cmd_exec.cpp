@@ -19,7 +19,8 @@ struct ExecCommand {
     opt.prefix_lines = opt.all;
   }
   void validate() const {
-    if (words.empty()) throw Error(ErrorKind::Usage, "no command given", "put it after --: rayctl exec CLUSTER -- hostname");
+    if (words.empty())
+      throw Error(ErrorKind::Usage, "no command given", "put it after --: rayctl exec CLUSTER -- hostname");
     if (opt.all && !opt.nodes.empty()) throw Error(ErrorKind::Usage, "--all and --node exclude each other");
   }
   void run(CliContext& ctx) {
@@ -35,7 +36,8 @@ struct ExecCommand {
     if (res.size() > 1) {
       Table t({"node", "host", "exit", "time", "error"});
       for (const auto& r : res)
-        t.add_row({r.node, r.host, r.ok ? std::to_string(r.exit_code) : "-", fmt::format("{:.1f}s", r.seconds), r.error});
+        t.add_row(
+            {r.node, r.host, r.ok ? std::to_string(r.exit_code) : "-", fmt::format("{:.1f}s", r.seconds), r.error});
       *ctx.io.err << "\n";
       t.print(*ctx.io.err);
     }
@@ -52,7 +54,8 @@ void setup_exec(CLI::App& root, CliContext& ctx) {
   cmd->add_option("CMD", c->words, "Command (after --), run by bash --login -c on the node");
   cmd->add_option("--node", c->opt.nodes, "Node name or host (repeatable); default: the head");
   cmd->add_flag("--all", c->opt.all, "Run on every node in parallel and print a per-node table");
-  cmd->add_flag("--accept-new-host-keys", c->opt.connect.accept_new_host_keys, "Record unknown host keys in known_hosts");
+  cmd->add_flag("--accept-new-host-keys", c->opt.connect.accept_new_host_keys,
+                "Record unknown host keys in known_hosts");
   set_examples(cmd,
                "  rayctl exec mycluster -- ray status\n"
                "  rayctl exec mycluster --all -- hostname\n"

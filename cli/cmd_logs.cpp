@@ -26,8 +26,10 @@ struct LogsCommand {
 
 void setup_logs(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<LogsCommand>();
-  auto* cmd = root.add_subcommand("logs", "Print (or follow) Ray's log files on the cluster's nodes (or its pods' logs)");
-  cmd->add_option("TARGET", c->ref.target, "Launcher YAML, cluster name, KubeRay manifest, raycluster/NAME or rayservice/NAME")
+  auto* cmd =
+      root.add_subcommand("logs", "Print (or follow) Ray's log files on the cluster's nodes (or its pods' logs)");
+  cmd->add_option("TARGET", c->ref.target,
+                  "Launcher YAML, cluster name, KubeRay manifest, raycluster/NAME or rayservice/NAME")
       ->required();
   add_kube_flags(cmd, c->ref);
   cmd->add_option("--container", c->opt.container, "Kubernetes: container (default: the Ray container)");
@@ -38,10 +40,12 @@ void setup_logs(CLI::App& root, CliContext& ctx) {
   cmd->add_flag("-f,--follow", c->opt.follow, "Keep printing new lines (Ctrl-C to stop)");
   cmd->add_option("--tail", c->opt.tail, "Lines from the end of each file")->default_val(100);
   cmd->add_option("--component", c->opt.component, "raylet | gcs | dashboard | serve | worker | monitor");
-  cmd->add_flag("--accept-new-host-keys", c->opt.connect.accept_new_host_keys, "Record unknown host keys in known_hosts");
-  set_examples(cmd,
-               "  rayctl logs mycluster --component raylet --tail 50\n  rayctl logs mycluster --node head -f --component serve\n"
-               "  rayctl logs raycluster/demo -n serving --group gpu-workers --tail 20");
+  cmd->add_flag("--accept-new-host-keys", c->opt.connect.accept_new_host_keys,
+                "Record unknown host keys in known_hosts");
+  set_examples(
+      cmd,
+      "  rayctl logs mycluster --component raylet --tail 50\n  rayctl logs mycluster --node head -f --component serve\n"
+      "  rayctl logs raycluster/demo -n serving --group gpu-workers --tail 20");
   cmd->callback([c, &ctx] {
     c->validate();
     c->run(ctx);

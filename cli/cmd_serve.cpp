@@ -19,10 +19,12 @@ struct ServeCommonOptions {
 };
 
 void add_common(CLI::App* cmd, ServeCommonOptions& o) {
-  cmd->add_option("--address", o.target.addr.address, "Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)");
+  cmd->add_option("--address", o.target.addr.address,
+                  "Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)");
   cmd->add_option("--cluster", o.target.addr.cluster,
                   "A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes");
-  cmd->add_option("--token-file", o.target.addr.token_file, "File with the cluster's auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)");
+  cmd->add_option("--token-file", o.target.addr.token_file,
+                  "File with the cluster's auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)");
   cmd->add_option("--request-timeout", o.request_timeout_s, "Seconds per HTTP request (default 30)");
   add_kube_flags(cmd, o.target.kube);
 }
@@ -85,13 +87,14 @@ void setup_deploy(CLI::App* serve, CliContext& ctx) {
   cmd->add_flag("--no-wait", o->no_wait, "Return once Serve accepted the config");
   add_timeout_flag(cmd, o->timeout, "How long to wait for RUNNING");
   cmd->add_flag("--force", o->force, "Deploy even if the live cluster can never schedule a replica");
-  set_examples(cmd,
-               "  rayctl serve deploy manifests/serve/rag.yaml --address http://127.0.0.1:8265\n"
-               "  rayctl serve deploy app.yaml --merge            # keep the other live apps\n"
-               "  rayctl serve deploy app.yaml --timeout 5m -o json\n"
-               "  rayctl serve deploy rag.yaml --cluster mycluster    # a cluster `rayctl up` created (SSH tunnel if needed)\n"
-               "  rayctl serve deploy rag.yaml --cluster rayservice/rag -n serving   # a RayService's serveConfigV2\n"
-               "Exit status: 0 RUNNING, 1 refused/invalid, 4 DEPLOY_FAILED/UNHEALTHY, 5 --timeout, 6 unreachable.");
+  set_examples(
+      cmd,
+      "  rayctl serve deploy manifests/serve/rag.yaml --address http://127.0.0.1:8265\n"
+      "  rayctl serve deploy app.yaml --merge            # keep the other live apps\n"
+      "  rayctl serve deploy app.yaml --timeout 5m -o json\n"
+      "  rayctl serve deploy rag.yaml --cluster mycluster    # a cluster `rayctl up` created (SSH tunnel if needed)\n"
+      "  rayctl serve deploy rag.yaml --cluster rayservice/rag -n serving   # a RayService's serveConfigV2\n"
+      "Exit status: 0 RUNNING, 1 refused/invalid, 4 DEPLOY_FAILED/UNHEALTHY, 5 --timeout, 6 unreachable.");
   cmd->callback([o, &ctx] {
     ServeDeployOptions opt;
     opt.merge = o->merge;
@@ -165,7 +168,8 @@ void setup_config(CLI::App* serve, CliContext& ctx) {
 }
 
 void setup_delete(CLI::App* serve, CliContext& ctx) {
-  auto* cmd = serve->add_subcommand("delete", "Delete applications (all: shut Serve down) and wait until they are gone");
+  auto* cmd =
+      serve->add_subcommand("delete", "Delete applications (all: shut Serve down) and wait until they are gone");
   struct Opts {
     ServeCommonOptions common;
     std::vector<std::string> apps;

@@ -43,14 +43,17 @@ struct StatusCommand {
 
 void setup_status(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<StatusCommand>();
-  auto* cmd = root.add_subcommand("status", "Show a cluster: each node reachable, Ray alive, resources (or a KubeRay object's health)");
-  cmd->add_option("TARGET", c->ref.target, "Launcher YAML, cluster name, KubeRay manifest, raycluster/NAME or rayservice/NAME")
+  auto* cmd = root.add_subcommand(
+      "status", "Show a cluster: each node reachable, Ray alive, resources (or a KubeRay object's health)");
+  cmd->add_option("TARGET", c->ref.target,
+                  "Launcher YAML, cluster name, KubeRay manifest, raycluster/NAME or rayservice/NAME")
       ->required();
   add_kube_flags(cmd, c->ref);
   cmd->add_flag("--accept-new-host-keys", c->connect.accept_new_host_keys, "Record unknown host keys in known_hosts");
-  set_examples(cmd,
-               "  rayctl status mycluster\n  rayctl status cluster.yaml -o json\n  rayctl status raycluster/demo -n serving\n"
-               "Exit status: 0 when every node is reachable and ALIVE (Kubernetes: ready), 3 pending, 4 otherwise.");
+  set_examples(
+      cmd,
+      "  rayctl status mycluster\n  rayctl status cluster.yaml -o json\n  rayctl status raycluster/demo -n serving\n"
+      "Exit status: 0 when every node is reachable and ALIVE (Kubernetes: ready), 3 pending, 4 otherwise.");
   cmd->callback([c, &ctx] { c->run(ctx); });
 }
 

@@ -55,7 +55,8 @@ struct UpCommand {
       os << st.green("Cluster " + r.cluster + " is up") << fmt::format(" ({:.1f} s).\n", r.seconds);
     for (const auto& note : r.plan.notes) os << "note: " << note << "\n";
     os << "Head address:  " << r.head_address << "\n";
-    os << "Dashboard:     " << r.dashboard_url << (r.dashboard_note.empty() ? "" : "  (" + r.dashboard_note + ")") << "\n\n";
+    os << "Dashboard:     " << r.dashboard_url << (r.dashboard_note.empty() ? "" : "  (" + r.dashboard_note + ")")
+       << "\n\n";
     Table t({"node", "host", "role", "action", "state", "cpu", "gpu", "time"});
     for (const auto& n : r.nodes)
       t.add_row({n.node, n.host, n.role, n.action + (n.action == "verify" ? "" : " (" + n.reason + ")"),
@@ -67,17 +68,24 @@ struct UpCommand {
   static void print(CliContext& ctx, const KubeUpResult& r) {
     auto f = ctx.format();
     if (!r.waited) {
-      say_info(ctx.io, fmt::format("{} {}/{} {} (server-side apply, field manager rayctl)", r.kind, r.namespace_, r.name,
-                                   r.dry_run ? "accepted by a server-side dry run; nothing changed" : "applied"));
+      say_info(ctx.io,
+               fmt::format("{} {}/{} {} (server-side apply, field manager rayctl)", r.kind, r.namespace_, r.name,
+                           r.dry_run ? "accepted by a server-side dry run; nothing changed" : "applied"));
       if (f != OutputFormat::Table)
-        print_data(*ctx.io.out, f, {{"kind", r.kind}, {"name", r.name}, {"namespace", r.namespace_}, {"dry_run", r.dry_run},
-                                    {"apply_ms", r.apply_ms}, {"object", r.applied}});
+        print_data(*ctx.io.out, f,
+                   {{"kind", r.kind},
+                    {"name", r.name},
+                    {"namespace", r.namespace_},
+                    {"dry_run", r.dry_run},
+                    {"apply_ms", r.apply_ms},
+                    {"object", r.applied}});
       return;
     }
-    say_info(ctx.io, fmt::format("{} {}/{} applied in {:.0f} ms; {} after {:.1f} s", r.kind, r.namespace_, r.name, r.apply_ms,
-                                 r.outcome == WaitOutcome::Done ? "ready" : "NOT ready", r.wait_ms / 1000));
+    say_info(ctx.io, fmt::format("{} {}/{} applied in {:.0f} ms; {} after {:.1f} s", r.kind, r.namespace_, r.name,
+                                 r.apply_ms, r.outcome == WaitOutcome::Done ? "ready" : "NOT ready", r.wait_ms / 1000));
     print_kube_report(ctx, r.health, {{"dry_run", r.dry_run}, {"apply_ms", r.apply_ms}, {"wait_ms", r.wait_ms}});
-    if (r.outcome == WaitOutcome::TimedOut) say_warning(ctx.io, "up: timed out waiting; the reasons above say what is missing");
+    if (r.outcome == WaitOutcome::TimedOut)
+      say_warning(ctx.io, "up: timed out waiting; the reasons above say what is missing");
   }
 };
 
@@ -85,12 +93,15 @@ struct UpCommand {
 
 void setup_up(CLI::App& root, CliContext& ctx) {
   auto c = std::make_shared<UpCommand>();
-  auto* cmd = root.add_subcommand("up", "Create or update a Ray cluster from a launcher YAML (SSH or this machine) or a KubeRay manifest");
-  cmd->add_option("FILE", c->ref.target, "Ray cluster launcher YAML (the `ray up` format) or a KubeRay RayCluster/RayService manifest")
+  auto* cmd = root.add_subcommand(
+      "up", "Create or update a Ray cluster from a launcher YAML (SSH or this machine) or a KubeRay manifest");
+  cmd->add_option("FILE", c->ref.target,
+                  "Ray cluster launcher YAML (the `ray up` format) or a KubeRay RayCluster/RayService manifest")
       ->required();
   cmd->add_flag("-y,--yes", c->opt.yes, "Restart Ray on running nodes without asking");
-  cmd->add_flag("--dry-run", c->opt.dry_run,
-                "Print the plan per node (with the effective commands) and change nothing; Kubernetes: a server-side dry run");
+  cmd->add_flag(
+      "--dry-run", c->opt.dry_run,
+      "Print the plan per node (with the effective commands) and change nothing; Kubernetes: a server-side dry run");
   cmd->add_flag("--restart-only", c->opt.flags.restart_only, "Skip setup; only (re)start Ray on every node");
   cmd->add_flag("--no-restart", c->opt.flags.no_restart, "Apply setup changes but do not restart a running Ray");
   cmd->add_flag("--force-setup", c->opt.flags.force_setup, "Re-run initialization and setup commands on every node");
@@ -101,8 +112,9 @@ void setup_up(CLI::App& root, CliContext& ctx) {
                    "Kubernetes: for the object to be ready)");
   cmd->add_option("--concurrency", c->opt.concurrency, "Nodes set up at once")->default_val(32);
   add_kube_flags(cmd, c->ref);
-  cmd->add_flag("--no-wait", [c](std::int64_t) { c->opt.wait = false; },
-                "Kubernetes: return once the API server accepted the object");
+  cmd->add_flag(
+      "--no-wait", [c](std::int64_t) { c->opt.wait = false; },
+      "Kubernetes: return once the API server accepted the object");
   cmd->add_flag("--force-conflicts", c->opt.force_conflicts, "Kubernetes: take over fields another field manager owns");
   set_examples(cmd,
                "  rayctl up cluster.yaml                 # head first, then all workers in parallel; waits for ALIVE\n"

@@ -27,16 +27,23 @@ void run_validate(CliContext& ctx, const ValidateOptions& o) {
     for (const auto& d : r.documents)
       docs.push_back({{"file", d.file}, {"index", d.index}, {"kind", config_kind_name(d.kind)}});
     print_data(*ctx.io.out, f,
-               {{"files", r.files}, {"documents", docs}, {"diagnostics", to_json(r.diagnostics)}, {"errors", errors},
-                {"warnings", warnings}, {"ok", !failed}});
+               {{"files", r.files},
+                {"documents", docs},
+                {"diagnostics", to_json(r.diagnostics)},
+                {"errors", errors},
+                {"warnings", warnings},
+                {"ok", !failed}});
   } else {
     RenderOptions ro{ctx.io.color, ctx.io.out_tty};
     render_diagnostics(*ctx.io.out, r.diagnostics, r.sources, ro);
     Style st{ctx.io.color};
-    std::string summary = fmt::format("{} file{}: {} error{}, {} warning{}", r.files.size(), r.files.size() == 1 ? "" : "s",
-                                      errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
-    if (!failed) say_info(ctx.io, st.green("ok") + " " + summary);
-    else *ctx.io.err << st.red("failed") << ' ' << summary << (errors == 0 ? " (--strict)" : "") << '\n';
+    std::string summary =
+        fmt::format("{} file{}: {} error{}, {} warning{}", r.files.size(), r.files.size() == 1 ? "" : "s", errors,
+                    errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+    if (!failed)
+      say_info(ctx.io, st.green("ok") + " " + summary);
+    else
+      *ctx.io.err << st.red("failed") << ' ' << summary << (errors == 0 ? " (--strict)" : "") << '\n';
   }
   ctx.exit_code = failed ? static_cast<int>(ExitCode::Error) : 0;
 }
@@ -45,9 +52,13 @@ void run_validate(CliContext& ctx, const ValidateOptions& o) {
 
 void setup_validate(CLI::App& root, CliContext& ctx) {
   auto opts = std::make_shared<ValidateOptions>();
-  auto* cmd = root.add_subcommand("validate", "Check launcher files, Serve configs and KubeRay manifests before anything runs");
-  cmd->add_option("FILE", opts->files, "Files to check (multi-document YAML allowed)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--cluster", opts->cluster, "Check Serve configs against this cluster (launcher file, RayCluster or RayService)")
+  auto* cmd =
+      root.add_subcommand("validate", "Check launcher files, Serve configs and KubeRay manifests before anything runs");
+  cmd->add_option("FILE", opts->files, "Files to check (multi-document YAML allowed)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--cluster", opts->cluster,
+                  "Check Serve configs against this cluster (launcher file, RayCluster or RayService)")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--strict", opts->strict, "Fail on warnings too");
   set_examples(cmd,

@@ -7,12 +7,12 @@
 // cannot do something throws Error(Usage) with the command that does it instead.
 #pragma once
 
+#include "cluster/cluster_state.h"
 #include "cluster/dashboard/dashboard_transport.h"
 #include "cluster/kube/kube_ray_ops.h"
 #include "cluster/launcher/cluster_down.h"
 #include "cluster/launcher/cluster_up.h"
 #include "cluster/launcher/node_command.h"
-#include "cluster/cluster_state.h"
 
 #include <memory>
 #include <string>

@@ -21,8 +21,9 @@ int64_t unix_now() {
 }
 
 void check_cluster_name(const std::string& name) {
-  bool ok = !name.empty() && name.size() <= 100 && name[0] != '.' &&
-            std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.'; });
+  bool ok = !name.empty() && name.size() <= 100 && name[0] != '.' && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.';
+  });
   if (!ok)
     throw Error(ErrorKind::Invalid, "cluster name '" + name + "' cannot be used as a state file name",
                 "use letters, digits, '-', '_' and '.' in cluster_name");
@@ -31,9 +32,16 @@ void check_cluster_name(const std::string& name) {
 nlohmann::json to_json(const ClusterRecord& r) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : r.nodes)
-    nodes.push_back({{"name", n.name}, {"host", n.host}, {"is_head", n.is_head}, {"is_local", n.is_local},
-                     {"status", n.status}, {"setup_hash", n.setup_hash}, {"start_hash", n.start_hash},
-                     {"last_error", n.last_error}, {"addresses", n.addresses}, {"updated_at", n.updated_at}});
+    nodes.push_back({{"name", n.name},
+                     {"host", n.host},
+                     {"is_head", n.is_head},
+                     {"is_local", n.is_local},
+                     {"status", n.status},
+                     {"setup_hash", n.setup_hash},
+                     {"start_hash", n.start_hash},
+                     {"last_error", n.last_error},
+                     {"addresses", n.addresses},
+                     {"updated_at", n.updated_at}});
   return {{"version", r.version},
           {"name", r.name},
           {"provider", r.provider},
@@ -45,8 +53,12 @@ nlohmann::json to_json(const ClusterRecord& r) {
           {"dashboard_local_only", r.dashboard_local_only},
           {"ray_temp_dir", r.ray_temp_dir},
           {"ssh",
-           {{"user", r.ssh.user}, {"port", r.ssh.port}, {"private_key", r.ssh.private_key},
-            {"known_hosts", r.ssh.known_hosts}, {"bastion", r.ssh.bastion}, {"connect_timeout_s", r.ssh.connect_timeout_s},
+           {{"user", r.ssh.user},
+            {"port", r.ssh.port},
+            {"private_key", r.ssh.private_key},
+            {"known_hosts", r.ssh.known_hosts},
+            {"bastion", r.ssh.bastion},
+            {"connect_timeout_s", r.ssh.connect_timeout_s},
             {"proxy_command", r.ssh.proxy_command}}},
           {"provider_data", r.provider_data},
           {"nodes", nodes},
@@ -99,7 +111,8 @@ ClusterRecord cluster_record_from_json(const nlohmann::json& j) {
   }
 }
 
-ClusterStateStore::ClusterStateStore(std::string dir) : dir_(dir.empty() ? state_dir() + "/clusters" : std::move(dir)) {}
+ClusterStateStore::ClusterStateStore(std::string dir)
+    : dir_(dir.empty() ? state_dir() + "/clusters" : std::move(dir)) {}
 
 std::string ClusterStateStore::path_for(const std::string& cluster) const {
   check_cluster_name(cluster);
@@ -142,7 +155,8 @@ std::unique_ptr<FileLock> ClusterStateStore::lock(const std::string& cluster) co
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::Conflict) throw;
     throw Error(ErrorKind::Conflict, "cluster '" + cluster + "' is busy: " + e.message(),
-                "another `rayctl up` or `rayctl down` is working on it; wait for it to finish", {}, "cluster " + cluster);
+                "another `rayctl up` or `rayctl down` is working on it; wait for it to finish", {},
+                "cluster " + cluster);
   }
 }
 

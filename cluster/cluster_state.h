@@ -26,7 +26,7 @@ struct NodeRecord {
   std::string host;
   bool is_head = false;
   bool is_local = false;
-  std::string status;  // "up-to-date", "failed", "stopped"
+  std::string status;      // "up-to-date", "failed", "stopped"
   std::string setup_hash;  // init + setup commands + file_mounts contents
   std::string start_hash;  // effective start commands + head address
   std::string last_error;
@@ -48,7 +48,7 @@ struct ClusterRecord {
   int dashboard_port = 8265;
   bool dashboard_local_only = true;  // bound to 127.0.0.1 on the head: reach it through SSH
   std::string ray_temp_dir;          // --temp-dir of the head, "" = Ray's default
-  SshSettings ssh;  // as `up` used them, so later commands reach the nodes without the file
+  SshSettings ssh;                   // as `up` used them, so later commands reach the nodes without the file
   nlohmann::json provider_data = nlohmann::json::object();  // read and written back as is; nothing sets it today
   std::vector<NodeRecord> nodes;
   int64_t updated_at = 0;

@@ -18,7 +18,8 @@ EvpDigest::EvpDigest(Algorithm a) : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
 }
 
 void EvpDigest::update(std::string_view data) {
-  if (EVP_DigestUpdate(ctx_.get(), data.data(), data.size()) != 1) throw Error(ErrorKind::Internal, "libcrypto digest update failed");
+  if (EVP_DigestUpdate(ctx_.get(), data.data(), data.size()) != 1)
+    throw Error(ErrorKind::Internal, "libcrypto digest update failed");
 }
 
 std::string EvpDigest::finish() {
@@ -71,8 +72,8 @@ std::string to_hex(const uint8_t* p, size_t n) {
 
 std::string base64_encode(std::string_view bytes, bool pad) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<size_t>(n));
   if (!pad)
     while (!out.empty() && out.back() == '=') out.pop_back();
@@ -95,8 +96,8 @@ bool base64_decode(std::string_view text, std::string& out) {
   size_t pad = rest ? 4 - rest : 0;
   quads.append(pad, '=');
   out.resize(quads.size() / 4 * 3);
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(quads.data()),
-                          static_cast<int>(quads.size()));
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(quads.data()), static_cast<int>(quads.size()));
   if (n < 0) return false;
   out.resize(static_cast<size_t>(n) - pad);  // EVP_DecodeBlock counts the padding as zero bytes
   return true;

@@ -49,7 +49,8 @@ size_t Diagnostics::error_count() const {
 }
 
 size_t Diagnostics::warning_count() const {
-  return std::count_if(items_.begin(), items_.end(), [](const Diagnostic& d) { return d.severity == Severity::Warning; });
+  return std::count_if(items_.begin(), items_.end(),
+                       [](const Diagnostic& d) { return d.severity == Severity::Warning; });
 }
 
 void Diagnostics::sort() {
@@ -98,7 +99,8 @@ struct Paint {
   }
 };
 
-void render_snippet(std::ostream& os, const SourceLoc& loc, SourceCache& sources, const Paint& paint, const char* caret_color) {
+void render_snippet(std::ostream& os, const SourceLoc& loc, SourceCache& sources, const Paint& paint,
+                    const char* caret_color) {
   if (!loc.known()) return;
   auto text = sources.line(loc.file, loc.line);
   if (!text) return;
@@ -107,7 +109,8 @@ void render_snippet(std::ostream& os, const SourceLoc& loc, SourceCache& sources
   os << ' ' << paint("2", num + " |") << ' ' << *text << '\n';
   // Keep tabs in the padding so the caret lines up under tab-indented text.
   std::string pad;
-  for (int i = 1; i < loc.column && static_cast<size_t>(i - 1) < text->size(); ++i) pad += (*text)[i - 1] == '\t' ? '\t' : ' ';
+  for (int i = 1; i < loc.column && static_cast<size_t>(i - 1) < text->size(); ++i)
+    pad += (*text)[i - 1] == '\t' ? '\t' : ' ';
   os << ' ' << paint("2", gutter + " |") << ' ' << pad << paint(caret_color, "^") << '\n';
 }
 

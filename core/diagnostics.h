@@ -5,9 +5,9 @@
 // This file does not decide *what* is wrong: the checks live with the formats they check.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <iosfwd>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>

@@ -35,8 +35,12 @@ const char* error_kind_name(ErrorKind k) {
 }
 
 Error::Error(ErrorKind kind, std::string message, std::string hint, SourceLoc loc, std::string subject)
-    : std::runtime_error(message), kind_(kind), message_(std::move(message)), hint_(std::move(hint)),
-      loc_(std::move(loc)), subject_(std::move(subject)) {}
+    : std::runtime_error(message),
+      kind_(kind),
+      message_(std::move(message)),
+      hint_(std::move(hint)),
+      loc_(std::move(loc)),
+      subject_(std::move(subject)) {}
 
 nlohmann::json to_json(const Error& e) {
   nlohmann::json j = {{"kind", error_kind_name(e.kind())},

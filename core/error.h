@@ -25,7 +25,20 @@ enum class ExitCode : int {
   Cancelled = 130,  // interrupted (SIGINT)
 };
 
-enum class ErrorKind { Invalid, Usage, NotFound, Io, Network, Auth, HostKey, Timeout, Conflict, Remote, Cancelled, Internal };
+enum class ErrorKind {
+  Invalid,
+  Usage,
+  NotFound,
+  Io,
+  Network,
+  Auth,
+  HostKey,
+  Timeout,
+  Conflict,
+  Remote,
+  Cancelled,
+  Internal
+};
 
 ExitCode exit_code_for(ErrorKind k);
 const char* error_kind_name(ErrorKind k);  // "invalid", "usage", ... (stable, in -o json)

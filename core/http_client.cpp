@@ -72,7 +72,8 @@ std::string url_for_server_name(const std::string& url, const std::string& name,
   if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
       curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
       curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
-      curl_url_set(u, CURLUPART_HOST, name.c_str(), 0) == CURLUE_OK && curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK) {
+      curl_url_set(u, CURLUPART_HOST, name.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK) {
     connect_to = fmt::format("{}:{}:{}:{}", name, port, host, port);  // host keeps IPv6 brackets
     result = out;
   }
@@ -128,8 +129,10 @@ void set_tls(CURL* c, const TlsOptions& tls) {
 // here (tokens go in headers).
 Error transfer_error(CURLcode rc, const char* errbuf, const std::string& url) {
   std::string reason = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-  if (rc == CURLE_OPERATION_TIMEDOUT) return Error(ErrorKind::Timeout, fmt::format("request to {} timed out: {}", url, reason));
-  if (rc == CURLE_COULDNT_CONNECT) return Error(ErrorKind::Network, fmt::format("cannot connect to {}: {}", url, reason));
+  if (rc == CURLE_OPERATION_TIMEDOUT)
+    return Error(ErrorKind::Timeout, fmt::format("request to {} timed out: {}", url, reason));
+  if (rc == CURLE_COULDNT_CONNECT)
+    return Error(ErrorKind::Network, fmt::format("cannot connect to {}: {}", url, reason));
   if (rc == CURLE_COULDNT_RESOLVE_HOST)
     return Error(ErrorKind::Network, fmt::format("cannot resolve the host of {}: {}", url, reason));
   if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM)
@@ -160,7 +163,8 @@ HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
 HttpResponse HttpClient::send(const HttpRequest& req) { return stream(req, nullptr, {}); }
 
-HttpResponse HttpClient::stream(const HttpRequest& req, const ChunkHandler& on_chunk, const std::function<void(long)>& on_status) {
+HttpResponse HttpClient::stream(const HttpRequest& req, const ChunkHandler& on_chunk,
+                                const std::function<void(long)>& on_status) {
   CURL* c = static_cast<CURL*>(curl_);
   curl_easy_reset(c);
   HttpResponse resp;

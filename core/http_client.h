@@ -13,8 +13,8 @@
 namespace rayctl {
 
 struct TlsOptions {
-  std::string ca_file;         // PEM file with CA certificates
-  std::string ca_pem;          // PEM text (kubeconfig certificate-authority-data), in memory
+  std::string ca_file;          // PEM file with CA certificates
+  std::string ca_pem;           // PEM text (kubeconfig certificate-authority-data), in memory
   std::string client_cert_pem;  // client certificate PEM text
   std::string client_key_pem;   // client key PEM text (never logged)
   bool insecure_skip_verify = false;

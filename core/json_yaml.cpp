@@ -2,8 +2,8 @@
 #include "core/json_yaml.h"
 
 #include "core/error.h"
-#include "core/yaml_source.h"
 #include "core/yaml_reader.h"
+#include "core/yaml_source.h"
 
 #include <fmt/format.h>
 
@@ -56,8 +56,8 @@ static nlohmann::json to_json_counted(const YAML::Node& n, size_t& budget, size_
   nlohmann::json obj = nlohmann::json::object();
   for (auto it = n.begin(); it != n.end(); ++it) {
     if (!it->first.IsScalar())
-      throw conversion_error(doc, it->first, "a mapping key", fmt::format(" is {}; keys must be plain strings",
-                                                                           yaml_kind_name(it->first)),
+      throw conversion_error(doc, it->first, "a mapping key",
+                             fmt::format(" is {}; keys must be plain strings", yaml_kind_name(it->first)),
                              "write the key as a string (quote it if it has special characters)");
     obj[it->first.Scalar()] = to_json_counted(it->second, budget, depth + 1, doc);
   }
@@ -73,7 +73,6 @@ nlohmann::json yaml_to_json(const YamlDocument& doc, const YAML::Node& n) {
   size_t budget = kMaxYamlValues;
   return to_json_counted(n, budget, 0, &doc);
 }
-
 
 // Strings that a YAML reader would type as something else must be quoted.
 static bool needs_quotes(const std::string& s) {

@@ -70,11 +70,23 @@ size_t display_width(const std::string& s) {
     }
     uint32_t cp;
     int len;
-    if (c < 0x80) { cp = c; len = 1; }
-    else if ((c >> 5) == 6) { cp = c & 0x1f; len = 2; }
-    else if ((c >> 4) == 14) { cp = c & 0x0f; len = 3; }
-    else if ((c >> 3) == 30) { cp = c & 0x07; len = 4; }
-    else { ++i; ++w; continue; }
+    if (c < 0x80) {
+      cp = c;
+      len = 1;
+    } else if ((c >> 5) == 6) {
+      cp = c & 0x1f;
+      len = 2;
+    } else if ((c >> 4) == 14) {
+      cp = c & 0x0f;
+      len = 3;
+    } else if ((c >> 3) == 30) {
+      cp = c & 0x07;
+      len = 4;
+    } else {
+      ++i;
+      ++w;
+      continue;
+    }
     for (int k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
     i += len;
     if ((cp >= 0x0300 && cp <= 0x036f) || cp == 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f)) continue;  // combining
@@ -136,9 +148,7 @@ void say_info(const IOStreams& io, const std::string& line) {
 void say_debug(const IOStreams& io, const std::string& line) {
   if (io.verbosity > 0) say(io, Style{io.color}.dim(line));
 }
-void say_warning(const IOStreams& io, const std::string& line) {
-  say(io, Style{io.color}.yellow("warning: ") + line);
-}
+void say_warning(const IOStreams& io, const std::string& line) { say(io, Style{io.color}.yellow("warning: ") + line); }
 
 ProgressBoard::ProgressBoard(IOStreams& io) : io_(io), live_(io.err_tty && io.verbosity >= 0) {}
 

@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -25,11 +25,11 @@ struct IOStreams {
   bool out_tty = false;
   bool err_tty = false;
   bool in_tty = false;
-  bool color = false;  // on only when err/out is a TTY, NO_COLOR is unset and --no-color absent
-  int verbosity = 0;   // -v count; -1 with -q
+  bool color = false;          // on only when err/out is a TTY, NO_COLOR is unset and --no-color absent
+  int verbosity = 0;           // -v count; -1 with -q
   std::mutex* lock = nullptr;  // serialises lines from worker threads when set
 
-  static IOStreams system(bool no_color_flag);  // real stdio, with isatty + NO_COLOR + TERM=dumb
+  static IOStreams system(bool no_color_flag);                     // real stdio, with isatty + NO_COLOR + TERM=dumb
   static IOStreams capture(std::ostream& out, std::ostream& err);  // for tests: no TTY, no colour
 };
 
@@ -77,7 +77,7 @@ class ProgressBoard {
   ~ProgressBoard();
   void set(const std::string& item, const std::string& status);  // add or update an item
   void log(const std::string& line);  // a line printed above the board (e.g. streamed output)
-  void finish();  // leaves the final state on screen
+  void finish();                      // leaves the final state on screen
 
  private:
   void redraw_locked();

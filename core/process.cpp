@@ -76,7 +76,8 @@ int decode_status(int status) {
 
 // Drives the child's pipes until both outputs close; returns the wait status.
 int pump(Child& ch, const std::string& input, std::chrono::milliseconds timeout,
-         const std::function<void(int, const char*, size_t)>& sink, const std::function<bool()>& cancel, bool& timed_out) {
+         const std::function<void(int, const char*, size_t)>& sink, const std::function<bool()>& cancel,
+         bool& timed_out) {
   size_t written = 0;
   if (input.empty()) {
     close(ch.in);
@@ -188,7 +189,8 @@ std::optional<std::string> find_in_path(const std::string& name) {
 }
 
 std::string shell_quote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,@+%") == std::string::npos)
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,@+%") ==
+                        std::string::npos)
     return s;
   std::string out = "'";
   for (char c : s) {

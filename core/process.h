@@ -31,7 +31,8 @@ struct ProcessResult {
 ProcessResult run_process(const ProcessSpec& spec);
 // Streams stdout/stderr line by line (stream 1 or 2) while the process runs; returns the exit
 // code. `cancel` is polled; when it returns true the process group gets SIGTERM.
-int run_process_streaming(const ProcessSpec& spec, const std::function<void(int stream, const std::string& line)>& on_line,
+int run_process_streaming(const ProcessSpec& spec,
+                          const std::function<void(int stream, const std::string& line)>& on_line,
                           const std::function<bool()>& cancel = {});
 
 // Absolute path of an executable found in PATH, or nullopt.

@@ -77,7 +77,9 @@ std::optional<std::string> read_file(const std::string& path) {
 
 std::string read_file_or_throw(const std::string& path) {
   auto s = read_file(path);
-  if (!s) throw Error(ErrorKind::Io, fmt::format("cannot read {}: {}", path, std::strerror(errno)), "check the path and its permissions");
+  if (!s)
+    throw Error(ErrorKind::Io, fmt::format("cannot read {}: {}", path, std::strerror(errno)),
+                "check the path and its permissions");
   return *s;
 }
 

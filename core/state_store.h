@@ -13,7 +13,7 @@ namespace rayctl {
 // Creates missing parent directories with 0700. Throws Error(Io) naming the path.
 void write_file_atomic(const std::string& path, const std::string& content, unsigned mode = 0600);
 std::optional<std::string> read_file(const std::string& path);  // nullopt if missing
-std::string read_file_or_throw(const std::string& path);       // Error(Io) naming the path
+std::string read_file_or_throw(const std::string& path);        // Error(Io) naming the path
 
 // An exclusive flock on `path` (created 0600 if missing) for the object's lifetime.
 class FileLock {

@@ -27,7 +27,8 @@ std::optional<int64_t> parse_int(const std::string& s) {
 std::optional<double> parse_double(const std::string& s) {
   if (s.empty()) return std::nullopt;
   for (char c : s)
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E' || c == '_'))
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E' ||
+          c == '_'))
       return std::nullopt;
   std::string t;
   for (char c : s)
@@ -117,7 +118,8 @@ std::optional<int64_t> YamlMapReader::integer(const std::string& key, int64_t mi
   }
   if (*v < min || *v > max) {
     std::string range = max == INT64_MAX ? fmt::format("≥ {}", min) : fmt::format("between {} and {}", min, max);
-    diags_.error(diag_id::kOutOfRange, doc_.loc(n), fmt::format("'{}' is {}, but it must be {}", child_path(key), *v, range),
+    diags_.error(diag_id::kOutOfRange, doc_.loc(n),
+                 fmt::format("'{}' is {}, but it must be {}", child_path(key), *v, range),
                  fmt::format("use a value {}", range));
     return std::nullopt;
   }
@@ -137,7 +139,8 @@ std::optional<double> YamlMapReader::number(const std::string& key, double min, 
   }
   if (*v < min || *v > max) {
     std::string range = max >= 1e300 ? fmt::format("≥ {}", min) : fmt::format("between {} and {}", min, max);
-    diags_.error(diag_id::kOutOfRange, doc_.loc(n), fmt::format("'{}' is {}, but it must be {}", child_path(key), n.Scalar(), range),
+    diags_.error(diag_id::kOutOfRange, doc_.loc(n),
+                 fmt::format("'{}' is {}, but it must be {}", child_path(key), n.Scalar(), range),
                  fmt::format("use a value {}", range));
     return std::nullopt;
   }
@@ -185,7 +188,8 @@ std::optional<std::vector<std::string>> YamlMapReader::str_list(const std::strin
   return out;
 }
 
-std::optional<std::string> YamlMapReader::one_of(const std::string& key, const std::vector<std::string>& allowed, bool required) {
+std::optional<std::string> YamlMapReader::one_of(const std::string& key, const std::vector<std::string>& allowed,
+                                                 bool required) {
   auto v = str(key, required);
   if (!v) return v;
   for (const auto& a : allowed)
@@ -226,9 +230,11 @@ void YamlMapReader::report_unknown(Severity severity, const std::string& extra_h
     d.id = diag_id::kUnknownKey;
     d.severity = severity;
     d.loc = doc_.loc(it->first);
-    d.message = fmt::format("unknown key '{}' {}{}", k, where, near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near));
-    d.hint = !near.empty() ? fmt::format("rename '{}' to '{}'", k, near)
-                           : (extra_hint.empty() ? "remove it; see man rayctl-config for the keys allowed here" : extra_hint);
+    d.message =
+        fmt::format("unknown key '{}' {}{}", k, where, near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near));
+    d.hint = !near.empty()
+                 ? fmt::format("rename '{}' to '{}'", k, near)
+                 : (extra_hint.empty() ? "remove it; see man rayctl-config for the keys allowed here" : extra_hint);
     diags_.add(std::move(d));
   }
 }

@@ -17,13 +17,13 @@ namespace rayctl {
 
 // Diagnostic ids shared by every loader (the format-specific checks have their own).
 namespace diag_id {
-inline constexpr const char* kSyntax = "RL001";       // YAML syntax error
-inline constexpr const char* kWrongType = "RL010";    // value has the wrong type
-inline constexpr const char* kOutOfRange = "RL011";   // number / enum out of range
-inline constexpr const char* kUnknownKey = "RL012";   // unknown key (did you mean ...)
-inline constexpr const char* kMissingKey = "RL013";   // required key missing
-inline constexpr const char* kDeprecated = "RL014";   // deprecated key accepted and mapped
-inline constexpr const char* kBadValue = "RL015";     // value is the right type but not allowed
+inline constexpr const char* kSyntax = "RL001";      // YAML syntax error
+inline constexpr const char* kWrongType = "RL010";   // value has the wrong type
+inline constexpr const char* kOutOfRange = "RL011";  // number / enum out of range
+inline constexpr const char* kUnknownKey = "RL012";  // unknown key (did you mean ...)
+inline constexpr const char* kMissingKey = "RL013";  // required key missing
+inline constexpr const char* kDeprecated = "RL014";  // deprecated key accepted and mapped
+inline constexpr const char* kBadValue = "RL015";    // value is the right type but not allowed
 }  // namespace diag_id
 
 class YamlMapReader {
@@ -33,17 +33,19 @@ class YamlMapReader {
 
   bool is_map() const { return ok_; }
   bool has(const std::string& key) const;
-  YAML::Node node(const std::string& key);  // marks the key as known; null node if absent
+  YAML::Node node(const std::string& key);            // marks the key as known; null node if absent
   SourceLoc key_loc(const std::string& key) const;    // position of the key itself
   SourceLoc value_loc(const std::string& key) const;  // position of its value
   SourceLoc loc() const { return doc_.loc(map_); }
 
   std::optional<std::string> str(const std::string& key, bool required = false);
-  std::optional<int64_t> integer(const std::string& key, int64_t min = INT64_MIN, int64_t max = INT64_MAX, bool required = false);
+  std::optional<int64_t> integer(const std::string& key, int64_t min = INT64_MIN, int64_t max = INT64_MAX,
+                                 bool required = false);
   std::optional<double> number(const std::string& key, double min = -1e300, double max = 1e300, bool required = false);
   std::optional<bool> boolean(const std::string& key, bool required = false);
   std::optional<std::vector<std::string>> str_list(const std::string& key, bool required = false);
-  std::optional<std::string> one_of(const std::string& key, const std::vector<std::string>& allowed, bool required = false);
+  std::optional<std::string> one_of(const std::string& key, const std::vector<std::string>& allowed,
+                                    bool required = false);
   // A key accepted under an old name: warns (RL014) and returns the node; `now` names the new key.
   YAML::Node deprecated(const std::string& old_key, const std::string& now);
   // Marks keys as known without reading them (kept untouched, e.g. pod templates).

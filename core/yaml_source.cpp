@@ -31,7 +31,8 @@ SourceLoc YamlDocument::start() const {
 
 YamlFile YamlFile::load(const std::string& path) {
   std::optional<std::string> text = read_file(path);
-  if (!text) throw Error(ErrorKind::Io, fmt::format("cannot read {}: no such file or not readable", path), "check the path");
+  if (!text)
+    throw Error(ErrorKind::Io, fmt::format("cannot read {}: no such file or not readable", path), "check the path");
   return parse(path, std::move(*text));
 }
 
@@ -159,10 +160,10 @@ void check_document_stream(const std::string& label, const std::string& text, in
                   here);
     }
     if (++documents > kMaxYamlDocuments)
-      throw Error(ErrorKind::Invalid,
-                  fmt::format("more than {} YAML documents in one file; document {} starts here", kMaxYamlDocuments,
-                              documents),
-                  "split the stream into several files", here);
+      throw Error(
+          ErrorKind::Invalid,
+          fmt::format("more than {} YAML documents in one file; document {} starts here", kMaxYamlDocuments, documents),
+          "split the stream into several files", here);
     previous_start = doc.start;
     previous_empty = doc.empty;
   }
@@ -181,9 +182,10 @@ YamlFile YamlFile::parse(const std::string& label, std::string text, int line_of
   } catch (const YAML::ParserException& e) {
     SourceLoc loc{label, e.mark.line >= 0 ? e.mark.line + line_offset + 1 : 0,
                   e.mark.column >= 0 ? e.mark.column + column_offset + 1 : 0};
-    throw Error(ErrorKind::Invalid, fmt::format("YAML syntax error: {}", e.msg),
-                "fix the YAML syntax at this position (indentation, a missing ':' or an unclosed quote are common causes)",
-                loc);
+    throw Error(
+        ErrorKind::Invalid, fmt::format("YAML syntax error: {}", e.msg),
+        "fix the YAML syntax at this position (indentation, a missing ':' or an unclosed quote are common causes)",
+        loc);
   } catch (const YAML::Exception& e) {
     throw Error(ErrorKind::Invalid, fmt::format("YAML error: {}", e.msg), {}, SourceLoc{label, 0, 0});
   }

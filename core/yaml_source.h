@@ -16,7 +16,7 @@ namespace rayctl {
 
 // One document of a (possibly multi-document) YAML stream.
 struct YamlDocument {
-  std::string file;       // label used in diagnostics (the path as the user gave it)
+  std::string file;  // label used in diagnostics (the path as the user gave it)
   YAML::Node root;
   int index = 0;          // 0-based document index in the stream
   int line_offset = 0;    // added to yaml-cpp's 0-based line, plus 1

@@ -17,7 +17,8 @@ std::string serve_config_text(const std::string& path, IOStreams& io) {
     if (looks_like_kuberay_manifest(d.root)) {
       auto spec = load_kuberay_spec(path, io);
       if (!spec.manifest.serve_config)
-        throw Error(ErrorKind::Invalid, path + " has no spec.serveConfigV2", "give a Serve config file or a RayService manifest");
+        throw Error(ErrorKind::Invalid, path + " has no spec.serveConfigV2",
+                    "give a Serve config file or a RayService manifest");
       return spec.manifest.serve_config->text;
     }
   if (file.documents.empty() || !file.documents.front().root["applications"])
@@ -36,7 +37,8 @@ std::unique_ptr<ServeTarget> ServeTarget::open(const ServeTargetOptions& opt, co
   t->endpoint_.timeout = opt.addr.request_timeout;
   if (opt.addr.cluster.empty()) {
     if (opt.kube.has_kube_flags())
-      throw Error(ErrorKind::Usage, "--kubeconfig/--context/-n need the RayService to act on", "add --cluster rayservice/NAME");
+      throw Error(ErrorKind::Usage, "--kubeconfig/--context/-n need the RayService to act on",
+                  "add --cluster rayservice/NAME");
     t->endpoint_ = resolve_dashboard_address(opt.addr, env);
     t->transport_ = direct_dashboard(t->endpoint_.url, t->endpoint_.source);
     return t;
@@ -66,8 +68,8 @@ DashboardClient& ServeTarget::dashboard_for_reading() {
 DashboardClient& ServeTarget::dashboard(const std::string& verb) {
   if (owner_)
     throw Error(ErrorKind::Usage, "`rayctl serve " + verb + "` does not act on a RayService yet",
-                "`rayctl serve status --cluster " + cluster_arg_ + "` shows its applications; `rayctl down " + cluster_arg_ +
-                    "` removes the RayService");
+                "`rayctl serve status --cluster " + cluster_arg_ + "` shows its applications; `rayctl down " +
+                    cluster_arg_ + "` removes the RayService");
   return dashboard_for_reading();
 }
 

@@ -4,8 +4,8 @@
 // --cluster is a Cluster's own dashboard (Cluster::dashboard(), cluster/cluster.h).
 #pragma once
 
-#include "core/output.h"
 #include "cluster/dashboard/dashboard_client.h"
+#include "core/output.h"
 
 #include <chrono>
 #include <functional>

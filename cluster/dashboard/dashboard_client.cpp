@@ -65,13 +65,11 @@ void throw_dashboard_status(const std::string& what, long status, const std::str
   if (status == 503)
     throw Error(ErrorKind::Remote, "the Serve controller or the GCS is unavailable (" + head + ")" + said,
                 "the cluster may be starting or overloaded; retry in a few seconds");
-  if (status == 409 || status == 412)
-    throw Error(ErrorKind::Conflict, head + said);
+  if (status == 409 || status == 412) throw Error(ErrorKind::Conflict, head + said);
   if (status >= 400 && status < 500)
     throw Error(ErrorKind::Invalid, "the Ray dashboard rejected the request (" + head + ")" + said);
   throw Error(ErrorKind::Remote, "the Ray dashboard failed (" + head + ")" + said,
-              status >= 500 ? "the dashboard log (dashboard*.log in the session's logs) has the full traceback"
-                            : "");
+              status >= 500 ? "the dashboard log (dashboard*.log in the session's logs) has the full traceback" : "");
 }
 
 std::vector<LiveNode> parse_live_nodes(const std::string& body) {
@@ -168,8 +166,8 @@ nlohmann::json DashboardClient::parse_json(const HttpResponse& r, const std::str
   try {
     return nlohmann::json::parse(r.body);
   } catch (const nlohmann::json::exception&) {
-    throw Error(ErrorKind::Remote, what + " at " + ep_.url + " returned a reply that is not JSON: " +
-                                       summarize_server_error(r.body, 300),
+    throw Error(ErrorKind::Remote,
+                what + " at " + ep_.url + " returned a reply that is not JSON: " + summarize_server_error(r.body, 300),
                 "is this address the Ray dashboard (port 8265 by default), not the Serve HTTP port?");
   }
 }
@@ -179,8 +177,7 @@ const RayVersion& DashboardClient::version() {
   HttpResponse r = call("GET", "/api/ray/version");
   if (r.status != 200) throw_dashboard_status("GET /api/ray/version", r.status, r.body, ep_.url);
   RayVersion v = parse_ray_version(parse_json(r, "GET /api/ray/version"));
-  if (v.major == 0)
-    throw Error(ErrorKind::Remote, "the dashboard at " + ep_.url + " did not report a Ray version");
+  if (v.major == 0) throw Error(ErrorKind::Remote, "the dashboard at " + ep_.url + " did not report a Ray version");
   if (v.major < 2 || (v.major == 2 && v.minor < 7))
     throw Error(ErrorKind::Invalid, "Ray " + v.ray_version + " at " + ep_.url + " is too old for rayctl serve",
                 "the multi-application Serve REST API needs Ray >= 2.7; upgrade the cluster");
@@ -256,8 +253,8 @@ nlohmann::json DashboardClient::log_index(const std::string& node_id, const std:
 }
 
 std::string DashboardClient::log_query_string(const LogQuery& q) const {
-  std::string s = "node_id=" + url_encode(q.node_id) + "&lines=" + std::to_string(q.lines) +
-                  "&filter_ansi_code=true&timeout=10";
+  std::string s =
+      "node_id=" + url_encode(q.node_id) + "&lines=" + std::to_string(q.lines) + "&filter_ansi_code=true&timeout=10";
   if (!q.filename.empty()) s += "&filename=" + url_encode(q.filename);
   if (!q.actor_id.empty()) s += "&actor_id=" + url_encode(q.actor_id) + "&suffix=" + url_encode(q.suffix);
   if (!q.pid.empty()) s += "&pid=" + url_encode(q.pid) + "&suffix=" + url_encode(q.suffix);

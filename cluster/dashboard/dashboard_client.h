@@ -74,21 +74,21 @@ class DashboardClient {
   const RayVersion& version();
 
   // Serve REST API.
-  nlohmann::json serve_details();  // GET /api/serve/applications/ (ServeInstanceDetails)
+  nlohmann::json serve_details();                     // GET /api/serve/applications/ (ServeInstanceDetails)
   void put_serve_config(const nlohmann::json& body);  // PUT: accepted, applied asynchronously
-  void delete_serve();                                 // DELETE: shuts Serve down
+  void delete_serve();                                // DELETE: shuts Serve down
 
   // Runtime-env packages ("gcs://_ray_pkg_<hash>.zip"), as `ray job submit` uploads them.
   bool package_exists(const std::string& gcs_uri);
   void upload_package(const std::string& gcs_uri, const std::string& zip_bytes);
 
   // State API.
-  std::vector<nlohmann::json> nodes();                       // rows of /api/v0/nodes
+  std::vector<nlohmann::json> nodes();  // rows of /api/v0/nodes
   // The nodes, in one short GET (`timeout` bounds connect and reply): `up` polls with it.
   std::vector<LiveNode> live_nodes(std::chrono::milliseconds timeout);
   nlohmann::json log_index(const std::string& node_id, const std::string& glob = "*");  // {category:[files]}
-  std::string log_tail(const LogQuery& q);                   // /api/v0/logs/file
-  nlohmann::json cluster_status();                           // /api/cluster_status?format=1 → data
+  std::string log_tail(const LogQuery& q);                                              // /api/v0/logs/file
+  nlohmann::json cluster_status();  // /api/cluster_status?format=1 → data
 
  private:
   HttpResponse call(const std::string& method, const std::string& path, const std::string& body = {},

@@ -87,8 +87,10 @@ SourceLoc locate_field(const YamlDocument& doc, const std::string& path) {
     if (seg.front() == '[') {
       auto inner = seg.substr(1, seg.size() - 2);
       bool numeric = !inner.empty() && inner.find_first_not_of("0123456789") == std::string::npos;
-      if (numeric && node.IsSequence() && std::stoul(inner) < node.size()) next = node[std::stoul(inner)];
-      else if (!numeric && node.IsMap()) next = node[inner];
+      if (numeric && node.IsSequence() && std::stoul(inner) < node.size())
+        next = node[std::stoul(inner)];
+      else if (!numeric && node.IsMap())
+        next = node[inner];
     } else if (node.IsMap()) {
       // Point at the key itself (where a user looks), then descend into its value.
       for (auto it = node.begin(); it != node.end(); ++it) {
@@ -140,45 +142,54 @@ Error kube_api_error(const HttpResponse& r, const KubeRequestInfo& info, const s
   if (status == 500 && s.message.find("failed to create typed patch object") != std::string::npos) status = 422;
   switch (status) {
     case 401:
-      return Error(ErrorKind::Auth, fmt::format("the API server did not accept the credentials of {} (401 Unauthorized)", identity),
+      return Error(ErrorKind::Auth,
+                   fmt::format("the API server did not accept the credentials of {} (401 Unauthorized)", identity),
                    "the token or certificate is expired or wrong: refresh the kubeconfig (or the exec plugin's login)");
     case 403:
-      return Error(ErrorKind::Auth, fmt::format("{} may not {}{} (403 Forbidden){}", identity, info.verb, what, server_says),
+      return Error(ErrorKind::Auth,
+                   fmt::format("{} may not {}{} (403 Forbidden){}", identity, info.verb, what, server_says),
                    "ask a cluster admin for RBAC on this resource, or use another --context");
     case 404:
       if (info.ray_io && !s.is_status)
-        return Error(ErrorKind::NotFound, "KubeRay CRDs are not installed on this cluster (the API server does not know ray.io/v1)",
-                     "install the KubeRay operator: helm repo add kuberay https://ray-project.github.io/kuberay-helm/ && "
-                     "helm install kuberay-operator kuberay/kuberay-operator");
+        return Error(
+            ErrorKind::NotFound,
+            "KubeRay CRDs are not installed on this cluster (the API server does not know ray.io/v1)",
+            "install the KubeRay operator: helm repo add kuberay https://ray-project.github.io/kuberay-helm/ && "
+            "helm install kuberay-operator kuberay/kuberay-operator");
       if (s.kind == "namespaces")
         return Error(ErrorKind::NotFound, fmt::format("namespace \"{}\" does not exist", s.name),
                      "create it (kubectl create namespace " + s.name + ") or pick another with -n");
-      return Error(ErrorKind::NotFound, fmt::format("{}{} not found{}", info.verb.empty() ? "" : info.verb + ":", what, server_says));
+      return Error(ErrorKind::NotFound,
+                   fmt::format("{}{} not found{}", info.verb.empty() ? "" : info.verb + ":", what, server_says));
     case 409:
       if (s.reason == "Conflict" && !s.causes.empty()) {
         std::string fields;
         for (const auto& c : s.causes) fields += fmt::format("\n  {}: {}", c.field, c.message);
-        return Error(ErrorKind::Conflict, fmt::format("{}{} conflicts with another field manager:{}", info.verb, what, fields),
+        return Error(ErrorKind::Conflict,
+                     fmt::format("{}{} conflicts with another field manager:{}", info.verb, what, fields),
                      "another tool owns these fields; re-run with --force-conflicts to take them over");
       }
-      return Error(ErrorKind::Conflict, fmt::format("{}{} conflicts with the live object (409){}", info.verb, what, server_says),
+      return Error(ErrorKind::Conflict,
+                   fmt::format("{}{} conflicts with the live object (409){}", info.verb, what, server_says),
                    s.reason == "AlreadyExists" ? "the object already exists" : "re-read the object and try again");
     case 400:
     case 422: {
       auto fields = kube_error_fields(s);
       std::string list = fields.empty() ? "" : fmt::format(" (fields: {})", fmt::join(fields, ", "));
-      return Error(ErrorKind::Invalid, fmt::format("the API server rejected {}{}{}{}", info.verb, what, server_says, list),
+      return Error(ErrorKind::Invalid,
+                   fmt::format("the API server rejected {}{}{}{}", info.verb, what, server_says, list),
                    "fix the manifest; rayctl validate FILE checks most of this before sending");
     }
     case 410:
       return Error(ErrorKind::Remote, fmt::format("{}{}: resource version too old (410 Gone)", info.verb, what));
     case 415:
-      return Error(ErrorKind::Internal, fmt::format("{}{}: the API server does not accept this patch type (415){}", info.verb, what, server_says));
-    default:
-      break;
+      return Error(ErrorKind::Internal, fmt::format("{}{}: the API server does not accept this patch type (415){}",
+                                                    info.verb, what, server_says));
+    default: break;
   }
   if (r.status == 429 || r.status >= 500)
-    return Error(ErrorKind::Remote, fmt::format("the API server failed to {}{} ({}){}", info.verb, what, r.status, server_says),
+    return Error(ErrorKind::Remote,
+                 fmt::format("the API server failed to {}{} ({}){}", info.verb, what, r.status, server_says),
                  "the API server is overloaded or unhealthy; try again");
   return Error(ErrorKind::Remote, fmt::format("{}{} failed with HTTP {}{}", info.verb, what, r.status, server_says));
 }

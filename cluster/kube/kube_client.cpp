@@ -144,16 +144,16 @@ nlohmann::json KubeClient::apply(const KubeResource& res, const nlohmann::json& 
   std::string ns = meta.value("namespace", target_->namespace_);
   HttpRequest req;
   req.method = "PATCH";
-  req.url = fmt::format("{}?fieldManager={}&fieldValidation=Strict{}{}", res.object_path(ns, name),
-                        url_encode(opt.field_manager), opt.force ? "&force=true" : "", opt.dry_run ? "&dryRun=All" : "");
+  req.url =
+      fmt::format("{}?fieldManager={}&fieldValidation=Strict{}{}", res.object_path(ns, name),
+                  url_encode(opt.field_manager), opt.force ? "&force=true" : "", opt.dry_run ? "&dryRun=All" : "");
   req.headers.emplace_back("Content-Type", "application/apply-patch+yaml");  // JSON is valid YAML
   req.headers.emplace_back("Accept", "application/json");
   nlohmann::json body = object;
   body["metadata"]["namespace"] = ns;
   req.body = body.dump();
   auto r = send(req, true);  // apply is idempotent
-  if (r.status / 100 != 2)
-    fail(r, {"apply", fmt::format("{} {}/{}", res.kind, ns, name), res.ray_io()});
+  if (r.status / 100 != 2) fail(r, {"apply", fmt::format("{} {}/{}", res.kind, ns, name), res.ray_io()});
   return parse_body(r);
 }
 
@@ -173,7 +173,8 @@ bool KubeClient::remove(const std::string& path, const std::string& propagation,
   return true;
 }
 
-HttpResponse KubeClient::stream(const std::string& path, const ChunkHandler& on_chunk, std::chrono::milliseconds timeout) {
+HttpResponse KubeClient::stream(const std::string& path, const ChunkHandler& on_chunk,
+                                std::chrono::milliseconds timeout) {
   HttpRequest req;
   req.url = target_->server + path;
   req.timeout = timeout;
@@ -183,13 +184,16 @@ HttpResponse KubeClient::stream(const std::string& path, const ChunkHandler& on_
     creds_->apply(r);
     long status = 0;
     std::string error_body;
-    auto resp = http_->stream(r, [&](std::string_view chunk) {
-      if (status / 100 != 2) {
-        error_body.append(chunk);
-        return true;
-      }
-      return on_chunk(chunk);
-    }, [&](long s) { status = s; });
+    auto resp = http_->stream(
+        r,
+        [&](std::string_view chunk) {
+          if (status / 100 != 2) {
+            error_body.append(chunk);
+            return true;
+          }
+          return on_chunk(chunk);
+        },
+        [&](long s) { status = s; });
     if (resp.status == 0) resp.status = status;
     resp.body = std::move(error_body);
     if (resp.status == 401 && pass == 0 && creds_->invalidate()) continue;

@@ -19,11 +19,16 @@ namespace fs = std::filesystem;
 
 std::string KubeTarget::identity() const {
   std::string method = "anonymous";
-  if (user.exec) method = fmt::format("exec plugin {}", user.exec->command);
-  else if (!user.token.empty()) method = "bearer token";
-  else if (!user.token_file.empty()) method = fmt::format("token file {}", user.token_file);
-  else if (!user.client_cert_pem.empty() || !user.client_cert_file.empty()) method = "client certificate";
-  else if (!user.username.empty()) method = fmt::format("basic auth as {}", user.username);
+  if (user.exec)
+    method = fmt::format("exec plugin {}", user.exec->command);
+  else if (!user.token.empty())
+    method = "bearer token";
+  else if (!user.token_file.empty())
+    method = fmt::format("token file {}", user.token_file);
+  else if (!user.client_cert_pem.empty() || !user.client_cert_file.empty())
+    method = "client certificate";
+  else if (!user.username.empty())
+    method = fmt::format("basic auth as {}", user.username);
   if (in_cluster) return fmt::format("in-cluster service account ({})", method);
   return fmt::format("user \"{}\" ({}) in context \"{}\"", user_name, method, context);
 }
@@ -109,7 +114,8 @@ KubeUserEntry read_user(const YAML::Node& u, const std::string& label, const std
   KubeUserEntry e;
   e.client_cert_file = abs_path(str_of(u, "client-certificate"), dir);
   e.client_key_file = abs_path(str_of(u, "client-key"), dir);
-  if (auto d = str_of(u, "client-certificate-data"); !d.empty()) e.client_cert_pem = decode_data(d, label, "client-certificate-data");
+  if (auto d = str_of(u, "client-certificate-data"); !d.empty())
+    e.client_cert_pem = decode_data(d, label, "client-certificate-data");
   if (auto d = str_of(u, "client-key-data"); !d.empty()) e.client_key_pem = decode_data(d, label, "client-key-data");
   e.token = str_of(u, "token");
   e.token_file = abs_path(str_of(u, "tokenFile"), dir);
@@ -120,7 +126,8 @@ KubeUserEntry read_user(const YAML::Node& u, const std::string& label, const std
   e.source = label;
   int methods = (!e.token.empty() || !e.token_file.empty()) + (!e.username.empty()) + (e.exec.has_value()) +
                 (!e.auth_provider.empty());
-  if (methods > 1) bad(label, u, "a user may have only one authentication method (token, basic auth, exec or auth-provider)");
+  if (methods > 1)
+    bad(label, u, "a user may have only one authentication method (token, basic auth, exec or auth-provider)");
   return e;
 }
 
@@ -229,7 +236,8 @@ KubeTarget resolve_kube_target(const KubeConfigSet& cfg, const KubeSelection& se
                                                   ctx_name, ctx.user, files));
     t.user = u->second;
     if (!t.user.auth_provider.empty())
-      throw Error(ErrorKind::Auth, fmt::format("user \"{}\" uses the removed auth-provider \"{}\"", ctx.user, t.user.auth_provider),
+      throw Error(ErrorKind::Auth,
+                  fmt::format("user \"{}\" uses the removed auth-provider \"{}\"", ctx.user, t.user.auth_provider),
                   "switch the kubeconfig to an exec credential plugin (e.g. gke-gcloud-auth-plugin, kubelogin)");
     if (!t.user.client_cert_file.empty()) t.tls.client_cert_pem = read_file_or_throw(t.user.client_cert_file);
     if (!t.user.client_cert_pem.empty()) t.tls.client_cert_pem = t.user.client_cert_pem;
@@ -259,7 +267,10 @@ std::optional<KubeTarget> in_cluster_kube_target(const std::string& host, const 
 }
 
 KubeTarget load_kube_target(const std::string& kubeconfig_flag, const KubeSelection& sel) {
-  auto env = [](const char* n) { const char* v = std::getenv(n); return std::string(v ? v : ""); };
+  auto env = [](const char* n) {
+    const char* v = std::getenv(n);
+    return std::string(v ? v : "");
+  };
   KubeConfigSources src{kubeconfig_flag, env("KUBECONFIG"), env("HOME")};
   auto cfg = load_kube_config(src);
   if (cfg.files.empty() && kubeconfig_flag.empty()) {

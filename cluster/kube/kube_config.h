@@ -64,9 +64,9 @@ struct KubeConfigSet {
 
 // Where kubeconfig comes from (environment values passed in so that tests control them).
 struct KubeConfigSources {
-  std::string explicit_path;  // --kubeconfig: that file only
-  std::string kubeconfig_env; // $KUBECONFIG: ':'-separated list, merged
-  std::string home;           // for ~/.kube/config
+  std::string explicit_path;   // --kubeconfig: that file only
+  std::string kubeconfig_env;  // $KUBECONFIG: ':'-separated list, merged
+  std::string home;            // for ~/.kube/config
 };
 
 // Selection flags shared by every Kubernetes verb.
@@ -80,9 +80,9 @@ struct KubeTarget {
   std::string context, cluster_name, user_name;
   std::string server;  // https://host:port, no trailing slash
   std::string namespace_ = "default";
-  TlsOptions tls;      // CA and (static) client certificate
+  TlsOptions tls;               // CA and (static) client certificate
   std::string tls_server_name;  // kubeconfig tls-server-name (also in tls.server_name; passed to exec plugins)
-  KubeUserEntry user;  // credentials (token, token file, exec plugin)
+  KubeUserEntry user;           // credentials (token, token file, exec plugin)
   bool in_cluster = false;
   std::string config_source;  // the file(s) the settings came from, for messages
 
@@ -111,6 +111,5 @@ std::optional<KubeTarget> in_cluster_kube_target(const std::string& host, const 
 // The usual order: --kubeconfig / $KUBECONFIG / ~/.kube/config, else in-cluster; reads the
 // real environment. Throws Error(NotFound) with a hint when nothing is configured.
 KubeTarget load_kube_target(const std::string& kubeconfig_flag, const KubeSelection& sel);
-
 
 }  // namespace rayctl

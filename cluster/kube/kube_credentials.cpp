@@ -6,8 +6,8 @@
 #include "core/process.h"
 #include "core/state_store.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <ctime>
@@ -64,18 +64,22 @@ ExecCredential parse_exec_credential(const std::string& plugin, const std::strin
                 "run the plugin by hand to see its output; it must print an ExecCredential object");
   }
   if (!j.is_object() || j.value("kind", "") != "ExecCredential" || !j.contains("status") || !j["status"].is_object())
-    throw Error(ErrorKind::Auth, fmt::format("exec credential plugin {} did not print an ExecCredential with a status", plugin));
+    throw Error(ErrorKind::Auth,
+                fmt::format("exec credential plugin {} did not print an ExecCredential with a status", plugin));
   const auto& st = j["status"];
   ExecCredential c;
   c.token = st.value("token", "");
   c.client_cert_pem = st.value("clientCertificateData", "");
   c.client_key_pem = st.value("clientKeyData", "");
   if (c.token.empty() && (c.client_cert_pem.empty() || c.client_key_pem.empty()))
-    throw Error(ErrorKind::Auth, fmt::format("exec credential plugin {} returned neither a token nor a client certificate and key", plugin));
+    throw Error(
+        ErrorKind::Auth,
+        fmt::format("exec credential plugin {} returned neither a token nor a client certificate and key", plugin));
   if (auto e = st.value("expirationTimestamp", ""); !e.empty()) {
     c.expires = parse_rfc3339(e);
     if (!c.expires)
-      throw Error(ErrorKind::Auth, fmt::format("exec credential plugin {} returned a malformed expirationTimestamp \"{}\"", plugin, e));
+      throw Error(ErrorKind::Auth,
+                  fmt::format("exec credential plugin {} returned a malformed expirationTimestamp \"{}\"", plugin, e));
   }
   return c;
 }
@@ -93,14 +97,17 @@ std::string exec_info_json(const KubeExecConfig& exec, const KubeTarget& target,
   return nlohmann::json{{"apiVersion", api}, {"kind", "ExecCredential"}, {"spec", spec}}.dump();
 }
 
-KubeCredentials::KubeCredentials(const KubeTarget& target, bool stdin_is_tty) : target_(target), stdin_tty_(stdin_is_tty) {}
+KubeCredentials::KubeCredentials(const KubeTarget& target, bool stdin_is_tty)
+    : target_(target), stdin_tty_(stdin_is_tty) {}
 
 void KubeCredentials::refresh_exec_locked() {
   const auto& x = *target_.user.exec;
   bool interactive = stdin_tty_ && x.interactive_mode != "Never";
   if (x.interactive_mode == "Always" && !stdin_tty_)
-    throw Error(ErrorKind::Auth, fmt::format("exec credential plugin {} needs an interactive terminal (interactiveMode: Always)", x.command),
-                "run rayctl from a terminal, or change the plugin's interactiveMode");
+    throw Error(
+        ErrorKind::Auth,
+        fmt::format("exec credential plugin {} needs an interactive terminal (interactiveMode: Always)", x.command),
+        "run rayctl from a terminal, or change the plugin's interactiveMode");
   ProcessSpec p;
   p.argv.push_back(x.command);
   for (const auto& a : x.args) p.argv.push_back(a);
@@ -108,9 +115,12 @@ void KubeCredentials::refresh_exec_locked() {
   p.env_add["KUBERNETES_EXEC_INFO"] = exec_info_json(x, target_, interactive);
   p.timeout = std::chrono::minutes(interactive ? 5 : 1);
   if (x.command.find('/') == std::string::npos && !find_in_path(x.command)) {
-    std::string hint = x.install_hint.empty() ? fmt::format("install {} or fix users[{}].user.exec.command", x.command, target_.user_name)
-                                              : x.install_hint;
-    throw Error(ErrorKind::Auth, fmt::format("exec credential plugin {} (user \"{}\") is not installed", x.command, target_.user_name), hint);
+    std::string hint = x.install_hint.empty()
+                           ? fmt::format("install {} or fix users[{}].user.exec.command", x.command, target_.user_name)
+                           : x.install_hint;
+    throw Error(ErrorKind::Auth,
+                fmt::format("exec credential plugin {} (user \"{}\") is not installed", x.command, target_.user_name),
+                hint);
   }
   ++exec_runs_;
   auto r = run_process(p);
@@ -118,8 +128,9 @@ void KubeCredentials::refresh_exec_locked() {
     throw Error(ErrorKind::Auth, fmt::format("exec credential plugin {} did not finish in time", x.command));
   if (r.exit_code != 0) {
     auto err = trim(r.err);
-    throw Error(ErrorKind::Auth, fmt::format("exec credential plugin {} failed (exit {}){}{}", x.command, r.exit_code,
-                                             err.empty() ? "" : ": ", err),
+    throw Error(ErrorKind::Auth,
+                fmt::format("exec credential plugin {} failed (exit {}){}{}", x.command, r.exit_code,
+                            err.empty() ? "" : ": ", err),
                 x.install_hint);
   }
   exec_cached_ = parse_exec_credential(x.command, r.out);

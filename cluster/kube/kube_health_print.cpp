@@ -37,10 +37,12 @@ void print_apps(std::ostream& os, const char* title, const std::vector<ServeAppH
 
 std::string kube_health_summary(const RayObjectHealth& h) {
   std::string head = fmt::format("{} {}/{}", h.kind, h.namespace_, h.name);
-  if (!h.found) return head + ": not found" + (h.live_pods ? fmt::format(" ({} pods still terminating)", h.live_pods) : "");
+  if (!h.found)
+    return head + ": not found" + (h.live_pods ? fmt::format(" ({} pods still terminating)", h.live_pods) : "");
   if (h.cluster) return fmt::format("{}: {} ({})", head, h.cluster->state, pods_ready(*h.cluster));
   const auto& s = *h.service;
-  std::string detail = s.ready_reason.empty() ? "" : " — Ready=" + std::string(s.ready ? "True" : "False") + " " + s.ready_reason;
+  std::string detail =
+      s.ready_reason.empty() ? "" : " — Ready=" + std::string(s.ready ? "True" : "False") + " " + s.ready_reason;
   if (s.cluster) detail += fmt::format("; cluster {} {}", s.cluster->name, pods_ready(*s.cluster));
   return fmt::format("{}: {}{}", head, s.state, detail);
 }
@@ -51,7 +53,8 @@ void print_kube_reasons(std::ostream& os, const RayObjectHealth& h, const Style&
   os << '\n' << st.bold("Not ready because:") << '\n';
   for (const char* layer : {"kubernetes", "kuberay", "ray", "serve"})
     for (const auto& r : reasons)
-      if (r.layer == layer) os << "  " << st.yellow("[" + r.layer + "]") << ' ' << r.subject << ": " << r.message << '\n';
+      if (r.layer == layer)
+        os << "  " << st.yellow("[" + r.layer + "]") << ' ' << r.subject << ": " << r.message << '\n';
 }
 
 void print_kube_health(std::ostream& os, const RayObjectHealth& h, const Style& st) {
@@ -60,8 +63,8 @@ void print_kube_health(std::ostream& os, const RayObjectHealth& h, const Style& 
   if (h.service) {
     const auto& s = *h.service;
     os << fmt::format("active cluster: {}   pending cluster: {}   serve endpoints: {}\n",
-                      s.active_cluster.empty() ? "-" : s.active_cluster, s.pending_cluster.empty() ? "-" : s.pending_cluster,
-                      s.serve_endpoints);
+                      s.active_cluster.empty() ? "-" : s.active_cluster,
+                      s.pending_cluster.empty() ? "-" : s.pending_cluster, s.serve_endpoints);
     if (!s.ready_message.empty()) os << "Ready condition: " << s.ready_message << '\n';
     print_apps(os, "Applications (active cluster):", s.active_apps);
     print_apps(os, "Applications (pending cluster):", s.pending_apps);
@@ -70,14 +73,15 @@ void print_kube_health(std::ostream& os, const RayObjectHealth& h, const Style& 
     os << '\n';
     Table groups({"GROUP", "DESIRED", "PODS", "RUNNING", "READY"});
     for (const auto& g : c->groups)
-      groups.add_row({g.name, std::to_string(g.desired), std::to_string(g.pods), std::to_string(g.running), std::to_string(g.ready)});
+      groups.add_row({g.name, std::to_string(g.desired), std::to_string(g.pods), std::to_string(g.running),
+                      std::to_string(g.ready)});
     groups.print(os);
     if (!c->pods.empty()) {
       os << '\n';
       Table pods({"POD", "GROUP", "PHASE", "READY", "NODE", "RESTARTS", "WAITING"});
       for (const auto& p : c->pods)
-        pods.add_row({p.name, p.group, p.deleting ? "Terminating" : p.phase, p.ready ? "yes" : "no", p.node.empty() ? "-" : p.node,
-                      std::to_string(p.restarts), p.ready ? "" : p.waiting});
+        pods.add_row({p.name, p.group, p.deleting ? "Terminating" : p.phase, p.ready ? "yes" : "no",
+                      p.node.empty() ? "-" : p.node, std::to_string(p.restarts), p.ready ? "" : p.waiting});
       pods.print(os);
     }
   }
@@ -90,7 +94,8 @@ void KubeProgress::update(const RayObjectHealth& h) {
     return;
   }
   if (h.service) {
-    board_.set("RayService " + h.name, h.service->state + (h.service->ready_reason.empty() ? "" : " (" + h.service->ready_reason + ")"));
+    board_.set("RayService " + h.name,
+               h.service->state + (h.service->ready_reason.empty() ? "" : " (" + h.service->ready_reason + ")"));
     const auto& apps = h.service->pending_apps.empty() ? h.service->active_apps : h.service->pending_apps;
     for (const auto& a : apps) board_.set("app " + a.name, a.status);
   }
@@ -98,7 +103,8 @@ void KubeProgress::update(const RayObjectHealth& h) {
     for (const auto& g : c->groups) {
       int pending = g.pods - g.running;
       board_.set(fmt::format("{} {}", g.head ? "head" : "group", g.name),
-                 fmt::format("{}/{} ready{}", std::min(g.ready, g.desired), g.desired, pending > 0 ? fmt::format(", {} pending", pending) : ""));
+                 fmt::format("{}/{} ready{}", std::min(g.ready, g.desired), g.desired,
+                             pending > 0 ? fmt::format(", {} pending", pending) : ""));
     }
   }
   // Transient states are on the board already; log only what explains a wait.

@@ -37,15 +37,25 @@ const std::vector<LayerReason>& RayObjectHealth::reasons() const {
 }
 
 json RayObjectHealth::to_json() const {
-  json j = {{"kind", kind}, {"name", name}, {"namespace", namespace_}, {"found", found}, {"ready", ready()},
-            {"generation", generation}, {"observed_generation", observed_generation}, {"live_pods", live_pods}};
+  json j = {{"kind", kind},
+            {"name", name},
+            {"namespace", namespace_},
+            {"found", found},
+            {"ready", ready()},
+            {"generation", generation},
+            {"observed_generation", observed_generation},
+            {"live_pods", live_pods}};
   if (cluster) j["raycluster"] = rayctl::to_json(*cluster);
   if (service) j["rayservice"] = rayctl::to_json(*service);
   return j;
 }
 
 RayObjectMonitor::RayObjectMonitor(const KubeClient& client, const KubeResource& res, std::string ns, std::string name)
-    : client_(client), events_client_(client.clone()), res_(res), ns_(std::move(ns)), name_(std::move(name)),
+    : client_(client),
+      events_client_(client.clone()),
+      res_(res),
+      ns_(std::move(ns)),
+      name_(std::move(name)),
       signal_(std::make_shared<Signal>()) {}
 
 void RayObjectMonitor::start(std::chrono::steady_clock::time_point deadline) {
@@ -78,9 +88,9 @@ void RayObjectMonitor::refresh_events(bool force) {
   if (!force && now - events_at_ < kEventRefresh) return;
   events_at_ = now;
   try {
-    auto list = events_client_->get(
-        KubeResource::event().collection_path(ns_) + "?fieldSelector=" + url_encode("type=Warning"),
-        {"list", "events in namespace " + ns_, false});
+    auto list =
+        events_client_->get(KubeResource::event().collection_path(ns_) + "?fieldSelector=" + url_encode("type=Warning"),
+                            {"list", "events in namespace " + ns_, false});
     events_.clear();
     if (list.contains("items") && list["items"].is_array())
       for (auto& e : list["items"]) events_.push_back(std::move(e));
@@ -125,7 +135,8 @@ RayObjectHealth RayObjectMonitor::snapshot() {
 
 WaitOutcome RayObjectMonitor::wait(std::chrono::steady_clock::time_point deadline,
                                    const std::function<bool(const RayObjectHealth&)>& done,
-                                   const std::function<void(const RayObjectHealth&)>& on_change, RayObjectHealth& health) {
+                                   const std::function<void(const RayObjectHealth&)>& on_change,
+                                   RayObjectHealth& health) {
   std::string last;
   for (;;) {
     for (auto* w : {object_.get(), pods_.get(), clusters_.get()})

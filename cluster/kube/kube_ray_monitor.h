@@ -43,7 +43,8 @@ class RayObjectMonitor {
   RayObjectHealth snapshot();
   // Waits until `done(health)` holds, calling on_change with each new health; `health` holds
   // the last state on return. Watch failures throw.
-  WaitOutcome wait(std::chrono::steady_clock::time_point deadline, const std::function<bool(const RayObjectHealth&)>& done,
+  WaitOutcome wait(std::chrono::steady_clock::time_point deadline,
+                   const std::function<bool(const RayObjectHealth&)>& done,
                    const std::function<void(const RayObjectHealth&)>& on_change, RayObjectHealth& health);
   // Cluster names whose pods count as this object's (the RayCluster itself, or a service's clusters).
   void track_clusters(std::vector<std::string> names) { extra_clusters_ = std::move(names); }

@@ -22,7 +22,8 @@ KubeResource resource_of(const json& object) {
   auto kind = object.value("kind", "");
   auto res = KubeResource::for_kind(api, kind);
   if (!res || kind == "RayJob")
-    throw Error(ErrorKind::Invalid, fmt::format("rayctl brings up RayCluster and RayService objects, not {} {}", api, kind),
+    throw Error(ErrorKind::Invalid,
+                fmt::format("rayctl brings up RayCluster and RayService objects, not {} {}", api, kind),
                 "give a KubeRay manifest with apiVersion ray.io/v1 and kind RayCluster or RayService");
   return *res;
 }
@@ -68,9 +69,12 @@ KubeUpResult kube_up(KubeClient& client, const KubeUpRequest& req, const HealthC
   r.waited = true;
   long gen = r.applied["metadata"].value("generation", 0L);
   auto t1 = Clock::now();
-  r.outcome = monitor->wait(deadline, [&](const RayObjectHealth& h) {
-    return h.found && h.ready() && (h.observed_generation < 0 || h.observed_generation >= gen);
-  }, on_change, r.health);
+  r.outcome = monitor->wait(
+      deadline,
+      [&](const RayObjectHealth& h) {
+        return h.found && h.ready() && (h.observed_generation < 0 || h.observed_generation >= gen);
+      },
+      on_change, r.health);
   r.wait_ms = ms_since(t1);
   return r;
 }
@@ -102,16 +106,15 @@ KubeDownResult kube_down(KubeClient& client, const KubeResource& res, const std:
   if (!monitor) return r;
   r.waited = true;
   auto t0 = Clock::now();
-  r.outcome = monitor->wait(deadline, [](const RayObjectHealth& h) { return !h.found && h.live_pods == 0; }, on_change,
-                            r.health);
+  r.outcome = monitor->wait(
+      deadline, [](const RayObjectHealth& h) { return !h.found && h.live_pods == 0; }, on_change, r.health);
   r.wait_ms = ms_since(t0);
   return r;
 }
 
 KubeResource kube_resolve_kind(KubeClient& client, const std::string& name) {
   const auto& rs = KubeResource::rayservice();
-  if (client.get_optional(rs.object_path(client.ns(), name), {"get", "RayService " + name, true}))
-    return rs;
+  if (client.get_optional(rs.object_path(client.ns(), name), {"get", "RayService " + name, true})) return rs;
   return KubeResource::raycluster();
 }
 
@@ -121,13 +124,14 @@ RayObjectHealth kube_status(KubeClient& client, const KubeResource& res, const s
   if (!obj)
     throw Error(ErrorKind::NotFound, fmt::format("{} not found", what),
                 fmt::format("list them with: rayctl status -n {} (or check --context / -n)", client.ns()));
-  auto pods = items_of(client.get(KubeResource::pod().collection_path(client.ns()) + "?labelSelector=" +
-                                      url_encode("ray.io/is-ray-node=yes"),
-                                  {"list", "pods", false}));
+  auto pods = items_of(client.get(
+      KubeResource::pod().collection_path(client.ns()) + "?labelSelector=" + url_encode("ray.io/is-ray-node=yes"),
+      {"list", "pods", false}));
   std::vector<json> events;
   try {
-    events = items_of(client.get(KubeResource::event().collection_path(client.ns()) + "?fieldSelector=" + url_encode("type=Warning"),
-                                 {"list", "events", false}));
+    events = items_of(
+        client.get(KubeResource::event().collection_path(client.ns()) + "?fieldSelector=" + url_encode("type=Warning"),
+                   {"list", "events", false}));
   } catch (const Error&) {
     // events are optional detail
   }
@@ -139,7 +143,8 @@ RayObjectHealth kube_status(KubeClient& client, const KubeResource& res, const s
   h.generation = (*obj)["metadata"].value("generation", 0L);
   h.observed_generation = obj->value("status", json::object()).value("observedGeneration", -1L);
   if (res.kind == "RayService") {
-    auto clusters = items_of(client.get(KubeResource::raycluster().collection_path(client.ns()), {"list", "RayClusters", true}));
+    auto clusters =
+        items_of(client.get(KubeResource::raycluster().collection_path(client.ns()), {"list", "RayClusters", true}));
     h.service = evaluate_rayservice(*obj, clusters, pods, events);
   } else {
     h.cluster = evaluate_raycluster(*obj, pods, events);
@@ -150,7 +155,8 @@ RayObjectHealth kube_status(KubeClient& client, const KubeResource& res, const s
   return h;
 }
 
-std::vector<LogSource> select_log_sources(const std::vector<json>& pods, const std::string& cluster, const KubeLogRequest& req) {
+std::vector<LogSource> select_log_sources(const std::vector<json>& pods, const std::string& cluster,
+                                          const KubeLogRequest& req) {
   std::vector<LogSource> out;
   for (const auto& p : pods) {
     auto v = view_ray_pod(p);
@@ -178,10 +184,12 @@ std::string pod_log_path(const std::string& ns, const LogSource& src, const Kube
 void kube_logs(KubeClient& client, const KubeResource& res, const std::string& name, const KubeLogRequest& req,
                const std::function<void(const std::string&, const std::string&)>& on_line) {
   auto health = kube_status(client, res, name);
-  std::string cluster = health.cluster ? health.cluster->name : (health.service && health.service->cluster ? health.service->cluster->name : "");
-  auto pods = items_of(client.get(KubeResource::pod().collection_path(client.ns()) + "?labelSelector=" +
-                                      url_encode("ray.io/cluster=" + cluster),
-                                  {"list", "pods", false}));
+  std::string cluster = health.cluster
+                            ? health.cluster->name
+                            : (health.service && health.service->cluster ? health.service->cluster->name : "");
+  auto pods = items_of(client.get(
+      KubeResource::pod().collection_path(client.ns()) + "?labelSelector=" + url_encode("ray.io/cluster=" + cluster),
+      {"list", "pods", false}));
   auto sources = select_log_sources(pods, cluster, req);
   if (sources.empty())
     throw Error(ErrorKind::NotFound, fmt::format("no pods of {} {} match", res.kind, name),
@@ -195,16 +203,19 @@ void kube_logs(KubeClient& client, const KubeResource& res, const std::string& n
       std::string prefix = sources[i].pod + "/" + sources[i].container;
       std::string partial;
       try {
-        auto resp = c->stream(pod_log_path(client.ns(), sources[i], req), [&](std::string_view chunk) {
-          partial.append(chunk);
-          size_t nl;
-          while ((nl = partial.find('\n')) != std::string::npos) {
-            std::lock_guard<std::mutex> g(out_mu);
-            on_line(prefix, partial.substr(0, nl));
-            partial.erase(0, nl + 1);
-          }
-          return true;
-        }, std::chrono::milliseconds(req.follow ? 0 : 60000));
+        auto resp = c->stream(
+            pod_log_path(client.ns(), sources[i], req),
+            [&](std::string_view chunk) {
+              partial.append(chunk);
+              size_t nl;
+              while ((nl = partial.find('\n')) != std::string::npos) {
+                std::lock_guard<std::mutex> g(out_mu);
+                on_line(prefix, partial.substr(0, nl));
+                partial.erase(0, nl + 1);
+              }
+              return true;
+            },
+            std::chrono::milliseconds(req.follow ? 0 : 60000));
         if (resp.status / 100 != 2) c->fail(resp, {"read logs of", "pod " + sources[i].pod, false});
         if (!partial.empty()) {
           std::lock_guard<std::mutex> g(out_mu);
@@ -228,7 +239,8 @@ KubeUpResult kube_serve_deploy(KubeClient& client, const std::string& rayservice
     throw Error(ErrorKind::NotFound, fmt::format("{} not found", what),
                 "serve deploy updates an existing RayService; create it first with rayctl up FILE");
   KubeUpRequest req;
-  req.object = {{"apiVersion", "ray.io/v1"}, {"kind", "RayService"},
+  req.object = {{"apiVersion", "ray.io/v1"},
+                {"kind", "RayService"},
                 {"metadata", {{"name", rayservice}, {"namespace", client.ns()}}},
                 {"spec", {{"serveConfigV2", serve_config_yaml}}}};
   req.apply.field_manager = "rayctl-serve";

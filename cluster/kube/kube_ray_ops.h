@@ -61,7 +61,7 @@ struct KubeLogRequest {
   std::string pod;        // only this pod
   std::string container;  // default: the Ray container (containers[0])
   bool follow = false;
-  int tail = -1;          // lines; -1 = all
+  int tail = -1;  // lines; -1 = all
   bool timestamps = false;
 };
 

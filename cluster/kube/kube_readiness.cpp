@@ -83,7 +83,8 @@ RayPodView view_ray_pod(const json& pod) {
       v.restarts += static_cast<int>(num(c, "restartCount", 0));
       const auto& w = field(field(c, "state"), "waiting");
       const auto& t = field(field(c, "state"), "terminated");
-      if (container_reason.empty() && !w.is_null() && !str(w, "reason").empty() && str(w, "reason") != "ContainerCreating")
+      if (container_reason.empty() && !w.is_null() && !str(w, "reason").empty() &&
+          str(w, "reason") != "ContainerCreating")
         container_reason = fmt::format("{}: {}", str(w, "reason"), str(w, "message"));
       else if (container_reason.empty() && !t.is_null() && !str(t, "reason").empty())
         container_reason = fmt::format("container {} terminated: {} (exit {})", str(c, "name"), str(t, "reason"),
@@ -137,9 +138,10 @@ static void pod_reasons(RayClusterHealth& h, const std::vector<json>& events) {
     } else if (p.phase == "Failed" || p.phase == "Unknown") {
       h.reasons.push_back({"kubernetes", subject, fmt::format("pod phase {}: {}", p.phase, p.waiting)});
     } else if (p.phase == "Running") {
-      std::string what = p.node_type == "head"
-                             ? "the Ray head is Running but not Ready (GCS / dashboard health checks failing)"
-                             : "the worker is Running but not Ready: it has not joined the Ray cluster (raylet health check failing)";
+      std::string what =
+          p.node_type == "head"
+              ? "the Ray head is Running but not Ready (GCS / dashboard health checks failing)"
+              : "the worker is Running but not Ready: it has not joined the Ray cluster (raylet health check failing)";
       h.reasons.push_back({"ray", subject, p.waiting == "Running but not Ready" ? what : what + ": " + p.waiting});
     }
   }
@@ -171,22 +173,29 @@ RayClusterHealth evaluate_raycluster(const json& rc, const std::vector<json>& po
   });
   long gen = num(meta, "generation", 0), observed = num(st, "observedGeneration", -1);
   h.stale = st.is_null() || (observed >= 0 && observed < gen);
-  bool pods_ready = std::all_of(h.groups.begin(), h.groups.end(), [](const RayGroupHealth& g) { return g.ready >= g.desired; });
+  bool pods_ready =
+      std::all_of(h.groups.begin(), h.groups.end(), [](const RayGroupHealth& g) { return g.ready >= g.desired; });
   bool operator_ready = h.conditions["RayClusterProvisioned"] == "True" || str(st, "state") == "ready";
   bool head_ok = h.conditions.count("HeadPodReady") == 0 || h.conditions["HeadPodReady"] == "True";
   h.ready = pods_ready && operator_ready && head_ok && !h.stale;
 
-  if (!field(meta, "deletionTimestamp").is_null()) h.state = "deleting";
-  else if (str(st, "state") == "suspended" || h.conditions["RayClusterSuspended"] == "True") h.state = "suspended";
-  else if (h.ready) h.state = "ready";
-  else if (h.conditions["ReplicaFailure"] == "True") h.state = "failed";
-  else h.state = "provisioning";
+  if (!field(meta, "deletionTimestamp").is_null())
+    h.state = "deleting";
+  else if (str(st, "state") == "suspended" || h.conditions["RayClusterSuspended"] == "True")
+    h.state = "suspended";
+  else if (h.ready)
+    h.state = "ready";
+  else if (h.conditions["ReplicaFailure"] == "True")
+    h.state = "failed";
+  else
+    h.state = "provisioning";
   if (h.ready) return h;
 
   pod_reasons(h, events);
   for (const auto& c : conditions_of(rc))
     if (c.first == "ReplicaFailure" && str(c.second, "status") == "True")
-      h.reasons.push_back({"kuberay", "RayCluster " + h.name, fmt::format("{}: {}", str(c.second, "reason"), str(c.second, "message"))});
+      h.reasons.push_back({"kuberay", "RayCluster " + h.name,
+                           fmt::format("{}: {}", str(c.second, "reason"), str(c.second, "message"))});
   for (const auto& g : h.groups)
     if (g.pods < g.desired)
       h.reasons.push_back({"kuberay", fmt::format("group {}", g.name),
@@ -198,7 +207,8 @@ RayClusterHealth evaluate_raycluster(const json& rc, const std::vector<json>& po
     h.reasons.push_back({"kuberay", "RayCluster " + h.name,
                          fmt::format("the operator has not observed generation {} yet (observed {})", gen, observed)});
   if (const json* e = latest_event(events, "RayCluster", h.name, "", true))
-    h.reasons.push_back({"kuberay", "RayCluster " + h.name, fmt::format("{}: {}", str(*e, "reason"), str(*e, "message"))});
+    h.reasons.push_back(
+        {"kuberay", "RayCluster " + h.name, fmt::format("{}: {}", str(*e, "reason"), str(*e, "message"))});
   return h;
 }
 
@@ -248,16 +258,20 @@ static void serve_reasons(RayServiceHealth& h, const std::vector<json>& events) 
   }
   bool cluster_ready = h.cluster && h.cluster->ready;
   if (cluster_ready && apps.empty())
-    h.reasons.push_back({"serve", "RayService " + h.name,
-                         "no Serve applications reported yet: the operator has not deployed serveConfigV2 to the dashboard"});
-  bool apps_running = !apps.empty() && std::all_of(apps.begin(), apps.end(), [](const ServeAppHealth& a) { return a.status == "RUNNING"; });
+    h.reasons.push_back(
+        {"serve", "RayService " + h.name,
+         "no Serve applications reported yet: the operator has not deployed serveConfigV2 to the dashboard"});
+  bool apps_running = !apps.empty() && std::all_of(apps.begin(), apps.end(),
+                                                   [](const ServeAppHealth& a) { return a.status == "RUNNING"; });
   if (apps_running && h.serve_endpoints == 0)
-    h.reasons.push_back({"serve", h.name + "-serve-svc",
-                         "no Ready endpoints yet: no pod has passed the operator's Serve proxy check (:8000/-/healthz)"});
+    h.reasons.push_back(
+        {"serve", h.name + "-serve-svc",
+         "no Ready endpoints yet: no pod has passed the operator's Serve proxy check (:8000/-/healthz)"});
   if (h.ready_reason == "ValidationFailed" || h.ready_reason == "InitializingTimeout")
     h.reasons.push_back({"kuberay", "RayService " + h.name, fmt::format("{}: {}", h.ready_reason, h.ready_message)});
   if (const json* e = latest_event(events, "RayService", h.name, "", true))
-    h.reasons.push_back({"kuberay", "RayService " + h.name, fmt::format("{}: {}", str(*e, "reason"), str(*e, "message"))});
+    h.reasons.push_back(
+        {"kuberay", "RayService " + h.name, fmt::format("{}: {}", str(*e, "reason"), str(*e, "message"))});
 }
 
 RayServiceHealth evaluate_rayservice(const json& rs, const std::vector<json>& clusters, const std::vector<json>& pods,
@@ -283,11 +297,16 @@ RayServiceHealth evaluate_rayservice(const json& rs, const std::vector<json>& cl
   std::string target = !h.pending_cluster.empty() ? h.pending_cluster : h.active_cluster;
   if (const json* c = find_cluster(clusters, h.name, target)) h.cluster = evaluate_raycluster(*c, pods, events);
 
-  if (!field(meta, "deletionTimestamp").is_null()) h.state = "deleting";
-  else if (h.ready && !h.upgrade_in_progress) h.state = "ready";
-  else if (h.upgrade_in_progress) h.state = "upgrading";
-  else if (h.ready_reason == "ValidationFailed" || h.ready_reason == "InitializingTimeout") h.state = "failed";
-  else h.state = "deploying";
+  if (!field(meta, "deletionTimestamp").is_null())
+    h.state = "deleting";
+  else if (h.ready && !h.upgrade_in_progress)
+    h.state = "ready";
+  else if (h.upgrade_in_progress)
+    h.state = "upgrading";
+  else if (h.ready_reason == "ValidationFailed" || h.ready_reason == "InitializingTimeout")
+    h.state = "failed";
+  else
+    h.state = "deploying";
   if (h.ready && !h.upgrade_in_progress) return h;
 
   if (h.cluster && !h.cluster->ready)
@@ -303,20 +322,34 @@ RayServiceHealth evaluate_rayservice(const json& rs, const std::vector<json>& cl
 json to_json(const RayClusterHealth& h) {
   json groups = json::array(), pods = json::array(), reasons = json::array();
   for (const auto& g : h.groups)
-    groups.push_back({{"name", g.name}, {"head", g.head}, {"desired", g.desired}, {"pods", g.pods}, {"running", g.running}, {"ready", g.ready}});
+    groups.push_back({{"name", g.name},
+                      {"head", g.head},
+                      {"desired", g.desired},
+                      {"pods", g.pods},
+                      {"running", g.running},
+                      {"ready", g.ready}});
   for (const auto& p : h.pods)
-    pods.push_back({{"name", p.name}, {"group", p.group}, {"type", p.node_type}, {"phase", p.phase}, {"ready", p.ready},
-                    {"node", p.node}, {"restarts", p.restarts}, {"deleting", p.deleting}, {"waiting", p.waiting}});
-  for (const auto& r : h.reasons) reasons.push_back({{"layer", r.layer}, {"subject", r.subject}, {"message", r.message}});
-  return {{"kind", "RayCluster"}, {"name", h.name}, {"ready", h.ready}, {"state", h.state}, {"conditions", h.conditions},
-          {"groups", groups}, {"pods", pods}, {"reasons", reasons}};
+    pods.push_back({{"name", p.name},
+                    {"group", p.group},
+                    {"type", p.node_type},
+                    {"phase", p.phase},
+                    {"ready", p.ready},
+                    {"node", p.node},
+                    {"restarts", p.restarts},
+                    {"deleting", p.deleting},
+                    {"waiting", p.waiting}});
+  for (const auto& r : h.reasons)
+    reasons.push_back({{"layer", r.layer}, {"subject", r.subject}, {"message", r.message}});
+  return {{"kind", "RayCluster"},       {"name", h.name},   {"ready", h.ready}, {"state", h.state},
+          {"conditions", h.conditions}, {"groups", groups}, {"pods", pods},     {"reasons", reasons}};
 }
 
 static json apps_json(const std::vector<ServeAppHealth>& apps) {
   json out = json::array();
   for (const auto& a : apps) {
     json deps = json::array();
-    for (const auto& d : a.deployments) deps.push_back({{"name", d.name}, {"status", d.status}, {"message", d.message}});
+    for (const auto& d : a.deployments)
+      deps.push_back({{"name", d.name}, {"status", d.status}, {"message", d.message}});
     out.push_back({{"name", a.name}, {"status", a.status}, {"message", a.message}, {"deployments", deps}});
   }
   return out;
@@ -324,13 +357,21 @@ static json apps_json(const std::vector<ServeAppHealth>& apps) {
 
 json to_json(const RayServiceHealth& h) {
   json reasons = json::array();
-  for (const auto& r : h.reasons) reasons.push_back({{"layer", r.layer}, {"subject", r.subject}, {"message", r.message}});
-  return {{"kind", "RayService"}, {"name", h.name}, {"ready", h.ready}, {"state", h.state},
+  for (const auto& r : h.reasons)
+    reasons.push_back({{"layer", r.layer}, {"subject", r.subject}, {"message", r.message}});
+  return {{"kind", "RayService"},
+          {"name", h.name},
+          {"ready", h.ready},
+          {"state", h.state},
           {"ready_condition", {{"reason", h.ready_reason}, {"message", h.ready_message}}},
-          {"upgrade_in_progress", h.upgrade_in_progress}, {"active_cluster", h.active_cluster},
-          {"pending_cluster", h.pending_cluster}, {"active_apps", apps_json(h.active_apps)},
-          {"pending_apps", apps_json(h.pending_apps)}, {"serve_endpoints", h.serve_endpoints},
-          {"cluster", h.cluster ? to_json(*h.cluster) : json(nullptr)}, {"reasons", reasons}};
+          {"upgrade_in_progress", h.upgrade_in_progress},
+          {"active_cluster", h.active_cluster},
+          {"pending_cluster", h.pending_cluster},
+          {"active_apps", apps_json(h.active_apps)},
+          {"pending_apps", apps_json(h.pending_apps)},
+          {"serve_endpoints", h.serve_endpoints},
+          {"cluster", h.cluster ? to_json(*h.cluster) : json(nullptr)},
+          {"reasons", reasons}};
 }
 
 }  // namespace rayctl

@@ -43,7 +43,7 @@ struct LayerReason {
 struct RayClusterHealth {
   std::string name;
   bool ready = false;
-  std::string state;  // ready | provisioning | suspended | deleting | failed
+  std::string state;                              // ready | provisioning | suspended | deleting | failed
   std::map<std::string, std::string> conditions;  // type → "True"/"False"/"Unknown"
   std::vector<RayGroupHealth> groups;             // head first
   std::vector<RayPodView> pods;
@@ -80,7 +80,8 @@ struct RayServiceHealth {
 
 // `clusters`: RayClusters in the namespace (the service's are picked by name/owner).
 RayServiceHealth evaluate_rayservice(const nlohmann::json& rs, const std::vector<nlohmann::json>& clusters,
-                                     const std::vector<nlohmann::json>& pods, const std::vector<nlohmann::json>& events);
+                                     const std::vector<nlohmann::json>& pods,
+                                     const std::vector<nlohmann::json>& events);
 
 nlohmann::json to_json(const RayClusterHealth& h);
 nlohmann::json to_json(const RayServiceHealth& h);

@@ -51,8 +51,10 @@ WatchOutcome CollectionCache::apply(const WatchEvent& ev) {
   auto rv = ev.object.value("metadata", nlohmann::json::object()).value("resourceVersion", "");
   if (!rv.empty()) resource_version = rv;
   if (ev.type == "BOOKMARK") return WatchOutcome::Bookmark;
-  if (ev.type == "DELETED") objects.erase(key_of(ev.object));
-  else objects[key_of(ev.object)] = ev.object;  // ADDED, MODIFIED
+  if (ev.type == "DELETED")
+    objects.erase(key_of(ev.object));
+  else
+    objects[key_of(ev.object)] = ev.object;  // ADDED, MODIFIED
   return WatchOutcome::Changed;
 }
 
@@ -112,21 +114,26 @@ void CollectionWatch::State::watch_once() {
                          url_encode(rv), query.empty() ? "" : "&", query);
   WatchEventParser parser;
   bool gone = false;
-  auto resp = client->stream(url, [&](std::string_view chunk) {
-    if (stop) return false;
-    parser.feed(chunk, [&](WatchEvent&& ev) {
-      WatchOutcome o;
-      {
-        std::lock_guard<std::mutex> g(mu);
-        o = cache.apply(ev);
-      }
-      if (o == WatchOutcome::Gone) gone = true;
-      else if (o == WatchOutcome::Changed) signal->raise();
-      else if (o == WatchOutcome::Failed)
-        throw Error(ErrorKind::Remote, fmt::format("watch of {} failed: {}", what, ev.object.value("message", "")));
-    });
-    return !gone && !stop;
-  }, std::chrono::seconds(90));
+  auto resp = client->stream(
+      url,
+      [&](std::string_view chunk) {
+        if (stop) return false;
+        parser.feed(chunk, [&](WatchEvent&& ev) {
+          WatchOutcome o;
+          {
+            std::lock_guard<std::mutex> g(mu);
+            o = cache.apply(ev);
+          }
+          if (o == WatchOutcome::Gone)
+            gone = true;
+          else if (o == WatchOutcome::Changed)
+            signal->raise();
+          else if (o == WatchOutcome::Failed)
+            throw Error(ErrorKind::Remote, fmt::format("watch of {} failed: {}", what, ev.object.value("message", "")));
+        });
+        return !gone && !stop;
+      },
+      std::chrono::seconds(90));
   if (resp.status == 410 || gone) {
     ++relists;
     list();  // history compacted: start over from a fresh LIST
@@ -153,7 +160,8 @@ void CollectionWatch::State::run() {
       consecutive_failures = 0;
     } catch (const Error& e) {
       if (stop) return;
-      bool transient = e.kind() == ErrorKind::Network || e.kind() == ErrorKind::Timeout || e.kind() == ErrorKind::Remote;
+      bool transient =
+          e.kind() == ErrorKind::Network || e.kind() == ErrorKind::Timeout || e.kind() == ErrorKind::Remote;
       if (!transient || ++consecutive_failures > 5) {
         std::lock_guard<std::mutex> g(mu);
         failure = e;

@@ -46,7 +46,7 @@ struct CollectionCache {
   std::string resource_version;
 
   void reset_from_list(const nlohmann::json& list);  // a LIST response
-  WatchOutcome apply(const WatchEvent& ev);           // updates objects and resource_version
+  WatchOutcome apply(const WatchEvent& ev);          // updates objects and resource_version
   std::vector<nlohmann::json> items() const;
 };
 
@@ -73,7 +73,7 @@ class CollectionWatch {
   CollectionWatch& operator=(const CollectionWatch&) = delete;
 
   void start();
-  bool synced() const;                   // the first LIST has arrived
+  bool synced() const;  // the first LIST has arrived
   std::vector<nlohmann::json> items() const;
   std::optional<Error> failure() const;  // a failure that made the watch give up
   int relists() const;                   // how many times a 410 forced a re-list

@@ -19,10 +19,12 @@ std::optional<std::pair<KubeResource, std::string>> parse_kind_name(const std::s
   if (slash == std::string::npos) return std::nullopt;
   std::string kind = target.substr(0, slash), name = target.substr(slash + 1);
   for (auto& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (name.empty()) throw Error(ErrorKind::Usage, "'" + target + "' names no object", "use raycluster/NAME or rayservice/NAME");
+  if (name.empty())
+    throw Error(ErrorKind::Usage, "'" + target + "' names no object", "use raycluster/NAME or rayservice/NAME");
   if (kind == "raycluster" || kind == "rayclusters") return std::make_pair(KubeResource::raycluster(), name);
   if (kind == "rayservice" || kind == "rayservices") return std::make_pair(KubeResource::rayservice(), name);
-  throw Error(ErrorKind::Usage, fmt::format("unknown kind \"{}\"", target.substr(0, slash)), "use raycluster/NAME or rayservice/NAME");
+  throw Error(ErrorKind::Usage, fmt::format("unknown kind \"{}\"", target.substr(0, slash)),
+              "use raycluster/NAME or rayservice/NAME");
 }
 
 // Progress lines while rayctl waits, on a TTY or as plain lines (not with -q).
@@ -76,7 +78,8 @@ KubeClient& KubeRayCluster::client(IOStreams* io) {
   if (!client_) {
     auto target = load_kube_target(ref_.kubeconfig, {ref_.context, ref_.namespace_});
     if (io)
-      say_debug(*io, fmt::format("kubernetes: {} at {}, namespace {}", target.identity(), target.server, target.namespace_));
+      say_debug(*io,
+                fmt::format("kubernetes: {} at {}, namespace {}", target.identity(), target.server, target.namespace_));
     client_ = std::make_unique<KubeClient>(std::move(target), stdin_is_tty_);
   }
   return *client_;
@@ -128,8 +131,9 @@ DownReport KubeRayCluster::down(const DownOptions& opt, IOStreams& io, CancelFla
   if (progress) progress->finish();
   if (r.waited && r.outcome == WaitOutcome::TimedOut) {
     print_kube_reasons(*io.err, r.health, Style{io.color});
-    throw Error(ErrorKind::Timeout, fmt::format("{} {}/{}: {} pods still present after {}", r.kind, r.namespace_, r.name,
-                                                r.health.live_pods, format_duration(opt.timeout)),
+    throw Error(ErrorKind::Timeout,
+                fmt::format("{} {}/{}: {} pods still present after {}", r.kind, r.namespace_, r.name,
+                            r.health.live_pods, format_duration(opt.timeout)),
                 "pods may be held by finalizers; check them with rayctl status");
   }
   return r;
@@ -142,14 +146,17 @@ StatusReport KubeRayCluster::status(const ConnectOptions&, IOStreams& io, Cancel
 
 std::vector<std::string> KubeRayCluster::logs(const LogsOptions& opt, IOStreams& io, CancelFlag&) {
   if (!opt.nodes.empty() || !opt.component.empty())
-    throw Error(ErrorKind::Usage, "--node and --component pick Ray's log files on SSH nodes; " + describe() + " runs on Kubernetes",
+    throw Error(ErrorKind::Usage,
+                "--node and --component pick Ray's log files on SSH nodes; " + describe() + " runs on Kubernetes",
                 "use --group GROUP, --pod POD or --container NAME");
   KubeClient& c = client(&io);
   KubeLogRequest req{opt.group, opt.pod, opt.container, opt.follow, opt.tail, opt.timestamps};
   Style st{io.color};
   kube_logs(c, resource(), name_, req, [&](const std::string& prefix, const std::string& line) {
-    if (opt.json_lines) *io.out << nlohmann::json{{"source", prefix}, {"line", line}}.dump() << '\n';
-    else *io.out << st.cyan("[" + prefix + "]") << ' ' << line << '\n';
+    if (opt.json_lines)
+      *io.out << nlohmann::json{{"source", prefix}, {"line", line}}.dump() << '\n';
+    else
+      *io.out << st.cyan("[" + prefix + "]") << ' ' << line << '\n';
     io.out->flush();
   });
   return {};
@@ -157,9 +164,10 @@ std::vector<std::string> KubeRayCluster::logs(const LogsOptions& opt, IOStreams&
 
 void KubeRayCluster::refuse_shell(const std::string& what, const std::string& command) const {
   std::string ns = ref_.namespace_.empty() ? "" : " -n " + ref_.namespace_;
-  throw Error(ErrorKind::Usage,
-              fmt::format("`rayctl {}` does not reach into Kubernetes pods yet ({} runs on Kubernetes)", what, describe()),
-              fmt::format("use kubectl{} exec -it svc/{} -- {}", ns, head_service(name_), command));
+  throw Error(
+      ErrorKind::Usage,
+      fmt::format("`rayctl {}` does not reach into Kubernetes pods yet ({} runs on Kubernetes)", what, describe()),
+      fmt::format("use kubectl{} exec -it svc/{} -- {}", ns, head_service(name_), command));
 }
 
 std::vector<ExecNodeResult> KubeRayCluster::exec(const ExecOptions& opt, IOStreams&, CancelFlag&) {
@@ -174,9 +182,11 @@ std::unique_ptr<DashboardTransport> KubeRayCluster::dashboard(IOStreams& io, con
 
 ServeConfigOwner* KubeRayCluster::serve_config_owner() {
   if (resource().kind == "RayService") return this;
-  throw Error(ErrorKind::Usage,
-              fmt::format("{} is not a RayService; Serve on Kubernetes is deployed through a RayService's serveConfigV2", describe()),
-              "use --cluster rayservice/NAME (rayctl render --to rayservice CLUSTER.yaml --serve SERVE.yaml makes one)");
+  throw Error(
+      ErrorKind::Usage,
+      fmt::format("{} is not a RayService; Serve on Kubernetes is deployed through a RayService's serveConfigV2",
+                  describe()),
+      "use --cluster rayservice/NAME (rayctl render --to rayservice CLUSTER.yaml --serve SERVE.yaml makes one)");
 }
 
 KubeUpResult KubeRayCluster::deploy(const std::string& serve_config_yaml, bool wait, std::chrono::milliseconds timeout,

@@ -57,17 +57,20 @@ DownResult cluster_down(const ClusterTarget& target, const DownOptions& opt, IOS
           runner->connect(cancel);
           rep.status("stopping this cluster's Ray processes");
           bool reported = false;
-          int rc = runner->run({script, {}},
-                               [&](int, const std::string& line) {
-                                 if (parse_stop_report(line, res[i].stopped, res[i].left, res[i].other_ray)) reported = true;
-                                 else rep.line(1, line);
-                               },
-                               cancel);
+          int rc = runner->run(
+              {script, {}},
+              [&](int, const std::string& line) {
+                if (parse_stop_report(line, res[i].stopped, res[i].left, res[i].other_ray))
+                  reported = true;
+                else
+                  rep.line(1, line);
+              },
+              cancel);
           if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "node " + n.name + ": stop cancelled");
           if (!reported || rc != 0)
             throw Error(ErrorKind::Remote,
-                        "node " + n.name + ": " + std::to_string(res[i].left) + " Ray process(es) of cluster " + target.name +
-                            " still running after SIGKILL (exit " + std::to_string(rc) + ")",
+                        "node " + n.name + ": " + std::to_string(res[i].left) + " Ray process(es) of cluster " +
+                            target.name + " still running after SIGKILL (exit " + std::to_string(rc) + ")",
                         "look at them with `rayctl exec " + target.name + " --node " + n.name + " -- ps -ef`", {},
                         std::string());
           rep.outcome().detail = "stopped " + std::to_string(res[i].stopped) + " process(es)";
@@ -106,8 +109,14 @@ DownResult cluster_down(const ClusterTarget& target, const DownOptions& opt, IOS
 nlohmann::json to_json(const DownResult& r) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : r.nodes)
-    nodes.push_back({{"node", n.node}, {"host", n.host}, {"role", n.role}, {"ok", n.ok}, {"stopped", n.stopped},
-                     {"left", n.left}, {"other_ray", n.other_ray}, {"error", n.error}});
+    nodes.push_back({{"node", n.node},
+                     {"host", n.host},
+                     {"role", n.role},
+                     {"ok", n.ok},
+                     {"stopped", n.stopped},
+                     {"left", n.left},
+                     {"other_ray", n.other_ray},
+                     {"error", n.error}});
   return {{"cluster", r.cluster}, {"state_removed", r.state_removed}, {"nodes", nodes}};
 }
 

@@ -35,11 +35,13 @@ std::string gcs_nodes_command(const std::string& ray_program, const std::string&
       "from ray._raylet import GcsClient\n"
       "rows = []\n"
       "for n in GcsClient(address=sys.argv[1]).get_all_node_info(timeout=5).values():\n"
-      "    rows.append({'node_id': n.node_id.hex(), 'node_ip': n.node_manager_address, 'is_head_node': n.is_head_node,\n"
+      "    rows.append({'node_id': n.node_id.hex(), 'node_ip': n.node_manager_address, 'is_head_node': "
+      "n.is_head_node,\n"
       "                 'state': 'ALIVE' if n.state == 0 else 'DEAD', 'resources_total': dict(n.resources_total)})\n"
       "print('rayctl-gcs-nodes: ' + json.dumps({'data': {'result': {'result': rows}}}))\n";
   // The interpreter from the ray program's "#!" line (a venv's python, or "/usr/bin/env python3").
-  return "rayctl_ray=$(command -v " + shell_quote(ray_program) + ") && rayctl_py=$(sed -n '1s/^#! *//p' \"$rayctl_ray\") && " +
+  return "rayctl_ray=$(command -v " + shell_quote(ray_program) +
+         ") && rayctl_py=$(sed -n '1s/^#! *//p' \"$rayctl_ray\") && " +
          "[ -n \"$rayctl_py\" ] && exec $(command -v timeout >/dev/null && echo timeout 10) $rayctl_py -c " +
          shell_quote(script) + " " + shell_quote(gcs_address);
 }
@@ -70,8 +72,9 @@ std::set<std::string> node_addresses(const std::string& host, const std::vector<
   if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) return out;  // e.g. only the bastion knows it
   for (addrinfo* ai = res; ai; ai = ai->ai_next) {
     char text[INET6_ADDRSTRLEN] = {};
-    const void* addr = ai->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
-                                                : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
+    const void* addr = ai->ai_family == AF_INET
+                           ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
+                           : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
     if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) && ::inet_ntop(ai->ai_family, addr, text, sizeof text))
       out.insert(text);
   }

@@ -4,8 +4,8 @@
 // GCS (a small query run on the head), and how a configured node is found in that list.
 #pragma once
 
-#include "cluster/launcher/cluster_target.h"
 #include "cluster/dashboard/dashboard_client.h"
+#include "cluster/launcher/cluster_target.h"
 #include "core/error.h"
 
 #include <nlohmann/json.hpp>

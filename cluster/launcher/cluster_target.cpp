@@ -45,7 +45,8 @@ namespace {
 // The nodes as recorded: who and where, without commands (those are in the file, if it exists).
 std::vector<LauncherNode> nodes_from_record(const ClusterRecord& r) {
   std::vector<LauncherNode> out;
-  for (const auto& n : r.nodes) out.push_back({.name = n.name, .host = n.host, .is_head = n.is_head, .is_local = n.is_local});
+  for (const auto& n : r.nodes)
+    out.push_back({.name = n.name, .host = n.host, .is_head = n.is_head, .is_local = n.is_local});
   return out;
 }
 
@@ -68,12 +69,12 @@ ClusterTarget resolve_cluster_target(const std::string& arg, IOStreams& io, cons
     auto names = store.list();
     std::string near = closest_match(arg, names);
     std::string hint = near.empty() ? "" : "did you mean '" + near + "'? ";
-    hint += names.empty() ? "no cluster is recorded yet; bring one up with `rayctl up FILE`"
-                          : "recorded clusters: " + [&] {
-                              std::string s;
-                              for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
-                              return s;
-                            }();
+    hint +=
+        names.empty() ? "no cluster is recorded yet; bring one up with `rayctl up FILE`" : "recorded clusters: " + [&] {
+          std::string s;
+          for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+          return s;
+        }();
     throw Error(ErrorKind::NotFound, "'" + arg + "' is neither a file nor a cluster rayctl knows", hint);
   }
   t.name = rec->name;

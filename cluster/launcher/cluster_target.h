@@ -6,8 +6,8 @@
 #pragma once
 
 #include "cluster/cluster_state.h"
-#include "cluster/spec/launcher_config.h"
 #include "cluster/nodes/remote_runner.h"
+#include "cluster/spec/launcher_config.h"
 #include "cluster/ssh/ssh_session.h"
 #include "cluster/ssh/ssh_session_pool.h"
 #include "core/output.h"
@@ -21,7 +21,7 @@ namespace rayctl {
 
 struct ClusterTarget {
   std::string name;
-  std::string provider = "ssh";  // "ssh" | "local" | "kubernetes"
+  std::string provider = "ssh";          // "ssh" | "local" | "kubernetes"
   std::optional<LauncherConfig> config;  // when given a FILE, or the recorded file still exists
   std::optional<ClusterRecord> record;   // last state, if any
   std::vector<LauncherNode> nodes;       // head first
@@ -52,7 +52,9 @@ class NodeRunnerFactory {
  public:
   NodeRunnerFactory(SshSettings ssh, ConnectOptions opt) : ssh_(std::move(ssh)), opt_(opt) {}
   std::unique_ptr<RemoteRunner> make(const LauncherNode& node);
-  RunnerFactory as_function() { return [this](const LauncherNode& n) { return make(n); }; }
+  RunnerFactory as_function() {
+    return [this](const LauncherNode& n) { return make(n); };
+  }
   SshSessionPool& pool() { return pool_; }
   const SshSettings& ssh() const { return ssh_; }
   const ConnectOptions& options() const { return opt_; }

@@ -34,7 +34,8 @@ std::string short_command(const std::string& cmd) {
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 Error head_failed_error(const NodePlan& p, const HeadGate& gate) {
-  return Error(ErrorKind::Remote, "node " + p.node + ": Ray not started here because the head failed: " + gate.failure(),
+  return Error(ErrorKind::Remote,
+               "node " + p.node + ": Ray not started here because the head failed: " + gate.failure(),
                "fix the head (its error is above), then re-run `rayctl up`", {});
 }
 
@@ -44,11 +45,14 @@ void wait_for_head(const NodePlan& p, const NodeStep& s, RemoteRunner& r, NodeRe
                    const HeadGate& gate) {
   rep.status("waiting for the head to start Ray");
   HeadGate::State st = gate.wait_until_starting();
-  if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "node " + p.node + ": cancelled while waiting for the head", {}, {});
+  if (cancel.cancelled())
+    throw Error(ErrorKind::Cancelled, "node " + p.node + ": cancelled while waiting for the head", {}, {});
   if (st == HeadGate::State::Starting) {
     rep.status("waiting for the head's GCS");
-    r.run({s.command, p.env}, [&](int stream, const std::string& line) { rep.line(stream, line); }, gate.settled());
-    if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "node " + p.node + ": cancelled while waiting for the head", {}, {});
+    r.run(
+        {s.command, p.env}, [&](int stream, const std::string& line) { rep.line(stream, line); }, gate.settled());
+    if (cancel.cancelled())
+      throw Error(ErrorKind::Cancelled, "node " + p.node + ": cancelled while waiting for the head", {}, {});
   }
   // Any other outcome (the GCS answered, the head started, the wait gave up) goes on to `ray
   // start`, which retries the GCS itself; only a failed head stops the worker here.
@@ -83,7 +87,8 @@ void apply_node(const NodePlan& p, RemoteRunner& r, NodeReporter& rep, const Can
     if (gate && p.is_head && s.starts_ray) gate->starting();
     const CancelFlag& stop = gate && past_gate ? gate->head_failed() : cancel;
     rep.status(name + ": " + short_command(s.command));
-    int rc = r.run({s.command, p.env}, [&](int stream, const std::string& line) { rep.line(stream, line); }, stop);
+    int rc = r.run(
+        {s.command, p.env}, [&](int stream, const std::string& line) { rep.line(stream, line); }, stop);
     phases.push_back({name, seconds_since(t)});
     rep.outcome().exit_code = rc;
     if (cancel.cancelled())
@@ -93,7 +98,8 @@ void apply_node(const NodePlan& p, RemoteRunner& r, NodeReporter& rep, const Can
       throw Error(ErrorKind::Remote,
                   "node " + p.node + ": " + s.phase + " command failed with exit code " + std::to_string(rc) + ": " +
                       short_command(s.command),
-                  "its last output lines are shown above; fix it and re-run `rayctl up` (nodes already up to date are only verified)",
+                  "its last output lines are shown above; fix it and re-run `rayctl up` (nodes already up to date are "
+                  "only verified)",
                   {});
   }
   rep.outcome().detail = node_action_name(p.action);
@@ -103,11 +109,12 @@ void apply_node(const NodePlan& p, RemoteRunner& r, NodeReporter& rep, const Can
 std::vector<std::string> ask_node_addresses(const NodePlan& p, RemoteRunner& r, const CancelFlag& cancel) {
   if (p.is_local || is_ip_address(p.host)) return {};
   std::vector<std::string> found;
-  r.run({report_addresses_command(), {}},
-        [&](int stream, const std::string& line) {
-          if (stream == 1 && found.empty()) found = parse_reported_addresses(line);
-        },
-        cancel);
+  r.run(
+      {report_addresses_command(), {}},
+      [&](int stream, const std::string& line) {
+        if (stream == 1 && found.empty()) found = parse_reported_addresses(line);
+      },
+      cancel);
   return found;
 }
 
@@ -212,7 +219,8 @@ void wait_alive(const LauncherConfig& cfg, const ClusterRecord& rec, const UpOpt
       if (names.empty()) names = "(dashboard unreachable: " + last_error + ")";
       board.finish();
       throw Error(ErrorKind::Timeout, "nodes not ALIVE after " + format_duration(opt.timeout) + ": " + names,
-                  "see `rayctl logs " + cfg.cluster_name + " --node NODE --component raylet`", {}, "cluster " + cfg.cluster_name);
+                  "see `rayctl logs " + cfg.cluster_name + " --node NODE --component raylet`", {},
+                  "cluster " + cfg.cluster_name);
     }
     // Nodes register within moments of their `ray start` returning: look again soon, so ALIVE is
     // seen when it happens (a dashboard GET is small; a GCS query costs the head ~0.3 s of CPU).
@@ -235,8 +243,9 @@ void wait_dashboard(const LauncherConfig& cfg, const ClusterPlan& plan, const Up
       if (ends_retries(e)) throw;
       if (Clock::now() > deadline || cancel.cancelled()) {
         if (!cancel.cancelled())
-          say_warning(io, "every node is ALIVE, but the head's dashboard (port " + std::to_string(plan.head.dashboard_port) +
-                              ") did not answer within --timeout " + format_duration(opt.timeout) + ": " + e.message() +
+          say_warning(io, "every node is ALIVE, but the head's dashboard (port " +
+                              std::to_string(plan.head.dashboard_port) + ") did not answer within --timeout " +
+                              format_duration(opt.timeout) + ": " + e.message() +
                               "; `rayctl status` and `rayctl serve` need it (`rayctl logs " + cfg.cluster_name +
                               " --node head --component dashboard`)");
         return;
@@ -274,7 +283,8 @@ std::vector<MountDigest> digest_file_mounts(const LauncherConfig& cfg) {
   for (const auto& [remote, local] : cfg.file_mounts) {
     MountDigest m{remote, local, {}, {}};
     std::error_code ec;
-    if (fs::is_directory(local, ec)) digest_tree(local, remote, m);
+    if (fs::is_directory(local, ec))
+      digest_tree(local, remote, m);
     else if (fs::is_regular_file(local, ec)) {
       m.hash = sha256_file_hex(local);
       m.files.push_back({local, remote});
@@ -306,8 +316,11 @@ UpResult plan_result(const LauncherConfig& cfg, const UpOptions& opt, const Clus
   result.dry_run = opt.dry_run;
   result.changed = result.plan.changes_anything();
   for (const auto& n : result.plan.nodes)
-    result.nodes.push_back({.node = n.node, .host = n.host, .role = n.is_head ? "head" : "worker",
-                            .action = node_action_name(n.action), .reason = n.reason});
+    result.nodes.push_back({.node = n.node,
+                            .host = n.host,
+                            .role = n.is_head ? "head" : "worker",
+                            .action = node_action_name(n.action),
+                            .reason = n.reason});
   return result;
 }
 
@@ -399,7 +412,8 @@ void wait_usable(const LauncherConfig& cfg, const UpOptions& opt, const UpParts&
 UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& io, CancelFlag& cancel,
                     const UpParts& parts) {
   auto t0 = Clock::now();
-  if (cfg.nodes.empty()) throw Error(ErrorKind::Invalid, cfg.file + ": the cluster has no nodes", "set provider.head_ip");
+  if (cfg.nodes.empty())
+    throw Error(ErrorKind::Invalid, cfg.file + ": the cluster has no nodes", "set provider.head_ip");
   std::unique_ptr<FileLock> lock;
   if (!opt.dry_run) lock = parts.store.lock(cfg.cluster_name);
   auto previous = parts.store.load(cfg.cluster_name);
@@ -415,8 +429,9 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
   result.dashboard_url = rec.dashboard_url;
   if (rec.dashboard_local_only && !cfg.nodes.front().is_local)
     result.dashboard_note = "bound to the head's loopback; rayctl reaches it through SSH (ssh -L " +
-                            std::to_string(rec.dashboard_port) + ":127.0.0.1:" + std::to_string(rec.dashboard_port) + " " +
-                            ssh_target_for(cfg.ssh, cfg.nodes.front(), opt.connect).user + "@" + result.plan.head_host + ")";
+                            std::to_string(rec.dashboard_port) + ":127.0.0.1:" + std::to_string(rec.dashboard_port) +
+                            " " + ssh_target_for(cfg.ssh, cfg.nodes.front(), opt.connect).user + "@" +
+                            result.plan.head_host + ")";
   if (opt.dry_run) return result;
   confirm_restarts(result.plan, opt);
 
@@ -428,10 +443,11 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
   auto outcomes = apply_plan(cfg, opt, parts, *live, io, cancel, rec, result);
   parts.store.save(rec);
   if (!outcomes[0].ok) throw_first_failure({outcomes[0]}, "up");
-  if (cancel.cancelled()) throw Error(ErrorKind::Cancelled, "up cancelled; finished nodes are recorded, re-run `rayctl up` to continue");
+  if (cancel.cancelled())
+    throw Error(ErrorKind::Cancelled, "up cancelled; finished nodes are recorded, re-run `rayctl up` to continue");
   // Nothing ran: what was just observed is the answer (one look, not two).
-  bool verified = !result.changed && observed &&
-                  mark_alive(cfg, address_sets(cfg.nodes, &rec), *observed, result.nodes) == 0;
+  bool verified =
+      !result.changed && observed && mark_alive(cfg, address_sets(cfg.nodes, &rec), *observed, result.nodes) == 0;
   if (!verified) wait_usable(cfg, opt, parts, *live, io, cancel, rec, result);
   result.seconds = seconds_since(t0);
   throw_first_failure(outcomes, "up");
@@ -443,8 +459,8 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
   if (!opt.dry_run && provider_kind(cfg.nodes) == "ssh") unlock_private_key(cfg.ssh.private_key);
   NodeRunnerFactory factory(cfg.ssh, opt.connect);
   RunnerFactory runners = factory.as_function();
-  UpParts parts{runners, [&](const ClusterPlan& shape) { return head_live_nodes(cfg, shape, opt.connect, runners, io); },
-                store};
+  UpParts parts{runners,
+                [&](const ClusterPlan& shape) { return head_live_nodes(cfg, shape, opt.connect, runners, io); }, store};
   return cluster_up(cfg, opt, io, cancel, parts);
 }
 
@@ -459,12 +475,27 @@ nlohmann::json phases_json(const std::vector<std::pair<std::string, double>>& ph
 nlohmann::json to_json(const UpResult& r) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : r.nodes)
-    nodes.push_back({{"node", n.node}, {"host", n.host}, {"role", n.role}, {"action", n.action}, {"reason", n.reason},
-                     {"ok", n.ok}, {"alive", n.alive}, {"cpus", n.cpus}, {"gpus", n.gpus}, {"seconds", n.seconds},
-                     {"phases", phases_json(n.phases)}, {"error", n.error}});
-  return {{"cluster", r.cluster},     {"dry_run", r.dry_run},           {"changed", r.changed},
-          {"head_address", r.head_address}, {"dashboard_url", r.dashboard_url}, {"seconds", r.seconds},
-          {"timings", phases_json(r.timings)}, {"nodes", nodes},           {"plan", plan_to_json(r.plan)}};
+    nodes.push_back({{"node", n.node},
+                     {"host", n.host},
+                     {"role", n.role},
+                     {"action", n.action},
+                     {"reason", n.reason},
+                     {"ok", n.ok},
+                     {"alive", n.alive},
+                     {"cpus", n.cpus},
+                     {"gpus", n.gpus},
+                     {"seconds", n.seconds},
+                     {"phases", phases_json(n.phases)},
+                     {"error", n.error}});
+  return {{"cluster", r.cluster},
+          {"dry_run", r.dry_run},
+          {"changed", r.changed},
+          {"head_address", r.head_address},
+          {"dashboard_url", r.dashboard_url},
+          {"seconds", r.seconds},
+          {"timings", phases_json(r.timings)},
+          {"nodes", nodes},
+          {"plan", plan_to_json(r.plan)}};
 }
 
 }  // namespace rayctl

@@ -18,14 +18,16 @@ std::optional<std::vector<LiveNode>> gcs_nodes(RemoteRunner& head, const std::st
   std::optional<std::vector<LiveNode>> got;
   std::string last;
   try {
-    int rc = head.run({command, {}},
-                      [&](int stream, const std::string& line) {
-                        if (stream == 1 && !got) got = parse_gcs_nodes_line(line);
-                        if (!line.empty()) last = line;
-                      },
-                      cancel);
+    int rc = head.run(
+        {command, {}},
+        [&](int stream, const std::string& line) {
+          if (stream == 1 && !got) got = parse_gcs_nodes_line(line);
+          if (!line.empty()) last = line;
+        },
+        cancel);
     if (!got)
-      say_debug(io, "GCS query on the head gave no node list (exit " + std::to_string(rc) + (last.empty() ? "" : ": " + last) + ")");
+      say_debug(io, "GCS query on the head gave no node list (exit " + std::to_string(rc) +
+                        (last.empty() ? "" : ": " + last) + ")");
   } catch (const Error& e) {
     if (ends_retries(e)) throw;
     say_debug(io, "GCS query on the head failed: " + e.message());
@@ -37,9 +39,13 @@ class HeadLiveNodes : public LiveNodeSource {
  public:
   HeadLiveNodes(const LauncherConfig& cfg, const ClusterPlan& shape, const ConnectOptions& connect,
                 const RunnerFactory& runners, IOStreams& io)
-      : cfg_(cfg), connect_(connect), io_(io), port_(shape.head.dashboard_port), head_(runners(cfg.nodes.front())),
-        gcs_command_(gcs_nodes_command(shape.head.ray_program,
-                                       shape.head_host + ":" + std::to_string(shape.head.gcs_port))) {}
+      : cfg_(cfg),
+        connect_(connect),
+        io_(io),
+        port_(shape.head.dashboard_port),
+        head_(runners(cfg.nodes.front())),
+        gcs_command_(
+            gcs_nodes_command(shape.head.ray_program, shape.head_host + ":" + std::to_string(shape.head.gcs_port))) {}
 
   std::optional<std::vector<LiveNode>> observe(const CancelFlag& cancel) override;
 

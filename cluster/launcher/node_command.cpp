@@ -38,7 +38,8 @@ std::string ray_temp_dir(const ClusterTarget& t) {
 
 }  // namespace
 
-std::vector<ExecNodeResult> cluster_exec(const ClusterTarget& t, const ExecOptions& opt, IOStreams& io, CancelFlag& cancel) {
+std::vector<ExecNodeResult> cluster_exec(const ClusterTarget& t, const ExecOptions& opt, IOStreams& io,
+                                         CancelFlag& cancel) {
   auto nodes = pick_nodes(t, opt.nodes, opt.all);
   unlock_key_for(t, nodes);
   NodeRunnerFactory factory(t.ssh, opt.connect);
@@ -57,15 +58,16 @@ std::vector<ExecNodeResult> cluster_exec(const ClusterTarget& t, const ExecOptio
         auto runner = factory.make(*nodes[i]);
         runner->connect(cancel);
         rep.status("running");
-        res[i].exit_code = runner->run({opt.command, {{"RAY_HEAD_IP", t.head().host}}},
-                                       [&](int stream, const std::string& line) {
-                                         rep.line(stream, line);
-                                         std::lock_guard<std::mutex> g(out_mu);
-                                         std::ostream& os = stream == 2 ? *io.err : *io.out;
-                                         os << (prefix ? "[" + nodes[i]->name + "] " : "") << line << "\n";
-                                         os.flush();
-                                       },
-                                       cancel);
+        res[i].exit_code = runner->run(
+            {opt.command, {{"RAY_HEAD_IP", t.head().host}}},
+            [&](int stream, const std::string& line) {
+              rep.line(stream, line);
+              std::lock_guard<std::mutex> g(out_mu);
+              std::ostream& os = stream == 2 ? *io.err : *io.out;
+              os << (prefix ? "[" + nodes[i]->name + "] " : "") << line << "\n";
+              os.flush();
+            },
+            cancel);
         rep.outcome().detail = "exit " + std::to_string(res[i].exit_code);
       },
       cancel);
@@ -85,8 +87,13 @@ std::vector<ExecNodeResult> cluster_exec(const ClusterTarget& t, const ExecOptio
 nlohmann::json to_json(const std::vector<ExecNodeResult>& r) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& n : r)
-    a.push_back({{"node", n.node}, {"host", n.host}, {"ok", n.ok}, {"exit_code", n.exit_code}, {"seconds", n.seconds},
-                 {"error", n.error}, {"output", n.output}});
+    a.push_back({{"node", n.node},
+                 {"host", n.host},
+                 {"ok", n.ok},
+                 {"exit_code", n.exit_code},
+                 {"seconds", n.seconds},
+                 {"error", n.error},
+                 {"output", n.output}});
   return {{"nodes", a}};
 }
 
@@ -109,10 +116,12 @@ std::string logs_command(const std::string& temp_dir, const std::string& compone
   return "cd " + dir + " 2>/dev/null || { echo \"no Ray logs under " + temp_dir +
          "/session_latest (Ray never started here?)\" >&2; exit 3; }; files=$(ls -1d" + globs +
          " 2>/dev/null); [ -n \"$files\" ] || { echo 'no " + (component.empty() ? std::string("Ray") : component) +
-         " log files yet' >&2; exit 3; }; exec tail -n " + std::to_string(tail_lines) + (follow ? " -F" : "") + " $files";
+         " log files yet' >&2; exit 3; }; exec tail -n " + std::to_string(tail_lines) + (follow ? " -F" : "") +
+         " $files";
 }
 
-std::vector<std::string> cluster_logs(const ClusterTarget& t, const LogsOptions& opt, IOStreams& io, CancelFlag& cancel) {
+std::vector<std::string> cluster_logs(const ClusterTarget& t, const LogsOptions& opt, IOStreams& io,
+                                      CancelFlag& cancel) {
   auto nodes = pick_nodes(t, opt.nodes, opt.nodes.empty());
   std::string cmd = logs_command(ray_temp_dir(t), opt.component, opt.tail, opt.follow);
   unlock_key_for(t, nodes);
@@ -126,15 +135,17 @@ std::vector<std::string> cluster_logs(const ClusterTarget& t, const LogsOptions&
       [&](size_t i, NodeReporter& rep) {
         auto runner = factory.make(*nodes[i]);
         runner->connect(cancel);
-        int rc = runner->run({cmd, {}},
-                             [&](int stream, const std::string& line) {
-                               std::lock_guard<std::mutex> g(out_mu);
-                               (stream == 2 ? *io.err : *io.out) << "[" << nodes[i]->name << "] " << line << "\n";
-                               (stream == 2 ? *io.err : *io.out).flush();
-                             },
-                             cancel);
+        int rc = runner->run(
+            {cmd, {}},
+            [&](int stream, const std::string& line) {
+              std::lock_guard<std::mutex> g(out_mu);
+              (stream == 2 ? *io.err : *io.out) << "[" << nodes[i]->name << "] " << line << "\n";
+              (stream == 2 ? *io.err : *io.out).flush();
+            },
+            cancel);
         if (rc != 0 && !cancel.cancelled())
-          throw Error(ErrorKind::Remote, "node " + nodes[i]->name + ": reading logs failed (exit " + std::to_string(rc) + ")");
+          throw Error(ErrorKind::Remote,
+                      "node " + nodes[i]->name + ": reading logs failed (exit " + std::to_string(rc) + ")");
         rep.outcome().detail = "";
       },
       cancel);
@@ -172,15 +183,16 @@ ClusterStatus cluster_status(const ClusterTarget& t, const ConnectOptions& opt, 
     // The dashboard may still be starting (right after `up`): ask Ray's GCS on the head.
     auto head = factory.make(t.head());
     try {
-    head->run({gcs_nodes_command(head_endpoints(t.head()).ray_program, t.record->head_address), {}},
-              [&](int stream, const std::string& line) {
-                if (stream != 1) return;
-                try {
-                  if (auto got = parse_gcs_nodes_line(line)) live = *got;
-                } catch (const Error&) {
-                }
-              },
-              cancel);
+      head->run(
+          {gcs_nodes_command(head_endpoints(t.head()).ray_program, t.record->head_address), {}},
+          [&](int stream, const std::string& line) {
+            if (stream != 1) return;
+            try {
+              if (auto got = parse_gcs_nodes_line(line)) live = *got;
+            } catch (const Error&) {
+            }
+          },
+          cancel);
     } catch (const Error& e) {
       say_debug(io, "GCS query on the head: " + e.message());
     }
@@ -220,11 +232,21 @@ ClusterStatus cluster_status(const ClusterTarget& t, const ConnectOptions& opt, 
 nlohmann::json to_json(const ClusterStatus& s) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : s.nodes)
-    nodes.push_back({{"node", n.node}, {"host", n.host}, {"role", n.role}, {"reachable", n.reachable},
-                     {"ray_alive", n.ray_alive}, {"cpus", n.cpus}, {"gpus", n.gpus}, {"recorded_status", n.recorded},
+    nodes.push_back({{"node", n.node},
+                     {"host", n.host},
+                     {"role", n.role},
+                     {"reachable", n.reachable},
+                     {"ray_alive", n.ray_alive},
+                     {"cpus", n.cpus},
+                     {"gpus", n.gpus},
+                     {"recorded_status", n.recorded},
                      {"error", n.error}});
-  return {{"cluster", s.cluster}, {"provider", s.provider}, {"head_address", s.head_address},
-          {"dashboard_url", s.dashboard_url}, {"dashboard_reachable", s.dashboard_reachable}, {"nodes", nodes}};
+  return {{"cluster", s.cluster},
+          {"provider", s.provider},
+          {"head_address", s.head_address},
+          {"dashboard_url", s.dashboard_url},
+          {"dashboard_reachable", s.dashboard_reachable},
+          {"nodes", nodes}};
 }
 
 int cluster_attach(const ClusterTarget& t, const std::string& node, const ConnectOptions& opt) {

@@ -23,7 +23,7 @@ struct ExecNodeResult {
 };
 
 struct ExecOptions {
-  std::string command;  // shell text
+  std::string command;             // shell text
   std::vector<std::string> nodes;  // empty = head
   bool all = false;
   bool prefix_lines = true;  // "[node] line" (always with --all)
@@ -32,7 +32,8 @@ struct ExecOptions {
 };
 
 // Runs the command; output goes to io.out as it comes. Never throws for a non-zero exit.
-std::vector<ExecNodeResult> cluster_exec(const ClusterTarget& t, const ExecOptions& opt, IOStreams& io, CancelFlag& cancel);
+std::vector<ExecNodeResult> cluster_exec(const ClusterTarget& t, const ExecOptions& opt, IOStreams& io,
+                                         CancelFlag& cancel);
 nlohmann::json to_json(const std::vector<ExecNodeResult>& r);
 
 // Ray log components and the files (relative to the session's logs/) each covers.
@@ -42,7 +43,7 @@ std::string logs_command(const std::string& temp_dir, const std::string& compone
 
 struct LogsOptions {
   std::vector<std::string> nodes;  // empty = all
-  std::string component;          // "" = raylet + gcs + dashboard
+  std::string component;           // "" = raylet + gcs + dashboard
   int tail = 100;
   bool follow = false;
   ConnectOptions connect;
@@ -52,7 +53,8 @@ struct LogsOptions {
   bool json_lines = false;
 };
 // Streams log lines, prefixed "[node] ", until done (or Ctrl-C with follow). Returns nodes that failed.
-std::vector<std::string> cluster_logs(const ClusterTarget& t, const LogsOptions& opt, IOStreams& io, CancelFlag& cancel);
+std::vector<std::string> cluster_logs(const ClusterTarget& t, const LogsOptions& opt, IOStreams& io,
+                                      CancelFlag& cancel);
 
 struct NodeStatus {
   std::string node, host, role;

@@ -42,7 +42,8 @@ StatusReport SshCluster::status(const ConnectOptions& opt, IOStreams& io, Cancel
 
 std::vector<std::string> SshCluster::logs(const LogsOptions& opt, IOStreams& io, CancelFlag& cancel) {
   if (!opt.group.empty() || !opt.pod.empty() || !opt.container.empty())
-    throw Error(ErrorKind::Usage, "--group, --pod and --container select Kubernetes pods; cluster " + t_.name + " runs over SSH",
+    throw Error(ErrorKind::Usage,
+                "--group, --pod and --container select Kubernetes pods; cluster " + t_.name + " runs over SSH",
                 "use --node NODE and --component COMPONENT");
   return cluster_logs(t_, opt, io, cancel);
 }

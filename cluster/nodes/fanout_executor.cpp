@@ -100,7 +100,7 @@ std::vector<NodeOutcome> FanoutExecutor::run(const std::vector<std::string>& nod
 InterruptGuard::InterruptGuard(CancelFlag& flag) {
   g_flag = &flag;
   g_hits = 0;
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, &g_old_int);

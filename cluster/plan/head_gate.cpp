@@ -27,8 +27,7 @@ void HeadGate::failed(const std::string& error) { set(State::Failed, error); }
 HeadGate::State HeadGate::wait_until_starting() const {
   std::unique_lock<std::mutex> lock(mu_);
   // Ctrl-C sets a flag from a signal handler, which cannot notify: look at it now and then.
-  while (state_ == State::Preparing && !user_cancel_.cancelled())
-    cv_.wait_for(lock, std::chrono::milliseconds(50));
+  while (state_ == State::Preparing && !user_cancel_.cancelled()) cv_.wait_for(lock, std::chrono::milliseconds(50));
   return state_;
 }
 

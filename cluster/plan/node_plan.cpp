@@ -58,7 +58,8 @@ const char* node_action_name(NodeAction a) {
 }
 
 bool is_ray_stop_command(const std::string& command) {
-  static const std::regex stop(R"(^\s*(\S*/)?ray\s+stop(\s+(-f|--force|-v|--verbose|-g\s*\d+|--grace-period[= ]\d+))*\s*$)");
+  static const std::regex stop(
+      R"(^\s*(\S*/)?ray\s+stop(\s+(-f|--force|-v|--verbose|-g\s*\d+|--grace-period[= ]\d+))*\s*$)");
   return std::regex_match(without_exports(command), stop);
 }
 
@@ -71,7 +72,8 @@ std::string scoped_stop_script(const std::string& cluster) {
          "; alive() { n=0; for s in $(cat \"$f\" 2>/dev/null); do "
          "n=$((n + $(ps -o stat= -s \"$s\" 2>/dev/null | grep -vc '^Z'))); done; echo $n; }; "
          "stopped=$(alive); "
-         "if [ -s \"$f\" ]; then for s in $(cat \"$f\"); do [ \"$s\" -gt 1 ] 2>/dev/null && pkill -TERM -s \"$s\"; done; "
+         "if [ -s \"$f\" ]; then for s in $(cat \"$f\"); do [ \"$s\" -gt 1 ] 2>/dev/null && pkill -TERM -s \"$s\"; "
+         "done; "
          "i=0; while [ \"$(alive)\" -gt 0 ] && [ $i -lt 75 ]; do sleep 0.2; i=$((i+1)); done; "
          "for s in $(cat \"$f\"); do [ \"$s\" -gt 1 ] 2>/dev/null && pkill -KILL -s \"$s\"; done; sleep 0.2; fi; "
          "left=$(alive); [ \"$left\" = 0 ] && rm -f \"$f\"; "
@@ -94,8 +96,9 @@ std::vector<std::string> effective_start_commands(const LauncherNode& node, cons
       if (node.is_head && std::regex_search(cmd, autoscaling)) {
         cmd = std::regex_replace(cmd, autoscaling, "");
         if (notes)
-          notes->push_back("head: removed --autoscaling-config from the start command (rayctl sets workers up itself; "
-                           "Ray's autoscaler would race it)");
+          notes->push_back(
+              "head: removed --autoscaling-config from the start command (rayctl sets workers up itself; "
+              "Ray's autoscaler would race it)");
       }
       // A new session whose id is recorded: `down` stops exactly these processes.
       cmd = "mkdir -p " + shell_quote(dir) + " && setsid -w bash -c " +
@@ -109,7 +112,8 @@ std::vector<std::string> effective_start_commands(const LauncherNode& node, cons
 std::string head_gcs_wait_script(const std::string& head_host, int gcs_port) {
   return "rayctl_gcs=" + shell_quote(head_host + "/" + std::to_string(gcs_port)) +
          "; i=0; until (exec 3<>\"/dev/tcp/$rayctl_gcs\") 2>/dev/null; do i=$((i+1)); "
-         "[ $i -lt 3000 ] || { echo \"rayctl: the head's GCS at $rayctl_gcs did not accept connections\" >&2; exit 3; }; "
+         "[ $i -lt 3000 ] || { echo \"rayctl: the head's GCS at $rayctl_gcs did not accept connections\" >&2; exit 3; "
+         "}; "
          "sleep 0.1; done";
 }
 
@@ -142,19 +146,25 @@ void decide(NodePlan& p, const NodeRecord* rec, bool alive, const UpFlags& f, bo
     p.action = a;
     p.reason = std::move(why);
   };
-  if (f.force_setup) set(NodeAction::SetupAndStart, "--force-setup");
-  else if (!rec) set(NodeAction::SetupAndStart, "new node");
+  if (f.force_setup)
+    set(NodeAction::SetupAndStart, "--force-setup");
+  else if (!rec)
+    set(NodeAction::SetupAndStart, "new node");
   else if (rec->status != "up-to-date")
     set(NodeAction::SetupAndStart, "last run " + (rec->status.empty() ? std::string("unfinished") : rec->status));
-  else if (f.restart_only) set(NodeAction::Start, "--restart-only");
+  else if (f.restart_only)
+    set(NodeAction::Start, "--restart-only");
   else if (rec->setup_hash != p.setup_hash)
     set(f.no_restart && alive ? NodeAction::Setup : NodeAction::SetupAndStart, "setup commands or file_mounts changed");
   else if (rec->start_hash != p.start_hash)
     set(f.no_restart && alive ? NodeAction::Verify : NodeAction::Start,
         f.no_restart && alive ? "start commands changed (not restarted: --no-restart)" : "start commands changed");
-  else if (!alive) set(NodeAction::Start, "Ray is not running");
-  else if (head_restarts && !p.is_head) set(NodeAction::Start, "the head restarts");
-  else set(NodeAction::Verify, "unchanged");
+  else if (!alive)
+    set(NodeAction::Start, "Ray is not running");
+  else if (head_restarts && !p.is_head)
+    set(NodeAction::Start, "the head restarts");
+  else
+    set(NodeAction::Verify, "unchanged");
   if (f.restart_only && p.action == NodeAction::SetupAndStart && rec && rec->status == "up-to-date")
     p.action = NodeAction::Start;
   p.restarts_running = alive && (p.action == NodeAction::Start || p.action == NodeAction::SetupAndStart);
@@ -187,7 +197,8 @@ ClusterPlan plan_up(const LauncherConfig& cfg, const ClusterRecord* previous, co
     if (rec && rec->host != n.host) rec = nullptr;
     bool alive = seen.probed && seen.alive_hosts.count(n.host) > 0;
     decide(p, rec, alive, flags, head_restarts);
-    if (n.is_head) head_restarts = p.restarts_running || (p.action == NodeAction::Start || p.action == NodeAction::SetupAndStart);
+    if (n.is_head)
+      head_restarts = p.restarts_running || (p.action == NodeAction::Start || p.action == NodeAction::SetupAndStart);
     bool setup = p.action == NodeAction::Setup || p.action == NodeAction::SetupAndStart;
     bool run_start = p.action == NodeAction::Start || p.action == NodeAction::SetupAndStart;
     if (setup || flags.restart_only) {
@@ -219,14 +230,16 @@ std::string render_plan(const ClusterPlan& plan) {
      << ", dashboard " << plan.head.dashboard_host << ":" << plan.head.dashboard_port << ")\n";
   for (const auto& note : plan.notes) os << "  note: " << note << "\n";
   for (const auto& n : plan.nodes) {
-    os << "\n" << n.node << " (" << n.host << (n.is_head ? ", head" : ", worker") << (n.is_local ? ", local" : ", ssh")
+    os << "\n"
+       << n.node << " (" << n.host << (n.is_head ? ", head" : ", worker") << (n.is_local ? ", local" : ", ssh")
        << "): " << node_action_name(n.action) << " — " << n.reason << "\n";
     for (const auto& [local, remote] : n.uploads) os << "  upload  " << local << " -> " << remote << "\n";
     for (const auto& s : n.steps)
       os << "  " << s.phase << ": "
-         << (s.waits_for_head ? "(wait until the head's GCS at " + plan.head_host + ":" + std::to_string(plan.head.gcs_port) +
-                                    " accepts connections, if the head is still starting)"
-                              : s.command)
+         << (s.waits_for_head
+                 ? "(wait until the head's GCS at " + plan.head_host + ":" + std::to_string(plan.head.gcs_port) +
+                       " accepts connections, if the head is still starting)"
+                 : s.command)
          << "\n";
     if (n.action == NodeAction::Verify) os << "  (no commands: only checks that Ray is alive)\n";
   }
@@ -240,12 +253,23 @@ nlohmann::json plan_to_json(const ClusterPlan& plan) {
     for (const auto& s : n.steps)
       steps.push_back({{"phase", s.phase}, {"command", s.command}, {"waits_for_head", s.waits_for_head}});
     for (const auto& [l, r] : n.uploads) uploads.push_back({{"local", l}, {"remote", r}});
-    nodes.push_back({{"node", n.node}, {"host", n.host}, {"head", n.is_head}, {"local", n.is_local},
-                     {"action", node_action_name(n.action)}, {"reason", n.reason}, {"uploads", uploads},
-                     {"steps", steps}, {"setup_hash", n.setup_hash}, {"start_hash", n.start_hash}});
+    nodes.push_back({{"node", n.node},
+                     {"host", n.host},
+                     {"head", n.is_head},
+                     {"local", n.is_local},
+                     {"action", node_action_name(n.action)},
+                     {"reason", n.reason},
+                     {"uploads", uploads},
+                     {"steps", steps},
+                     {"setup_hash", n.setup_hash},
+                     {"start_hash", n.start_hash}});
   }
-  return {{"cluster", plan.cluster}, {"head_host", plan.head_host}, {"gcs_port", plan.head.gcs_port},
-          {"dashboard_port", plan.head.dashboard_port}, {"notes", plan.notes}, {"nodes", nodes}};
+  return {{"cluster", plan.cluster},
+          {"head_host", plan.head_host},
+          {"gcs_port", plan.head.gcs_port},
+          {"dashboard_port", plan.head.dashboard_port},
+          {"notes", plan.notes},
+          {"nodes", nodes}};
 }
 
 }  // namespace rayctl

@@ -24,7 +24,7 @@ namespace rayctl {
 struct MountDigest {
   std::string remote;  // as written (a file or a directory)
   std::string local;
-  std::string hash;  // over relative paths + contents
+  std::string hash;                                        // over relative paths + contents
   std::vector<std::pair<std::string, std::string>> files;  // local file → remote file
 };
 
@@ -44,7 +44,7 @@ struct NodePlan {
   bool is_head = false;
   bool is_local = false;
   NodeAction action = NodeAction::Verify;
-  std::string reason;  // why, for humans: "new node", "setup commands changed", "unchanged"
+  std::string reason;             // why, for humans: "new node", "setup commands changed", "unchanged"
   bool restarts_running = false;  // stops a Ray that is running now
   std::vector<std::pair<std::string, std::string>> uploads;  // local file → remote path
   std::vector<NodeStep> steps;
@@ -61,7 +61,7 @@ struct UpFlags {
 
 // Facts about the running cluster, gathered before planning.
 struct ClusterObservation {
-  bool probed = false;              // the head's dashboard answered
+  bool probed = false;                // the head's dashboard answered
   std::set<std::string> alive_hosts;  // hosts with an ALIVE Ray node
 };
 
@@ -70,7 +70,7 @@ struct HeadEndpoints {
   int gcs_port = 6379;
   int dashboard_port = 8265;
   std::string dashboard_host = "127.0.0.1";
-  std::string temp_dir;  // --temp-dir, "" = /tmp/ray
+  std::string temp_dir;             // --temp-dir, "" = /tmp/ray
   std::string ray_program = "ray";  // how the start command calls ray ("ray", "/venv/bin/ray")
 };
 HeadEndpoints head_endpoints(const LauncherNode& head);
@@ -79,7 +79,7 @@ struct ClusterPlan {
   std::string cluster;
   HeadEndpoints head;
   std::string head_host;
-  std::vector<NodePlan> nodes;  // head first
+  std::vector<NodePlan> nodes;     // head first
   std::vector<std::string> notes;  // e.g. "removed --autoscaling-config from the head's start command"
   bool changes_anything() const;
 };

@@ -33,14 +33,14 @@ void check_name(const KubeRayManifest& m, Diagnostics& diags) {
   SourceLoc at = loc_or(m.locs, "metadata.name", m.loc);
   size_t limit = m.kind == "RayService" ? kMaxRayServiceName : kMaxRayClusterName;
   if (m.name.size() > limit)
-    diags.error(diag_id::kNameTooLong, at,
-                fmt::format("{} name '{}' is {} characters; KubeRay allows at most {}", m.kind, m.name, m.name.size(), limit),
-                m.kind == "RayService"
-                    ? "shorten it: KubeRay appends a 5-character suffix for the RayCluster and '-serve-svc' for the Service"
-                    : "shorten it: KubeRay names the Service '<name>-serve-svc', which must fit 63 characters");
+    diags.error(
+        diag_id::kNameTooLong, at,
+        fmt::format("{} name '{}' is {} characters; KubeRay allows at most {}", m.kind, m.name, m.name.size(), limit),
+        m.kind == "RayService"
+            ? "shorten it: KubeRay appends a 5-character suffix for the RayCluster and '-serve-svc' for the Service"
+            : "shorten it: KubeRay names the Service '<name>-serve-svc', which must fit 63 characters");
   if (!is_dns1035_label(m.name))
-    diags.error(diag_id::kNameNotDns1035, at,
-                fmt::format("{} name '{}' is not a DNS-1035 label", m.kind, m.name),
+    diags.error(diag_id::kNameNotDns1035, at, fmt::format("{} name '{}' is not a DNS-1035 label", m.kind, m.name),
                 "use lower-case letters, digits and '-', starting with a letter and ending with a letter or digit");
 }
 
@@ -62,16 +62,21 @@ void check_gpus(const RayGroupSpec& g, const std::string& where, Diagnostics& di
     auto v = parse_double(param->second);
     if (v && std::fabs(*v - limit) > 1e-9) {
       SourceLoc at = loc_or(g.locs, "rayStartParams.num-gpus", g.loc);
-      SourceLoc other = limit_key.empty() ? loc_or(g.locs, "container", g.loc) : loc_or(g.locs, "limits." + limit_key, g.loc);
+      SourceLoc other =
+          limit_key.empty() ? loc_or(g.locs, "container", g.loc) : loc_or(g.locs, "limits." + limit_key, g.loc);
       auto& d = diags.error(
           diag_id::kGpuParamMismatch, at,
           fmt::format("{} tells Ray num-gpus {} but its pods get {} GPU{} from Kubernetes", where, param->second,
                       fmt_num(limit), limit == 1 ? "" : "s"),
-          limit > *v ? fmt::format("set num-gpus: \"{}\" (or drop it: KubeRay derives it from the nvidia.com/gpu limit)", fmt_num(limit))
-                     : fmt::format("give the container nvidia.com/gpu: \"{}\" in both requests and limits, or lower num-gpus; "
-                                   "Ray would schedule replicas onto GPUs the pod does not have",
-                                   param->second));
-      related(d, other, limit_key.empty() ? "the Ray container has no GPU limit" : fmt::format("{} limit is {}", limit_key, fmt_num(limit)));
+          limit > *v
+              ? fmt::format("set num-gpus: \"{}\" (or drop it: KubeRay derives it from the nvidia.com/gpu limit)",
+                            fmt_num(limit))
+              : fmt::format("give the container nvidia.com/gpu: \"{}\" in both requests and limits, or lower num-gpus; "
+                            "Ray would schedule replicas onto GPUs the pod does not have",
+                            param->second));
+      related(d, other,
+              limit_key.empty() ? "the Ray container has no GPU limit"
+                                : fmt::format("{} limit is {}", limit_key, fmt_num(limit)));
     }
   }
   for (const auto& [name, q] : g.requests) {
@@ -79,8 +84,10 @@ void check_gpus(const RayGroupSpec& g, const std::string& where, Diagnostics& di
     auto lim = g.limits.find(name);
     SourceLoc at = loc_or(g.locs, "requests." + name, g.loc);
     if (lim == g.limits.end()) {
-      diags.error(diag_id::kGpuRequestLimit, at, fmt::format("{} requests {} {} without a limit", where, q, name),
-                  fmt::format("Kubernetes needs extended resources in limits; set limits.{0}: \"{1}\" (equal to the request)", name, q));
+      diags.error(
+          diag_id::kGpuRequestLimit, at, fmt::format("{} requests {} {} without a limit", where, q, name),
+          fmt::format("Kubernetes needs extended resources in limits; set limits.{0}: \"{1}\" (equal to the request)",
+                      name, q));
     } else if (parse_quantity(q) != parse_quantity(lim->second)) {
       auto& d = diags.error(diag_id::kGpuRequestLimit, at,
                             fmt::format("{} requests {} {} but limits it to {}", where, q, name, lim->second),
@@ -111,12 +118,14 @@ void check_group(const RayGroupSpec& g, const KubeRayManifest& m, bool autoscali
   for (const auto& [name, value] : g.ray_resources) {
     std::string param = name == "CPU" ? "num-cpus" : name == "GPU" ? "num-gpus" : name == "memory" ? "memory" : "";
     bool twice = (!param.empty() && g.ray_start_params.count(param)) ||
-                 (g.ray_start_params.count("resources") && g.ray_start_params.at("resources").find("\"" + name + "\"") != std::string::npos);
+                 (g.ray_start_params.count("resources") &&
+                  g.ray_start_params.at("resources").find("\"" + name + "\"") != std::string::npos);
     if (twice) {
       auto& d = diags.error(diag_id::kResourceTwice, loc_or(g.locs, "resources." + name, g.loc),
                             fmt::format("{} sets resource '{}' both in 'resources' and in rayStartParams", where, name),
                             "KubeRay rejects this; keep one of the two");
-      related(d, loc_or(g.locs, "rayStartParams." + (param.empty() ? std::string("resources") : param), g.loc), "also set here");
+      related(d, loc_or(g.locs, "rayStartParams." + (param.empty() ? std::string("resources") : param), g.loc),
+              "also set here");
     }
   }
   if (g.ray_start_params.count("labels"))
@@ -125,9 +134,10 @@ void check_group(const RayGroupSpec& g, const KubeRayManifest& m, bool autoscali
                 "move the node labels to the group's 'labels:' field");
   if (g.is_head) return;
   if (g.min_set && g.max_set && g.min_replicas > g.max_replicas) {
-    auto& d = diags.error(diag_id::kMinAboveMax, loc_or(g.locs, "minReplicas", g.loc),
-                          fmt::format("{} has minReplicas {} above maxReplicas {}", where, g.min_replicas, g.max_replicas),
-                          "KubeRay refuses the group (ValidationFailed); make minReplicas ≤ maxReplicas");
+    auto& d =
+        diags.error(diag_id::kMinAboveMax, loc_or(g.locs, "minReplicas", g.loc),
+                    fmt::format("{} has minReplicas {} above maxReplicas {}", where, g.min_replicas, g.max_replicas),
+                    "KubeRay refuses the group (ValidationFailed); make minReplicas ≤ maxReplicas");
     related(d, loc_or(g.locs, "maxReplicas", g.loc), "maxReplicas");
   } else if (g.replicas_set && (g.replicas < g.min_replicas || g.replicas > g.max_replicas)) {
     int clamped = std::clamp(g.replicas, g.min_replicas, g.max_replicas);
@@ -150,16 +160,19 @@ void check_service(const KubeRayManifest& m, Diagnostics& diags) {
                   "remove it; to bound start-up time use the annotation ray.io/initializing-timeout (e.g. \"30m\")");
   }
   if (auto it = m.locs.find("headService.metadata.name"); it != m.locs.end())
-    diags.error(diag_id::kHeadServiceName, it->second, "a RayService may not set headGroupSpec.headService.metadata.name",
+    diags.error(diag_id::kHeadServiceName, it->second,
+                "a RayService may not set headGroupSpec.headService.metadata.name",
                 "remove the name: the RayService owns the stable '<name>-head-svc' Service");
   if (m.cluster.groups.empty() || !m.cluster.groups.front().is_head) return;
   const RayGroupSpec& head = m.cluster.groups.front();
-  bool serve_port = std::any_of(head.ports.begin(), head.ports.end(), [](const ContainerPort& p) { return p.name == "serve"; });
+  bool serve_port =
+      std::any_of(head.ports.begin(), head.ports.end(), [](const ContainerPort& p) { return p.name == "serve"; });
   if (!serve_port && !m.locs.count("spec.serveService")) {
-    auto& d = diags.error(diag_id::kNoServePort, loc_or(head.locs, "ports", loc_or(head.locs, "container", head.loc)),
-                          "the RayService head container has no port named 'serve', so KubeRay creates no serve Service "
-                          "and the RayService never becomes Ready",
-                          "add to containers[0].ports: '- name: serve' with 'containerPort: 8000' (or set spec.serveService)");
+    auto& d = diags.error(
+        diag_id::kNoServePort, loc_or(head.locs, "ports", loc_or(head.locs, "container", head.loc)),
+        "the RayService head container has no port named 'serve', so KubeRay creates no serve Service "
+        "and the RayService never becomes Ready",
+        "add to containers[0].ports: '- name: serve' with 'containerPort: 8000' (or set spec.serveService)");
     related(d, head.loc, "head group");
   }
 }
@@ -171,7 +184,8 @@ void check_duplicate_groups(const KubeRayManifest& m, Diagnostics& diags) {
     auto [it, fresh] = seen.emplace(g.name, &g);
     if (fresh) continue;
     auto& d = diags.error(diag_id::kDuplicateGroup, loc_or(g.locs, "groupName", g.loc),
-                          fmt::format("worker group name '{}' is used twice", g.name), "give every worker group a unique groupName");
+                          fmt::format("worker group name '{}' is used twice", g.name),
+                          "give every worker group a unique groupName");
     related(d, loc_or(it->second->locs, "groupName", it->second->loc), "first used here");
   }
 }
@@ -182,7 +196,8 @@ bool is_dns1035_label(const std::string& s) {
   if (s.empty() || s.size() > 63) return false;
   if (!(s.front() >= 'a' && s.front() <= 'z')) return false;
   if (s.back() == '-') return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 void check_kuberay_manifest(const KubeRayManifest& m, Diagnostics& diags) {
@@ -214,9 +229,10 @@ void check_local_hosts(const LauncherConfig& c, Diagnostics& diags) {
       const std::string& h = t.hosts[i];
       SourceLoc at = loc_or(c.locs, fmt::format("provider.worker_groups.{}.hosts[{}]", t.name, i), t.loc);
       if (std::find(c.worker_ips.begin(), c.worker_ips.end(), h) == c.worker_ips.end()) {
-        auto& d = diags.error(diag_id::kGroupHostUnknown, at,
-                              fmt::format("worker group '{}' lists host '{}', which is not in provider.worker_ips", t.name, h),
-                              "add the host to worker_ips (ray up only starts hosts listed there) or fix the address");
+        auto& d = diags.error(
+            diag_id::kGroupHostUnknown, at,
+            fmt::format("worker group '{}' lists host '{}', which is not in provider.worker_ips", t.name, h),
+            "add the host to worker_ips (ray up only starts hosts listed there) or fix the address");
         related(d, loc_or(c.locs, "provider.worker_ips[0]", c.locs.at("provider")), "worker_ips");
       } else if (group_of.count(h) && group_of[h] != t.name) {
         diags.error(diag_id::kGroupHostUnknown, at,
@@ -244,7 +260,8 @@ void check_node_types(const LauncherConfig& c, Diagnostics& diags) {
   if (c.head_node_type.empty()) {
     diags.error(diag_id::kMissingKey, types_loc, "available_node_types is set but head_node_type is missing",
                 "add head_node_type: <one of the node type names>");
-  } else if (std::none_of(c.node_types.begin(), c.node_types.end(), [&](const LauncherNodeType& t) { return t.name == c.head_node_type; })) {
+  } else if (std::none_of(c.node_types.begin(), c.node_types.end(),
+                          [&](const LauncherNodeType& t) { return t.name == c.head_node_type; })) {
     std::vector<std::string> names;
     for (const auto& t : c.node_types) names.push_back(t.name);
     auto& d = diags.error(diag_id::kHeadTypeUnknown, loc_or(c.locs, "head_node_type", types_loc),
@@ -256,17 +273,18 @@ void check_node_types(const LauncherConfig& c, Diagnostics& diags) {
   for (const auto& t : c.node_types) {
     sum_min += t.min_workers;
     if (t.min_workers > t.max_workers) {
-      auto& d = diags.error(diag_id::kTypeMinAboveMax, loc_or(c.locs, "available_node_types." + t.name + ".min_workers", t.loc),
-                            fmt::format("node type '{}' has min_workers {} above max_workers {}", t.name, t.min_workers,
-                                        t.max_workers),
-                            t.is_head ? "the head node type defaults to max_workers 0; set max_workers on it or lower min_workers"
-                                      : "make min_workers ≤ max_workers");
+      auto& d = diags.error(
+          diag_id::kTypeMinAboveMax, loc_or(c.locs, "available_node_types." + t.name + ".min_workers", t.loc),
+          fmt::format("node type '{}' has min_workers {} above max_workers {}", t.name, t.min_workers, t.max_workers),
+          t.is_head ? "the head node type defaults to max_workers 0; set max_workers on it or lower min_workers"
+                    : "make min_workers ≤ max_workers");
       related(d, loc_or(c.locs, "available_node_types." + t.name + ".max_workers", t.loc), "max_workers");
     }
   }
   if (sum_min > c.max_workers) {
     auto& d = diags.error(diag_id::kMinWorkersSum, loc_or(c.locs, "max_workers", types_loc),
-                          fmt::format("the node types' min_workers add up to {}, above the global max_workers {}", sum_min, c.max_workers),
+                          fmt::format("the node types' min_workers add up to {}, above the global max_workers {}",
+                                      sum_min, c.max_workers),
                           fmt::format("raise max_workers to at least {} or lower min_workers", sum_min));
     related(d, types_loc, "available_node_types");
   }
@@ -290,14 +308,16 @@ void check_launcher_config(const LauncherConfig& c, Diagnostics& diags) {
     size_t at = b.find('@');
     std::string hostport = at == std::string::npos ? b : b.substr(at + 1);
     size_t colon = hostport.rfind(':');
-    bool ok = !hostport.empty() && (at == std::string::npos || at > 0) && hostport.find_first_of(" /@") == std::string::npos;
+    bool ok =
+        !hostport.empty() && (at == std::string::npos || at > 0) && hostport.find_first_of(" /@") == std::string::npos;
     if (ok && colon != std::string::npos && hostport.find(']') == std::string::npos && hostport.find(':') == colon) {
       auto port = parse_int(hostport.substr(colon + 1));
       ok = colon > 0 && port && *port > 0 && *port < 65536;
     }
     if (!ok)
       diags.error(diag_id::kBadBastion, loc_or(c.locs, "provider.bastion", {}),
-                  fmt::format("provider.bastion '{}' is not [user@]host[:port]", b), "write it like 'jump@bastion.example.com:22'");
+                  fmt::format("provider.bastion '{}' is not [user@]host[:port]", b),
+                  "write it like 'jump@bastion.example.com:22'");
   }
 }
 

@@ -33,13 +33,14 @@ YAML::Node child(const YAML::Node& map, const char* key) {
 bool is_string_scalar(const YAML::Node& n) { return n.IsScalar() && yaml_to_json(n).is_string(); }
 
 // Reads a map of strings (rayStartParams, resources). Kubernetes rejects non-string values.
-std::map<std::string, std::string> read_string_map(const YamlDocument& doc, const YAML::Node& n, const std::string& path,
-                                                   const std::string& loc_prefix, std::map<std::string, SourceLoc>& locs,
-                                                   Diagnostics& diags) {
+std::map<std::string, std::string> read_string_map(const YamlDocument& doc, const YAML::Node& n,
+                                                   const std::string& path, const std::string& loc_prefix,
+                                                   std::map<std::string, SourceLoc>& locs, Diagnostics& diags) {
   std::map<std::string, std::string> out;
   if (!n.IsDefined() || n.IsNull()) return out;
   if (!n.IsMap()) {
-    diags.error(diag_id::kWrongType, doc.loc(n), fmt::format("'{}' must be a mapping of strings, not {}", path, yaml_kind_name(n)),
+    diags.error(diag_id::kWrongType, doc.loc(n),
+                fmt::format("'{}' must be a mapping of strings, not {}", path, yaml_kind_name(n)),
                 "write it as 'key: \"value\"' lines");
     return out;
   }
@@ -57,7 +58,8 @@ std::map<std::string, std::string> read_string_map(const YamlDocument& doc, cons
       diags.error(diag_id::kWrongType, doc.loc(it->second),
                   fmt::format("'{}.{}' must be a string, but {} is read as a {}", path, key, it->second.Scalar(),
                               yaml_to_json(it->second).is_boolean() ? "boolean" : "number"),
-                  fmt::format("quote it: {}: \"{}\" (the API server rejects a non-string value here)", key, it->second.Scalar()));
+                  fmt::format("quote it: {}: \"{}\" (the API server rejects a non-string value here)", key,
+                              it->second.Scalar()));
     }
     out[key] = it->second.Scalar();
   }
@@ -125,10 +127,14 @@ NodeShape compute_shape(const RayGroupSpec& g) {
   for (const auto& [name, q] : g.ray_resources) {
     auto v = parse_quantity(q);
     if (!v) continue;
-    if (name == "CPU") s.cpus = *v;
-    else if (name == "GPU") s.gpus = *v;
-    else if (name == "memory") s.memory_bytes = *v;
-    else s.custom[name] = *v;
+    if (name == "CPU")
+      s.cpus = *v;
+    else if (name == "GPU")
+      s.gpus = *v;
+    else if (name == "memory")
+      s.memory_bytes = *v;
+    else
+      s.custom[name] = *v;
   }
   if (g.is_head) {
     s.min_count = s.max_count = 1;
@@ -224,8 +230,8 @@ RayGroupSpec read_group(const YamlDocument& doc, const YAML::Node& n, const std:
   }
   g.locs["group"] = g.loc;
   g.locs["rayStartParams"] = r.has("rayStartParams") ? r.key_loc("rayStartParams") : g.loc;
-  g.ray_start_params = read_string_map(doc, r.node("rayStartParams"), r.child_path("rayStartParams"), "rayStartParams.",
-                                       g.locs, diags);
+  g.ray_start_params =
+      read_string_map(doc, r.node("rayStartParams"), r.child_path("rayStartParams"), "rayStartParams.", g.locs, diags);
   g.ray_resources = read_string_map(doc, r.node("resources"), r.child_path("resources"), "resources.", g.locs, diags);
   YAML::Node tmpl = r.node("template");
   if (!tmpl.IsDefined()) {
@@ -310,7 +316,9 @@ EmbeddedServeConfig locate_embedded(const YamlDocument& doc, const YAML::Node& v
   const std::string& line = lines[L];
   if (C < static_cast<int>(line.size()) && line[C] == '|') {
     int explicit_indent = 0;
-    for (size_t i = C + 1; i < line.size() && (line[i] == '-' || line[i] == '+' || std::isdigit(static_cast<unsigned char>(line[i]))); ++i)
+    for (size_t i = C + 1;
+         i < line.size() && (line[i] == '-' || line[i] == '+' || std::isdigit(static_cast<unsigned char>(line[i])));
+         ++i)
       if (std::isdigit(static_cast<unsigned char>(line[i]))) explicit_indent = line[i] - '0';
     int indent = -1;
     if (explicit_indent > 0) {
@@ -378,7 +386,10 @@ void read_service_spec(const YamlDocument& doc, YamlMapReader& spec, KubeRayMani
     at.reset(cfg);
     bool found = true;
     for (const char* key : {"headGroupSpec", "headService", "metadata", "name"}) {
-      if (!at.IsDefined() || !at.IsMap()) { found = false; break; }
+      if (!at.IsDefined() || !at.IsMap()) {
+        found = false;
+        break;
+      }
       at.reset(child(at, key));  // rebind; operator= would write into the document
     }
     if (found && at.IsDefined()) m.locs["headService.metadata.name"] = doc.loc(at);
@@ -439,8 +450,9 @@ std::optional<KubeRayManifest> load_kuberay_manifest(const YamlDocument& doc, Di
   r.allow({"status"});
   YamlMapReader spec(doc, r.node("spec"), "spec", diags);
   if (!r.has("spec")) {
-    diags.error(diag_id::kMissingKey, r.loc(), "missing required key 'spec'",
-                m.kind == "RayService" ? "add spec with rayClusterConfig and serveConfigV2" : "add spec with headGroupSpec");
+    diags.error(
+        diag_id::kMissingKey, r.loc(), "missing required key 'spec'",
+        m.kind == "RayService" ? "add spec with rayClusterConfig and serveConfigV2" : "add spec with headGroupSpec");
   } else if (spec.is_map()) {
     m.locs["spec"] = spec.loc();
     if (m.kind == "RayCluster") {

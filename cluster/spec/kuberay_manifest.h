@@ -35,7 +35,7 @@ struct RayGroupSpec {
   SourceLoc loc;
   // Extensions of the contract:
   bool replicas_set = false, min_set = false, max_set = false;
-  std::string container_name;                       // containers[0].name
+  std::string container_name;  // containers[0].name
   int container_count = 0;
   std::map<std::string, std::string> ray_resources;  // the group's `resources:` (Ray logical)
   // Positions by field: "groupName", "replicas", "minReplicas", "maxReplicas", "rayStartParams",

@@ -4,8 +4,8 @@
 // merged setup/start commands. Cross-field checks are a later step (cluster_checks.cpp).
 #include "cluster/spec/launcher_config.h"
 
-#include "core/json_yaml.h"
 #include "cluster/spec/cluster_diag_ids.h"
+#include "core/json_yaml.h"
 #include "core/yaml_reader.h"
 
 #include <fmt/format.h>
@@ -151,10 +151,11 @@ void read_provider(YamlMapReader& top, LauncherConfig& c) {
   bool coordinator = p.has("coordinator_address");
   p.str("coordinator_address");
   if (!coordinator && (!p.has("head_ip") || !p.has("worker_ips")))
-    top.diags().error(diag_id::kMissingKey, p.loc(),
-                      fmt::format("provider 'local' needs 'head_ip' and 'worker_ips'{}",
-                                  p.has("head_ip") ? " (worker_ips is missing)" : " (head_ip is missing)"),
-                      "list the machines: head_ip: 10.0.0.1 and worker_ips: [10.0.0.2, ...] ([] for a head-only cluster)");
+    top.diags().error(
+        diag_id::kMissingKey, p.loc(),
+        fmt::format("provider 'local' needs 'head_ip' and 'worker_ips'{}",
+                    p.has("head_ip") ? " (worker_ips is missing)" : " (head_ip is missing)"),
+        "list the machines: head_ip: 10.0.0.1 and worker_ips: [10.0.0.2, ...] ([] for a head-only cluster)");
   p.str("external_head_ip");
   p.boolean("use_internal_ips");
   read_provider_extensions(p, c);
@@ -177,7 +178,8 @@ void read_node_types(YamlMapReader& top, LauncherConfig& c) {
     if (!r.is_map()) continue;
     r.node("node_config");
     if (!r.has("node_config") && c.provider_type != "local")
-      top.diags().error(diag_id::kMissingKey, r.loc(), fmt::format("missing required key 'node_config' in {}", r.path()),
+      top.diags().error(diag_id::kMissingKey, r.loc(),
+                        fmt::format("missing required key 'node_config' in {}", r.path()),
                         "add 'node_config: {}' (provider-specific instance settings)");
     if (!r.has("resources"))
       top.diags().error(diag_id::kMissingKey, r.loc(), fmt::format("missing required key 'resources' in {}", r.path()),
@@ -212,7 +214,8 @@ void read_top_level(YamlMapReader& r, LauncherConfig& c) {
       if (it->first.IsScalar())
         if (auto v = m.str(it->first.Scalar())) c.file_mounts[it->first.Scalar()] = expand_home(*v);
   } else if (fm.IsDefined() && !fm.IsNull()) {
-    r.diags().error(diag_id::kWrongType, r.value_loc("file_mounts"), "'file_mounts' must be a mapping of remote path: local path",
+    r.diags().error(diag_id::kWrongType, r.value_loc("file_mounts"),
+                    "'file_mounts' must be a mapping of remote path: local path",
                     "write '/remote/dir: ./local/dir' lines under file_mounts");
   }
   r.str_list("cluster_synced_files");
@@ -221,20 +224,25 @@ void read_top_level(YamlMapReader& r, LauncherConfig& c) {
   r.str_list("rsync_filter");
   r.allow({"metadata"});
   r.boolean("no_restart");
-  for (const char* removed : {"initial_workers", "autoscaling_mode", "target_utilization_fraction", "worker_default_node_type"})
+  for (const char* removed :
+       {"initial_workers", "autoscaling_mode", "target_utilization_fraction", "worker_default_node_type"})
     if (r.has(removed)) {
       r.node(removed);
-      r.diags().error(diag_id::kUnknownKey, r.key_loc(removed),
-                      fmt::format("'{}' was removed from Ray's launcher schema; `ray up` rejects it", removed),
-                      "remove it (node types and the autoscaler replace it: available_node_types, min_workers, max_workers)");
+      r.diags().error(
+          diag_id::kUnknownKey, r.key_loc(removed),
+          fmt::format("'{}' was removed from Ray's launcher schema; `ray up` rejects it", removed),
+          "remove it (node types and the autoscaler replace it: available_node_types, min_workers, max_workers)");
     }
 }
 
 std::string override_prefix(const std::map<std::string, double>& resources) {
   if (resources.empty()) return {};
   nlohmann::json j = nlohmann::json::object();
-  for (const auto& [k, v] : resources) j[k] = v == static_cast<double>(static_cast<int64_t>(v)) ? nlohmann::json(static_cast<int64_t>(v)) : nlohmann::json(v);
-  return fmt::format("export RAY_OVERRIDE_RESOURCES='{}'; ", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  for (const auto& [k, v] : resources)
+    j[k] =
+        v == static_cast<double>(static_cast<int64_t>(v)) ? nlohmann::json(static_cast<int64_t>(v)) : nlohmann::json(v);
+  return fmt::format("export RAY_OVERRIDE_RESOURCES='{}'; ",
+                     j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace
@@ -265,13 +273,17 @@ static void apply_defaults(YamlMapReader& r, LauncherConfig& c) {
     int capped_max = std::min(c.max_workers, n);
     int min = static_cast<int>(std::min<int64_t>(local_min.value_or(n), capped_max));
     if (global_max && *global_max != n)
-      r.diags().warning(diag_id::kWorkersCapped, c.locs["max_workers"],
-                        *global_max > n ? fmt::format("max_workers {} is above the {} worker_ips; Ray caps it at {}", *global_max, n, n)
-                                        : fmt::format("max_workers {} is below the {} worker_ips; only {} workers will join", *global_max, n, *global_max),
-                        "for provider local, leave max_workers out: it defaults to the number of worker_ips");
+      r.diags().warning(
+          diag_id::kWorkersCapped, c.locs["max_workers"],
+          *global_max > n
+              ? fmt::format("max_workers {} is above the {} worker_ips; Ray caps it at {}", *global_max, n, n)
+              : fmt::format("max_workers {} is below the {} worker_ips; only {} workers will join", *global_max, n,
+                            *global_max),
+          "for provider local, leave max_workers out: it defaults to the number of worker_ips");
     if (local_min && *local_min > capped_max)
       r.diags().warning(diag_id::kWorkersCapped, c.locs["min_workers"],
-                        fmt::format("min_workers {} is above the {} usable workers; Ray caps it at {}", *local_min, capped_max, capped_max),
+                        fmt::format("min_workers {} is above the {} usable workers; Ray caps it at {}", *local_min,
+                                    capped_max, capped_max),
                         "lower min_workers or add worker_ips");
     c.max_workers = capped_max;
     // Workers not in a rayctl worker group form Ray's own `local.cluster.node` type.
@@ -293,13 +305,14 @@ static void apply_defaults(YamlMapReader& r, LauncherConfig& c) {
       t.is_head = t.name == c.head_node_type;
       if (t.max_workers < 0) t.max_workers = t.is_head ? 0 : c.max_workers;
     }
-    std::stable_partition(c.node_types.begin(), c.node_types.end(), [](const LauncherNodeType& t) { return t.is_head; });
+    std::stable_partition(c.node_types.begin(), c.node_types.end(),
+                          [](const LauncherNodeType& t) { return t.is_head; });
   }
 }
 
-static void build_nodes(LauncherConfig& c, const std::vector<std::string>& init, const std::vector<std::string>& head_setup,
-                        const std::vector<std::string>& worker_setup, const std::vector<std::string>& head_start,
-                        const std::vector<std::string>& worker_start) {
+static void build_nodes(LauncherConfig& c, const std::vector<std::string>& init,
+                        const std::vector<std::string>& head_setup, const std::vector<std::string>& worker_setup,
+                        const std::vector<std::string>& head_start, const std::vector<std::string>& worker_start) {
   if (c.provider_type != "local" || c.head_ip.empty()) return;
   auto type_of = [&](const std::string& ip) -> const LauncherNodeType* {
     for (const auto& t : c.node_types)
@@ -344,10 +357,14 @@ static NodeShape shape_of(const LauncherNodeType& t) {
   s.max_count = t.is_head ? 1 : t.max_workers;
   if (t.resources.empty()) return s;  // Ray detects the machine's resources at start
   for (const auto& [k, v] : t.resources) {
-    if (k == "CPU") s.cpus = v;
-    else if (k == "GPU") s.gpus = v;
-    else if (k == "memory") s.memory_bytes = v;
-    else s.custom[k] = v;
+    if (k == "CPU")
+      s.cpus = v;
+    else if (k == "GPU")
+      s.gpus = v;
+    else if (k == "memory")
+      s.memory_bytes = v;
+    else
+      s.custom[k] = v;
   }
   if (!s.gpus) s.gpus = 0;  // declared resources without GPU: Ray is told exactly these
   return s;
@@ -368,10 +385,12 @@ std::optional<LauncherConfig> load_launcher_config(const YamlDocument& doc, Diag
     YAML::Node n = r.node(legacy);
     c.locs[legacy] = r.key_loc(legacy);
     if (!local && (n.IsNull() || (n.IsMap() && n.size() == 0)))
-      diags.warning(diag_id::kDeprecated, r.key_loc(legacy), fmt::format("'{}' is a legacy field; Ray drops it when empty", legacy),
+      diags.warning(diag_id::kDeprecated, r.key_loc(legacy),
+                    fmt::format("'{}' is a legacy field; Ray drops it when empty", legacy),
                     "remove it; use head_node_type and available_node_types");
     else if (!local)
-      diags.error(diag_id::kUnknownKey, r.key_loc(legacy), fmt::format("'{}' is no longer supported by Ray (≥ 2.0)", legacy),
+      diags.error(diag_id::kUnknownKey, r.key_loc(legacy),
+                  fmt::format("'{}' is no longer supported by Ray (≥ 2.0)", legacy),
                   "describe machines with head_node_type and available_node_types");
   }
   if (local && r.has("available_node_types")) {

@@ -17,24 +17,24 @@
 namespace rayctl {
 
 struct SshSettings {
-  std::string user;              // auth.ssh_user (Ray's schema default "ubuntu"; local: $USER)
-  std::string private_key;       // auth.ssh_private_key, ~ expanded; "" = agent / default keys
-  int port = 22;                 // provider.ssh_port (rayctl extension)
-  std::string proxy_command;     // auth.ssh_proxy_command (Ray); rayctl only supports ProxyJump-like bastions
-  std::string bastion;           // provider.bastion "user@host:port" (rayctl extension)
-  std::string known_hosts;       // provider.known_hosts_file (rayctl extension); "" = ~/.ssh/known_hosts
-  int connect_timeout_s = 10;    // provider.connect_timeout_s (rayctl extension)
+  std::string user;            // auth.ssh_user (Ray's schema default "ubuntu"; local: $USER)
+  std::string private_key;     // auth.ssh_private_key, ~ expanded; "" = agent / default keys
+  int port = 22;               // provider.ssh_port (rayctl extension)
+  std::string proxy_command;   // auth.ssh_proxy_command (Ray); rayctl only supports ProxyJump-like bastions
+  std::string bastion;         // provider.bastion "user@host:port" (rayctl extension)
+  std::string known_hosts;     // provider.known_hosts_file (rayctl extension); "" = ~/.ssh/known_hosts
+  int connect_timeout_s = 10;  // provider.connect_timeout_s (rayctl extension)
 };
 
 // One machine of an on-prem cluster, with what rayctl will run there.
 struct LauncherNode {
-  std::string name;  // "head", "worker-1", ... or the node type name + index; unique
-  std::string host;  // IP or host name from head_ip / worker_ips
+  std::string name;       // "head", "worker-1", ... or the node type name + index; unique
+  std::string host;       // IP or host name from head_ip / worker_ips
   std::string node_type;  // key of available_node_types (local: "local.cluster.node")
   bool is_head = false;
   bool is_local = false;  // 127.0.0.1 / localhost / ::1: run without SSH
   std::vector<std::string> initialization_commands;
-  std::vector<std::string> setup_commands;       // common + head/worker setup, merged as Ray does
+  std::vector<std::string> setup_commands;  // common + head/worker setup, merged as Ray does
   // head_start_ray_commands / worker_start_ray_commands. Worker commands keep Ray's
   // `$RAY_HEAD_IP`: executors export RAY_HEAD_IP=<head host> first, as Ray does. When the node's
   // type declares resources (available_node_types or rayctl's provider.worker_groups), each
@@ -77,7 +77,7 @@ struct LauncherConfig {
   std::string source_text;          // the file's bytes (hashing, render)
   // Extensions of the contract (render, checks):
   std::string head_node_type;
-  std::vector<LauncherNodeType> node_types;  // head type first
+  std::vector<LauncherNodeType> node_types;          // head type first
   std::vector<std::string> head_start_ray_commands;  // as written, or Ray's default list when absent
   LauncherDocker docker;
   // Where fields are written, by dotted path ("provider.head_ip", "available_node_types.gpu"),

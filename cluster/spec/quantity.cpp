@@ -10,11 +10,22 @@
 namespace rayctl {
 
 static std::optional<double> suffix_factor(const std::string& s) {
-  static const std::pair<const char*, double> kSuffixes[] = {
-      {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
-      {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0},
-      {"n", 1e-9}, {"u", 1e-6}, {"m", 1e-3}, {"", 1.0}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9},
-      {"T", 1e12}, {"P", 1e15}, {"E", 1e18}};
+  static const std::pair<const char*, double> kSuffixes[] = {{"Ki", 1024.0},
+                                                             {"Mi", 1048576.0},
+                                                             {"Gi", 1073741824.0},
+                                                             {"Ti", 1099511627776.0},
+                                                             {"Pi", 1125899906842624.0},
+                                                             {"Ei", 1152921504606846976.0},
+                                                             {"n", 1e-9},
+                                                             {"u", 1e-6},
+                                                             {"m", 1e-3},
+                                                             {"", 1.0},
+                                                             {"k", 1e3},
+                                                             {"M", 1e6},
+                                                             {"G", 1e9},
+                                                             {"T", 1e12},
+                                                             {"P", 1e15},
+                                                             {"E", 1e18}};
   for (const auto& [name, factor] : kSuffixes)
     if (s == name) return factor;
   if (s.size() >= 2 && (s[0] == 'e' || s[0] == 'E')) {

@@ -107,8 +107,10 @@ std::string kuberay_name(const std::string& cluster_name, size_t limit) {
   for (char ch : cluster_name) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (ok) out += c;
-    else if (!out.empty() && out.back() != '-') out += '-';
+    if (ok)
+      out += c;
+    else if (!out.empty() && out.back() != '-')
+      out += '-';
   }
   while (!out.empty() && (out.front() < 'a' || out.front() > 'z')) out.erase(out.begin());
   if (out.size() > limit) out.resize(limit);
@@ -117,13 +119,17 @@ std::string kuberay_name(const std::string& cluster_name, size_t limit) {
 }
 
 nlohmann::json render_raycluster(const LauncherConfig& c, const RenderSettings& s) {
-  return {{"apiVersion", "ray.io/v1"}, {"kind", "RayCluster"}, {"metadata", metadata(c, s, kMaxRayClusterName)},
+  return {{"apiVersion", "ray.io/v1"},
+          {"kind", "RayCluster"},
+          {"metadata", metadata(c, s, kMaxRayClusterName)},
           {"spec", cluster_spec(c, s)}};
 }
 
 nlohmann::json render_rayservice(const LauncherConfig& c, const nlohmann::json& serve_body, const RenderSettings& s) {
   nlohmann::json spec = {{"serveConfigV2", to_yaml_text(serve_body)}, {"rayClusterConfig", cluster_spec(c, s)}};
-  return {{"apiVersion", "ray.io/v1"}, {"kind", "RayService"}, {"metadata", metadata(c, s, kMaxRayServiceName)},
+  return {{"apiVersion", "ray.io/v1"},
+          {"kind", "RayService"},
+          {"metadata", metadata(c, s, kMaxRayServiceName)},
           {"spec", spec}};
 }
 

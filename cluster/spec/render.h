@@ -14,14 +14,15 @@ namespace rayctl {
 
 struct RenderSettings {
   std::string ray_version = "2.53.0";
-  std::string name;       // metadata.name; "" = cluster_name made DNS-1035
-  std::string namespace_; // "" = none
+  std::string name;        // metadata.name; "" = cluster_name made DNS-1035
+  std::string namespace_;  // "" = none
 };
 
 // A ray.io/v1 RayCluster object.
 nlohmann::json render_raycluster(const LauncherConfig& c, const RenderSettings& s = {});
 // A ray.io/v1 RayService object; `serve_body` is the Serve config (ServeConfig::body).
-nlohmann::json render_rayservice(const LauncherConfig& c, const nlohmann::json& serve_body, const RenderSettings& s = {});
+nlohmann::json render_rayservice(const LauncherConfig& c, const nlohmann::json& serve_body,
+                                 const RenderSettings& s = {});
 // cluster_name as a KubeRay name: lower-case DNS-1035, at most `limit` characters.
 std::string kuberay_name(const std::string& cluster_name, size_t limit);
 

@@ -29,17 +29,21 @@ KubeRaySpec load_kuberay_spec(const std::string& path, IOStreams& io) {
     Diagnostics diags;
     auto m = load_kuberay_manifest(doc, diags, spec.file.text);
     if (m) check_kuberay_manifest(*m, diags);
-    report_diagnostics(diags, spec.file, io, "the manifest",
-                       fmt::format("nothing was sent to the API server; fix them (rayctl validate {} shows the same)", path));
+    report_diagnostics(
+        diags, spec.file, io, "the manifest",
+        fmt::format("nothing was sent to the API server; fix them (rayctl validate {} shows the same)", path));
     if (!m)
-      throw Error(ErrorKind::Invalid, fmt::format("{}: the manifest has no kind rayctl knows; nothing was sent to the API server", path),
+      throw Error(ErrorKind::Invalid,
+                  fmt::format("{}: the manifest has no kind rayctl knows; nothing was sent to the API server", path),
                   "use kind RayCluster or RayService");
     spec.doc = i;
     spec.manifest = std::move(*m);
     return spec;
   }
-  throw Error(ErrorKind::Invalid, fmt::format("{} is not a KubeRay manifest (apiVersion ray.io/v1, kind RayCluster or RayService)", path),
-              "for a launcher file or Serve config, render one first: rayctl render --to raycluster FILE > manifest.yaml");
+  throw Error(
+      ErrorKind::Invalid,
+      fmt::format("{} is not a KubeRay manifest (apiVersion ray.io/v1, kind RayCluster or RayService)", path),
+      "for a launcher file or Serve config, render one first: rayctl render --to raycluster FILE > manifest.yaml");
 }
 
 }  // namespace rayctl

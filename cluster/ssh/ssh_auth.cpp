@@ -93,11 +93,12 @@ bool try_key_file(LIBSSH2_SESSION* s, const SshTarget& t, const std::string& key
       wipe(passphrase);
       if (!answer) {
         if (!required) return false;
-        throw Error(ErrorKind::Auth,
-                    t.subject() + ": the key " + key + " is encrypted and there is no terminal to ask for its passphrase",
-                    "load it into ssh-agent first (ssh-add " + key +
-                        ") and leave auth.ssh_private_key unset, or run on a terminal",
-                    {});
+        throw Error(
+            ErrorKind::Auth,
+            t.subject() + ": the key " + key + " is encrypted and there is no terminal to ask for its passphrase",
+            "load it into ssh-agent first (ssh-add " + key +
+                ") and leave auth.ssh_private_key unset, or run on a terminal",
+            {});
       }
       passphrase = std::move(*answer);
     }
@@ -120,13 +121,16 @@ bool try_key_file(LIBSSH2_SESSION* s, const SshTarget& t, const std::string& key
 #if RAYCTL_OWN_RSA_SHA2
   if (sha2 == RsaFileAuth::UnsupportedCipher || sha2 == RsaFileAuth::WrongPassphrase)
     throw Error(ErrorKind::Auth,
-                rejected_message(t, "the RSA key " + key + " signed with SHA-1 (ssh-rsa), and rayctl could not make an "
-                                    "rsa-sha2-256 signature with it: " +
+                rejected_message(t, "the RSA key " + key +
+                                        " signed with SHA-1 (ssh-rsa), and rayctl could not make an "
+                                        "rsa-sha2-256 signature with it: " +
                                         (sha2 == RsaFileAuth::UnsupportedCipher
                                              ? std::string("the key is encrypted with a cipher rayctl does not read")
                                              : std::string("the passphrase does not decrypt it"))),
-                "load it into ssh-agent (ssh-add " + key + ") and leave auth.ssh_private_key unset, re-encrypt it with "
-                "ssh-keygen's default cipher (ssh-keygen -p -Z aes256-ctr -f " + key + "), or use an ed25519 key",
+                "load it into ssh-agent (ssh-add " + key +
+                    ") and leave auth.ssh_private_key unset, re-encrypt it with "
+                    "ssh-keygen's default cipher (ssh-keygen -p -Z aes256-ctr -f " +
+                    key + "), or use an ed25519 key",
                 {});
 #endif
   if (rc == LIBSSH2_ERROR_FILE)
@@ -210,7 +214,8 @@ PassphraseSource tty_passphrase_source() {
       ::tcsetattr(fd, TCSAFLUSH, &quiet);
     }
     g_prompt_signal = 0;
-    struct sigaction sa{}, saved[3];
+    struct sigaction sa {
+    }, saved[3];
     const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
     sa.sa_handler = [](int sig) { g_prompt_signal = sig; };
     sigemptyset(&sa.sa_mask);
@@ -221,8 +226,10 @@ PassphraseSource tty_passphrase_source() {
     bool complete = false;
     for (char c; g_prompt_signal == 0;) {
       ssize_t n = ::read(fd, &c, 1);
-      if (n == 1 && c != '\n') answer += c;
-      else if (n < 0 && errno == EINTR) continue;
+      if (n == 1 && c != '\n')
+        answer += c;
+      else if (n < 0 && errno == EINTR)
+        continue;
       else {
         complete = n == 1;
         break;
@@ -256,8 +263,10 @@ void authenticate_ssh(LIBSSH2_SESSION* s, const SshTarget& t) {
   char* methods = libssh2_userauth_list(s, t.user.c_str(), unsigned(t.user.size()));
   if (!methods && libssh2_userauth_authenticated(s)) return;
   if (methods && !std::strstr(methods, "publickey"))
-    throw Error(ErrorKind::Auth, t.subject() + ": " + t.address() + " does not offer public-key authentication (offers: " + methods + ")",
-                "rayctl authenticates with keys only; enable PubkeyAuthentication on the node", {});
+    throw Error(
+        ErrorKind::Auth,
+        t.subject() + ": " + t.address() + " does not offer public-key authentication (offers: " + methods + ")",
+        "rayctl authenticates with keys only; enable PubkeyAuthentication on the node", {});
   if (!t.private_key.empty()) {
     if (!std::filesystem::exists(t.private_key))
       throw Error(ErrorKind::Auth, t.subject() + ": the key file " + t.private_key + " does not exist",

@@ -68,7 +68,9 @@ void SshForwarder::add_listener(int fd, const std::string& host, int port) {
   listeners_.push_back({fd, host, port});
 }
 
-void SshForwarder::start() { thread_ = std::thread([this] { loop(); }); }
+void SshForwarder::start() {
+  thread_ = std::thread([this] { loop(); });
+}
 
 std::string SshForwarder::failure() const {
   std::lock_guard<std::mutex> g(mu_);
@@ -101,8 +103,10 @@ bool SshForwarder::pump_once() {
     // local → channel
     if (!s->fd_eof && s->to_channel.size() < (1 << 20)) {
       ssize_t n = ::recv(s->fd, buf, sizeof buf, 0);
-      if (n > 0) s->to_channel.append(buf, size_t(n));
-      else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) s->fd_eof = true;
+      if (n > 0)
+        s->to_channel.append(buf, size_t(n));
+      else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+        s->fd_eof = true;
     }
     while (!s->to_channel.empty()) {
       ssize_t w = libssh2_channel_write(s->channel, s->to_channel.data(), s->to_channel.size());
@@ -139,7 +143,7 @@ bool SshForwarder::pump_once() {
       s->to_fd.erase(0, size_t(w));
     }
     if (s->channel_eof && s->to_fd.empty()) ::shutdown(s->fd, SHUT_WR);
-    if ((s->channel_eof && s->to_fd.empty() && s->fd_eof && s->to_channel.empty()) ) s->dead = true;
+    if ((s->channel_eof && s->to_fd.empty() && s->fd_eof && s->to_channel.empty())) s->dead = true;
   }
   // Reap finished streams.
   for (auto it = streams_.begin(); it != streams_.end();) {

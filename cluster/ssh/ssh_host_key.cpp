@@ -100,9 +100,10 @@ HostKeyVerdict verify_host_key(LIBSSH2_SESSION* session, const SshTarget& t) {
 
   std::lock_guard<std::mutex> guard(known_hosts_mutex());
   std::unique_ptr<LIBSSH2_KNOWNHOSTS, void (*)(LIBSSH2_KNOWNHOSTS*)> hosts(libssh2_knownhost_init(session),
-                                                                         libssh2_knownhost_free);
+                                                                           libssh2_knownhost_free);
   if (!hosts) throw Error(ErrorKind::Internal, "libssh2_knownhost_init failed");
-  if (std::filesystem::exists(path) && libssh2_knownhost_readfile(hosts.get(), path.c_str(), LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0)
+  if (std::filesystem::exists(path) &&
+      libssh2_knownhost_readfile(hosts.get(), path.c_str(), LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0)
     throw Error(ErrorKind::HostKey, "cannot read known_hosts file " + path, "fix or remove the malformed lines", {},
                 t.subject());
   libssh2_knownhost* found = nullptr;
@@ -113,24 +114,24 @@ HostKeyVerdict verify_host_key(LIBSSH2_SESSION* session, const SshTarget& t) {
     case LIBSSH2_KNOWNHOST_CHECK_MATCH: return v;
     case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
       throw Error(ErrorKind::HostKey,
-                  t.subject() + ": the host key of " + host_pattern(t) + " has CHANGED: it now offers " + kind.name + " " +
-                      v.fingerprint + ", which does not match " + path,
+                  t.subject() + ": the host key of " + host_pattern(t) + " has CHANGED: it now offers " + kind.name +
+                      " " + v.fingerprint + ", which does not match " + path,
                   "someone may be intercepting the connection, or the host was reinstalled; if you trust the new key, "
-                  "remove the old one with: ssh-keygen -R '" + host_pattern(t) + "' -f " + path,
+                  "remove the old one with: ssh-keygen -R '" +
+                      host_pattern(t) + "' -f " + path,
                   {});
     case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
       if (!t.accept_new_host_keys)
         throw Error(ErrorKind::HostKey,
-                    t.subject() + ": " + host_pattern(t) + " is not in known_hosts (" + path + "); it offers " + kind.name +
-                        " " + v.fingerprint,
+                    t.subject() + ": " + host_pattern(t) + " is not in known_hosts (" + path + "); it offers " +
+                        kind.name + " " + v.fingerprint,
                     "verify the fingerprint, then re-run with --accept-new-host-keys (records it), or add it with "
                     "ssh-keyscan",
                     {});
       append_known_host(hosts.get(), path, t, key, len, kind.knownhost_mask);
       v.added = true;
       return v;
-    default:
-      throw Error(ErrorKind::HostKey, t.subject() + ": cannot check the host key of " + t.host, {}, {});
+    default: throw Error(ErrorKind::HostKey, t.subject() + ": cannot check the host key of " + t.host, {}, {});
   }
 }
 

@@ -30,7 +30,8 @@ void wipe(std::string& s) {
 }
 
 BnPtr bn_from(const std::string& mpint) {
-  return BnPtr(BN_bin2bn(reinterpret_cast<const unsigned char*>(mpint.data()), int(mpint.size()), nullptr), BN_clear_free);
+  return BnPtr(BN_bin2bn(reinterpret_cast<const unsigned char*>(mpint.data()), int(mpint.size()), nullptr),
+               BN_clear_free);
 }
 
 std::string mpint_of(const BIGNUM* bn) {
@@ -121,7 +122,8 @@ bool decrypt_private(const KeyCipher& c, const std::string& passphrase, const st
   plain.assign(n + kCipherBlock, '\0');
   int out = 0, fin = 0;
   auto* dst = reinterpret_cast<unsigned char*>(plain.data());
-  ok = ok && EVP_DecryptUpdate(ctx.get(), dst, &out, reinterpret_cast<const unsigned char*>(sealed.data()), int(n)) == 1;
+  ok =
+      ok && EVP_DecryptUpdate(ctx.get(), dst, &out, reinterpret_cast<const unsigned char*>(sealed.data()), int(n)) == 1;
   if (ok && c.tag_len) {
     std::string tag = sealed.substr(n);
     ok = EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, int(c.tag_len), tag.data()) == 1;
@@ -142,7 +144,8 @@ void parse_openssh(const std::string& text, const std::string& passphrase, std::
   auto e = b == std::string::npos ? b : text.find("-----END", b + begin.size());
   std::string raw;
   const std::string magic("openssh-key-v1\0", 15);
-  if (e == std::string::npos || !base64_decode(std::string_view(text).substr(b + begin.size(), e - b - begin.size()), raw) ||
+  if (e == std::string::npos ||
+      !base64_decode(std::string_view(text).substr(b + begin.size(), e - b - begin.size()), raw) ||
       raw.compare(0, magic.size(), magic) != 0) {
     wipe(raw);
     return;
@@ -240,8 +243,10 @@ RsaPrivateKey RsaPrivateKey::parse(const std::string& text, const std::string& p
     parse_openssh(text, passphrase, k.blob_, k.cipher_, key, k.problem_);
   else
     parse_pem(text, passphrase, k.blob_, key, k.problem_);
-  if (k.problem_ == RsaKeyProblem::None) k.key_ = std::move(key);
-  else k.blob_.clear();
+  if (k.problem_ == RsaKeyProblem::None)
+    k.key_ = std::move(key);
+  else
+    k.blob_.clear();
   if (k.problem_ != RsaKeyProblem::UnsupportedCipher) k.cipher_.clear();
   return k;
 }

@@ -64,8 +64,8 @@ std::string agent_roundtrip(const std::string& socket_path, const std::string& r
     return true;
   };
   unsigned char len[4];
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && io_all(true, framed.data(), framed.size()) &&
-      io_all(false, reinterpret_cast<char*>(len), 4)) {
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      io_all(true, framed.data(), framed.size()) && io_all(false, reinterpret_cast<char*>(len), 4)) {
     size_t n = size_t(len[0]) << 24 | size_t(len[1]) << 16 | size_t(len[2]) << 8 | len[3];
     if (n > 0 && n < (1u << 20)) {
       reply.resize(n);

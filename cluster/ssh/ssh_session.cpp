@@ -100,9 +100,9 @@ int tcp_connect(const SshTarget& t, const CancelFlag* cancel) {
 }
 
 int signal_number(const char* name) {
-  static const std::pair<const char*, int> table[] = {{"HUP", 1},   {"INT", 2},   {"QUIT", 3},  {"ILL", 4}, {"ABRT", 6},
-                                                      {"FPE", 8},   {"KILL", 9},  {"SEGV", 11}, {"PIPE", 13},
-                                                      {"ALRM", 14}, {"TERM", 15}, {"USR1", 10}, {"USR2", 12}};
+  static const std::pair<const char*, int> table[] = {
+      {"HUP", 1},   {"INT", 2},   {"QUIT", 3},  {"ILL", 4},   {"ABRT", 6},  {"FPE", 8},  {"KILL", 9},
+      {"SEGV", 11}, {"PIPE", 13}, {"ALRM", 14}, {"TERM", 15}, {"USR1", 10}, {"USR2", 12}};
   for (auto& [n, v] : table)
     if (std::strcmp(n, name) == 0) return v;
   return 1;
@@ -222,7 +222,8 @@ void SshSession::connect_once(const CancelFlag* cancel) {
     jt.connect_attempts = 1;
     auto js = SshSession::open(jt, cancel);
     int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) throw network_error(target_, "socketpair failed");
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+      throw network_error(target_, "socketpair failed");
     jump_ = std::make_unique<SshForwarder>(std::move(js));
     jump_->add_stream(sv[1], target_.host, target_.port);
     jump_->start();

@@ -41,15 +41,15 @@ struct SshTarget {
   std::string host;
   int port = 22;
   std::string user;
-  std::string private_key;  // path; "" = ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa
-  std::string known_hosts;  // "" = ~/.ssh/known_hosts
+  std::string private_key;            // path; "" = ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa
+  std::string known_hosts;            // "" = ~/.ssh/known_hosts
   bool accept_new_host_keys = false;  // like StrictHostKeyChecking=accept-new
   std::optional<SshJump> bastion;
   std::chrono::milliseconds connect_timeout{10000};
   int keepalive_interval_s = 15;
-  int connect_attempts = 3;  // tries for network errors (refused, timed out); never for auth
+  int connect_attempts = 3;                      // tries for network errors (refused, timed out); never for auth
   std::chrono::milliseconds retry_backoff{500};  // doubles after each failed try
-  PassphraseSource passphrase;  // unset = tty_passphrase_source()
+  PassphraseSource passphrase;                   // unset = tty_passphrase_source()
 
   std::string address() const;  // "user@host:port"
   std::string subject() const { return "node " + node; }

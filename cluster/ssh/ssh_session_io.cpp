@@ -110,7 +110,8 @@ int SshSession::interactive(const std::string& command) {
     throw Error(ErrorKind::Remote, target_.subject() + ": the server refused a terminal (PTY)", {}, {});
   int rc = command.empty() ? libssh2_channel_shell(ch) : libssh2_channel_exec(ch, command.c_str());
   if (rc != 0) throw Error(ErrorKind::Remote, target_.subject() + ": cannot start the remote shell", {}, {});
-  struct sigaction sa{}, old{};
+  struct sigaction sa {
+  }, old{};
   sa.sa_handler = on_winch;
   sigaction(SIGWINCH, &sa, &old);
   libssh2_session_set_blocking(session_, 0);

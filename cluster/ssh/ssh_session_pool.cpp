@@ -68,15 +68,15 @@ int SshRunner::run(const RemoteCommand& cmd, const OutputSink& sink, const Cance
 
 void SshRunner::upload(const std::string& local_path, const std::string& remote_path) {
   SshSession& s = pool_.session(target_, nullptr);
-  struct stat st{};
+  struct stat st {};
   unsigned mode = ::stat(local_path.c_str(), &st) == 0 ? unsigned(st.st_mode & 07777) : 0644u;
   std::string parent = std::filesystem::path(remote_path).parent_path().string();
   if (!parent.empty()) {
     CancelFlag never;
     int rc = s.exec("mkdir -p " + shell_quote(parent), {}, never);
     if (rc != 0)
-      throw Error(ErrorKind::Remote, target_.subject() + ": cannot create " + parent + " (exit " + std::to_string(rc) + ")",
-                  {}, {});
+      throw Error(ErrorKind::Remote,
+                  target_.subject() + ": cannot create " + parent + " (exit " + std::to_string(rc) + ")", {}, {});
   }
   s.upload(local_path, remote_path, mode);
 }

@@ -11,7 +11,8 @@
 
 namespace rayctl {
 
-SshTunnel::SshTunnel(const SshTarget& target, const std::string& remote_host, int remote_port, const CancelFlag* cancel) {
+SshTunnel::SshTunnel(const SshTarget& target, const std::string& remote_host, int remote_port,
+                     const CancelFlag* cancel) {
   auto session = SshSession::open(target, cancel);
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};

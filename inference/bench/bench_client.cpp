@@ -24,7 +24,9 @@ LatencyStats LatencyStats::of(std::vector<double> s) {
   double sum = 0;
   for (double v : s) sum += v;
   r.mean = sum / static_cast<double>(s.size());
-  auto pct = [&](double p) { return s[std::min(s.size() - 1, static_cast<size_t>(p * static_cast<double>(s.size() - 1) + 0.5))]; };
+  auto pct = [&](double p) {
+    return s[std::min(s.size() - 1, static_cast<size_t>(p * static_cast<double>(s.size() - 1) + 0.5))];
+  };
   r.p50 = pct(0.50);
   r.p90 = pct(0.90);
   r.p99 = pct(0.99);
@@ -55,9 +57,11 @@ std::string resolve_model(const BenchConfig& c) {
   req.headers = auth_headers(c);
   HttpResponse r = http.send(req);
   if (r.status != 200)
-    throw Error(ErrorKind::Remote, "GET " + req.url + " answered " + std::to_string(r.status), "is the server up? check --url and --api-key");
+    throw Error(ErrorKind::Remote, "GET " + req.url + " answered " + std::to_string(r.status),
+                "is the server up? check --url and --api-key");
   json j = json::parse(r.body, nullptr, false);
-  if (j.is_discarded() || !j.contains("data") || !j["data"].is_array() || j["data"].empty() || !j["data"][0].contains("id"))
+  if (j.is_discarded() || !j.contains("data") || !j["data"].is_array() || j["data"].empty() ||
+      !j["data"][0].contains("id"))
     throw Error(ErrorKind::Remote, "GET " + req.url + " did not list a model", "pass --model-name");
   return j["data"][0]["id"].get<std::string>();
 }
@@ -69,8 +73,13 @@ RequestSample one_request(HttpClient& http, const BenchConfig& c, const std::str
   req.url = url_join(c.url, "/v1/completions");
   req.headers = auth_headers(c);
   req.timeout = std::chrono::milliseconds(static_cast<int64_t>(c.request_timeout_s * 1000));
-  req.body = json{{"model", model}, {"prompt", c.prompt}, {"max_tokens", c.max_tokens}, {"temperature", 0},
-                  {"ignore_eos", true}, {"stream", true}, {"stream_options", {{"include_usage", true}}}}
+  req.body = json{{"model", model},
+                  {"prompt", c.prompt},
+                  {"max_tokens", c.max_tokens},
+                  {"temperature", 0},
+                  {"ignore_eos", true},
+                  {"stream", true},
+                  {"stream_options", {{"include_usage", true}}}}
                  .dump();
   const auto t0 = Clock::now();
   Clock::time_point last;
@@ -185,7 +194,8 @@ std::vector<BenchLevel> run_bench(const BenchConfig& config, const std::function
     if (progress) {
       char line[256];
       std::snprintf(line, sizeof line, "concurrency %d: %.1f tokens/s, TTFT p50 %.0f ms, ITL p50 %.1f ms, %d/%d ok", c,
-                    lv.output_tokens_per_second, lv.ttft.p50 * 1e3, lv.itl.p50 * 1e3, lv.requests - lv.failed, lv.requests);
+                    lv.output_tokens_per_second, lv.ttft.p50 * 1e3, lv.itl.p50 * 1e3, lv.requests - lv.failed,
+                    lv.requests);
       progress(line);
     }
   }
@@ -193,14 +203,22 @@ std::vector<BenchLevel> run_bench(const BenchConfig& config, const std::function
 }
 
 nlohmann::json bench_to_json(const BenchConfig& config, const std::vector<BenchLevel>& levels) {
-  auto stats = [](const LatencyStats& s) { return json{{"mean", s.mean}, {"p50", s.p50}, {"p90", s.p90}, {"p99", s.p99}}; };
+  auto stats = [](const LatencyStats& s) {
+    return json{{"mean", s.mean}, {"p50", s.p50}, {"p90", s.p90}, {"p99", s.p99}};
+  };
   json lv = json::array();
   for (const auto& l : levels) {
-    lv.push_back({{"concurrency", l.concurrency}, {"requests", l.requests}, {"failed", l.failed},
-                  {"first_error", l.first_error.empty() ? json(nullptr) : json(l.first_error)}, {"wall_seconds", l.wall_seconds},
-                  {"prompt_tokens", l.prompt_tokens}, {"completion_tokens", l.completion_tokens},
-                  {"output_tokens_per_second", l.output_tokens_per_second}, {"requests_per_second", l.requests_per_second},
-                  {"ttft_seconds", stats(l.ttft)}, {"inter_token_latency_seconds", stats(l.itl)},
+    lv.push_back({{"concurrency", l.concurrency},
+                  {"requests", l.requests},
+                  {"failed", l.failed},
+                  {"first_error", l.first_error.empty() ? json(nullptr) : json(l.first_error)},
+                  {"wall_seconds", l.wall_seconds},
+                  {"prompt_tokens", l.prompt_tokens},
+                  {"completion_tokens", l.completion_tokens},
+                  {"output_tokens_per_second", l.output_tokens_per_second},
+                  {"requests_per_second", l.requests_per_second},
+                  {"ttft_seconds", stats(l.ttft)},
+                  {"inter_token_latency_seconds", stats(l.itl)},
                   {"e2e_latency_seconds", stats(l.e2e)}});
   }
   return {{"url", config.url}, {"max_tokens", config.max_tokens}, {"prompt", config.prompt}, {"levels", lv}};

@@ -44,7 +44,8 @@ struct BenchLevel {
 };
 
 // Runs every level in order. `progress` gets one human line per finished level.
-std::vector<BenchLevel> run_bench(const BenchConfig& config, const std::function<void(const std::string&)>& progress = {});
+std::vector<BenchLevel> run_bench(const BenchConfig& config,
+                                  const std::function<void(const std::string&)>& progress = {});
 nlohmann::json bench_to_json(const BenchConfig& config, const std::vector<BenchLevel>& levels);
 
 }  // namespace rayctl::inference

@@ -44,10 +44,10 @@ struct CpuBackend::AttentionStep {
   const ForwardBatch& batch;
   int hd, group, qd, n_kv;
   float scale;
-  bool f32;             // the KV cache holds f32 (Exact), else f16
-  int n_split;          // slices of positions per (token, KV head)
-  int64_t base_tasks;   // tokens × KV heads
-  size_t part_stride;   // floats per partial result: max, sum, hd outputs
+  bool f32;            // the KV cache holds f32 (Exact), else f16
+  int n_split;         // slices of positions per (token, KV head)
+  int64_t base_tasks;  // tokens × KV heads
+  size_t part_stride;  // floats per partial result: max, sum, hd outputs
 };
 
 // Grouped-query attention: one task per (token, KV head, slice of positions) serves the query
@@ -64,9 +64,18 @@ void CpuBackend::attention(int layer, const ForwardBatch& batch) {
   const int64_t base_tasks = static_cast<int64_t>(tokens_.size()) * cfg_.n_head_kv;
   int n_split = 1;
   if (base_tasks < 4LL * pool_.size() && max_pos >= 2 * kMinAttentionSlice)
-    n_split = static_cast<int>(std::min<int64_t>({max_pos / kMinAttentionSlice, 8, (8LL * pool_.size() + base_tasks - 1) / base_tasks}));
-  const AttentionStep st{layer, batch, hd, cfg_.n_q_heads_per_kv(), cfg_.n_head * hd, cfg_.n_head_kv,
-                         1.0f / std::sqrt(static_cast<float>(hd)), !kv32_.empty(), n_split, base_tasks,
+    n_split = static_cast<int>(
+        std::min<int64_t>({max_pos / kMinAttentionSlice, 8, (8LL * pool_.size() + base_tasks - 1) / base_tasks}));
+  const AttentionStep st{layer,
+                         batch,
+                         hd,
+                         cfg_.n_q_heads_per_kv(),
+                         cfg_.n_head * hd,
+                         cfg_.n_head_kv,
+                         1.0f / std::sqrt(static_cast<float>(hd)),
+                         !kv32_.empty(),
+                         n_split,
+                         base_tasks,
                          static_cast<size_t>(hd) + 2};
   // Partial results, per (token, KV head, slice, head of the group): max, sum, hd outputs.
   if (n_split > 1) s.partial.resize(static_cast<size_t>(base_tasks) * n_split * st.group * st.part_stride);
@@ -90,7 +99,8 @@ void CpuBackend::attend_slice(const AttentionStep& st, int64_t task, int thread)
   const TokenRef& tr = tokens_[t];
   const auto table = batch.slices[static_cast<size_t>(tr.slice)].block_table;
   const int n_pos = tr.pos + 1;
-  const int p0 = static_cast<int>(int64_t(n_pos) * part / n_split), p1 = static_cast<int>(int64_t(n_pos) * (part + 1) / n_split);
+  const int p0 = static_cast<int>(int64_t(n_pos) * part / n_split),
+            p1 = static_cast<int>(int64_t(n_pos) * (part + 1) / n_split);
   const int len = p1 - p0;
   // Per thread: group × len scores, then one converted K/V row.
   float* sc = s.scores[static_cast<size_t>(thread)].data();
@@ -157,7 +167,9 @@ void CpuBackend::merge_attention_slices(const AttentionStep& st) {
     const size_t t = static_cast<size_t>(b / n_kv);
     const int g = static_cast<int>(b % n_kv);
     for (int j = 0; j < group; ++j) {
-      auto part_of = [&](int part) { return s.partial.data() + ((static_cast<size_t>(b * n_split + part) * group) + j) * part_stride; };
+      auto part_of = [&](int part) {
+        return s.partial.data() + ((static_cast<size_t>(b * n_split + part) * group) + j) * part_stride;
+      };
       float m = -INFINITY;
       for (int part = 0; part < n_split; ++part) m = std::max(m, part_of(part)[0]);
       float* out = s.attn.data() + t * qd + static_cast<size_t>(g * group + j) * hd;

@@ -137,14 +137,17 @@ void CpuBackend::forward(const ForwardBatch& batch, std::span<float> logits) {
     const auto& sl = batch.slices[s];
     if (sl.pos0 + static_cast<int32_t>(sl.tokens.size()) > rope_positions_)
       throw Error(ErrorKind::Internal, "CpuBackend::forward: position beyond the configured context");
-    if (static_cast<int64_t>(sl.block_table.size()) * kv_geo_.block_size < sl.pos0 + static_cast<int64_t>(sl.tokens.size()))
+    if (static_cast<int64_t>(sl.block_table.size()) * kv_geo_.block_size <
+        sl.pos0 + static_cast<int64_t>(sl.tokens.size()))
       throw Error(ErrorKind::Internal, "CpuBackend::forward: block table does not cover the slice");
-    for (size_t i = 0; i < sl.tokens.size(); ++i) tokens_.push_back({static_cast<int>(s), sl.pos0 + static_cast<int32_t>(i)});
+    for (size_t i = 0; i < sl.tokens.size(); ++i)
+      tokens_.push_back({static_cast<int>(s), sl.pos0 + static_cast<int32_t>(i)});
   }
   auto& s = *s_;
   if (s.capacity < n_tok) {
     const size_t n = static_cast<size_t>(n_tok);
-    const size_t qd = static_cast<size_t>(cfg_.n_head) * cfg_.head_dim, kvd = static_cast<size_t>(cfg_.n_head_kv) * cfg_.head_dim;
+    const size_t qd = static_cast<size_t>(cfg_.n_head) * cfg_.head_dim,
+                 kvd = static_cast<size_t>(cfg_.n_head_kv) * cfg_.head_dim;
     s.x.resize(n * cfg_.n_embd);
     s.xn.resize(n * cfg_.n_embd);
     s.tmp.resize(n * cfg_.n_embd);
@@ -234,7 +237,8 @@ void CpuBackend::project_many(std::initializer_list<std::pair<const WeightView*,
       float* row = s_->rowbuf[static_cast<size_t>(thread)].data();
       for (int64_t r = r0; r < r1; ++r) {
         dequantize_row(t, job.w->row(r), row, in_dim);
-        for (int b = 0; b < n_tok; ++b) job.y[b * job.rows + r] = dot_inline(row, x + b * in_dim, static_cast<int>(in_dim));
+        for (int b = 0; b < n_tok; ++b)
+          job.y[b * job.rows + r] = dot_inline(row, x + b * in_dim, static_cast<int>(in_dim));
       }
     }
   });
@@ -247,8 +251,8 @@ void CpuBackend::run_layer(int layer, const ForwardBatch& batch) {
   const int d = cfg_.n_embd, qd = cfg_.n_head * cfg_.head_dim, kvd = cfg_.n_head_kv * cfg_.head_dim;
 
   for (int t = 0; t < n_tok; ++t)
-    rms_norm_row(s.x.data() + static_cast<size_t>(t) * d, s.attn_norm[layer].data(), s.xn.data() + static_cast<size_t>(t) * d, d,
-                 cfg_.rms_eps);
+    rms_norm_row(s.x.data() + static_cast<size_t>(t) * d, s.attn_norm[layer].data(),
+                 s.xn.data() + static_cast<size_t>(t) * d, d, cfg_.rms_eps);
   project_many({{&lw.wq, s.q.data()}, {&lw.wk, s.k.data()}, {&lw.wv, s.v.data()}}, s.xn.data(), n_tok, d);
   for (int t = 0; t < n_tok; ++t) {
     float* q = s.q.data() + static_cast<size_t>(t) * qd;
@@ -267,8 +271,8 @@ void CpuBackend::run_layer(int layer, const ForwardBatch& batch) {
   add_into(s.x.data(), s.tmp.data(), static_cast<size_t>(n_tok) * d);
 
   for (int t = 0; t < n_tok; ++t)
-    rms_norm_row(s.x.data() + static_cast<size_t>(t) * d, s.ffn_norm[layer].data(), s.xn.data() + static_cast<size_t>(t) * d, d,
-                 cfg_.rms_eps);
+    rms_norm_row(s.x.data() + static_cast<size_t>(t) * d, s.ffn_norm[layer].data(),
+                 s.xn.data() + static_cast<size_t>(t) * d, d, cfg_.rms_eps);
   project_many({{&lw.w_gate, s.gate.data()}, {&lw.w_up, s.up.data()}}, s.xn.data(), n_tok, d);
   swiglu_into(s.gate.data(), s.up.data(), static_cast<size_t>(n_tok) * cfg_.n_ff);
   project_many({{&lw.w_down, s.tmp.data()}}, s.gate.data(), n_tok, cfg_.n_ff);

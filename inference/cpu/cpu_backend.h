@@ -70,8 +70,8 @@ class CpuBackend : public Backend {
   BackendShape shape_;
   ThreadPool pool_;
   KvCacheGeometry kv_geo_;
-  std::vector<uint16_t> kv16_;  // Fast: f16 KV
-  std::vector<float> kv32_;     // Exact: f32 KV
+  std::vector<uint16_t> kv16_;              // Fast: f16 KV
+  std::vector<float> kv32_;                 // Exact: f32 KV
   std::vector<float> rope_cos_, rope_sin_;  // [max_context][rope_dim/2]
   int rope_positions_ = 0;
   // Fast precision on a CPU with the tiled kernels: Q4_1/Q8_0 matrices repacked eight rows at a

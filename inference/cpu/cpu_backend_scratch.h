@@ -17,7 +17,7 @@ struct CpuBackend::Scratch {
   std::vector<float> out_norm;
   std::vector<float> x, xn, q, k, v, attn, tmp, gate, up, logit_in;
   std::vector<BlockQ8Act> xq;
-  std::vector<Q8Outlier> xo;    // per token: the values taken out of xq (kQ8MaxOutliersPerBlock room per block)
+  std::vector<Q8Outlier> xo;  // per token: the values taken out of xq (kQ8MaxOutliersPerBlock room per block)
   std::vector<int32_t> xo_count;
   int64_t xo_stride = 0;
   std::vector<std::vector<float>> scores;  // per thread: attention scores over positions

@@ -42,8 +42,8 @@ class SoloPolicy {
 
  private:
   bool solo_ = false;
-  bool trying_ = false;    // this solo window is the one after stragglers were seen
-  bool checking_ = false;  // this parallel window ends a solo stretch
+  bool trying_ = false;                 // this solo window is the one after stragglers were seen
+  bool checking_ = false;               // this parallel window ends a solo stretch
   double parallel_s_ = 0, solo_s_ = 0;  // the last window of each mode
   int until_probe_ = 0;
   int probe_every_ = kFirstProbe;
@@ -77,7 +77,7 @@ class ThreadPool {
   // The current loop's generation, task count and next unclaimed task in one word, so that a
   // worker late for one loop can never claim a task of the next.
   std::atomic<uint64_t> ticket_{0};
-  std::atomic<int64_t> done_{0};      // tasks of the current loop finished
+  std::atomic<int64_t> done_{0};  // tasks of the current loop finished
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> stop_{false};
   std::mutex mu_;

@@ -21,8 +21,8 @@ struct BackendShape {
   int n_layers = 0;
   int n_kv_heads = 0;
   int head_dim = 0;
-  int context_length = 0;   // the model's trained context (n_ctx_train)
-  int64_t n_params = 0;     // for /v1/models meta
+  int context_length = 0;  // the model's trained context (n_ctx_train)
+  int64_t n_params = 0;    // for /v1/models meta
   int64_t weight_bytes = 0;
 };
 

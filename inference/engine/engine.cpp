@@ -107,7 +107,8 @@ int64_t Engine::submit(GenerationRequest request) {
     throw std::invalid_argument("the prompt has " + std::to_string(request.prompt.size()) +
                                 " tokens; the context holds " + std::to_string(options_.context));
   for (int32_t t : request.prompt) {
-    if (t < 0 || t >= backend_->shape().vocab_size) throw std::invalid_argument("token id " + std::to_string(t) + " is out of range");
+    if (t < 0 || t >= backend_->shape().vocab_size)
+      throw std::invalid_argument("token id " + std::to_string(t) + " is out of range");
   }
   std::lock_guard<std::mutex> lk(mu_);
   // A request that a free slot will take at the next step is not waiting: --max-queued counts
@@ -172,7 +173,8 @@ void Engine::take_inbox() {
 void Engine::run_step() {
   auto& st = *st_;
   StepPlan plan = st.sched.plan();
-  if (metrics_ && !plan.preempted.empty()) metrics_->registry.add(metrics_->preemptions, static_cast<double>(plan.preempted.size()));
+  if (metrics_ && !plan.preempted.empty())
+    metrics_->registry.add(metrics_->preemptions, static_cast<double>(plan.preempted.size()));
   if (plan.slices.empty()) {
     // Nothing fits although requests wait: the pool cannot hold even one of them.
     std::vector<Request*> stuck;
@@ -183,7 +185,8 @@ void Engine::run_step() {
   st.batch.slices.clear();
   for (const auto& ps : plan.slices) {
     SequenceSlice s;
-    s.tokens = std::span<const int32_t>(ps.seq->tokens).subspan(static_cast<size_t>(ps.seq->n_cached), static_cast<size_t>(ps.n_tokens));
+    s.tokens = std::span<const int32_t>(ps.seq->tokens)
+                   .subspan(static_cast<size_t>(ps.seq->n_cached), static_cast<size_t>(ps.n_tokens));
     s.pos0 = ps.seq->n_cached;
     s.block_table = st.kv.block_table(ps.seq->id);
     s.want_logits = ps.want_logits;
@@ -244,8 +247,10 @@ void Engine::emit_token(Request& r, int32_t token) {
     out.text = r.stop_filter.push(r.detok.push(token));
     if (r.stop_filter.stopped()) why = FinishReason::Stop;
   }
-  if (why == FinishReason::None && static_cast<int>(r.generated.size()) >= r.params.max_tokens) why = FinishReason::Length;
-  if (why == FinishReason::None && static_cast<int>(r.seq.tokens.size()) >= options_.context) why = FinishReason::Length;
+  if (why == FinishReason::None && static_cast<int>(r.generated.size()) >= r.params.max_tokens)
+    why = FinishReason::Length;
+  if (why == FinishReason::None && static_cast<int>(r.seq.tokens.size()) >= options_.context)
+    why = FinishReason::Length;
   if (why != FinishReason::None && !r.stop_filter.stopped()) {
     out.text += r.stop_filter.push(r.detok.finish());
     out.text += r.stop_filter.flush();

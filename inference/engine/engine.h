@@ -30,8 +30,8 @@ const char* finish_reason_name(FinishReason r);  // "stop", "length", "abort", "
 
 // What a request's callback receives after each step that produced something for it.
 struct GenerationOutput {
-  std::string text;              // new text: valid UTF-8, stop strings cut
-  std::vector<int32_t> tokens;   // new token ids
+  std::string text;             // new text: valid UTF-8, stop strings cut
+  std::vector<int32_t> tokens;  // new token ids
   bool finished = false;
   FinishReason finish_reason = FinishReason::None;
   int prompt_tokens = 0;
@@ -48,13 +48,13 @@ struct GenerationRequest {
 };
 
 struct EngineOptions {
-  int max_seqs = 8;             // --parallel: sequences per step
+  int max_seqs = 8;  // --parallel: sequences per step
   int max_tokens_per_step = 512;
   int prefill_chunk = 256;
-  int context = 4096;           // --ctx: longest sequence (prompt + generation)
+  int context = 4096;  // --ctx: longest sequence (prompt + generation)
   int block_size = 16;
-  int kv_blocks = 0;            // 0: enough for every slot to reach `context`... capped (see engine.cpp)
-  int max_queued = 256;         // --max-queued: waiting requests before submit() refuses
+  int kv_blocks = 0;     // 0: enough for every slot to reach `context`... capped (see engine.cpp)
+  int max_queued = 256;  // --max-queued: waiting requests before submit() refuses
 };
 
 // Thrown by submit() when the queue is full (HTTP 503).

@@ -31,7 +31,8 @@ std::string format_value(double v) {
   return os.str();
 }
 
-std::string label_text(const MetricLabels& labels, const std::string& extra_key = {}, const std::string& extra_val = {}) {
+std::string label_text(const MetricLabels& labels, const std::string& extra_key = {},
+                       const std::string& extra_val = {}) {
   if (labels.empty() && extra_key.empty()) return {};
   std::string out = "{";
   bool first = true;
@@ -156,16 +157,19 @@ EngineMetrics::EngineMetrics(const std::string& model_name) {
   success_length = success("length");
   success_abort = success("abort");
   success_error = success("error");
-  const std::vector<double> latency{0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0,
-                                    2.5,   5.0,   7.5,  10.0, 20.0, 40.0, 80.0};
+  const std::vector<double> latency{0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,  0.25, 0.5,
+                                    0.75,  1.0,   2.5,  5.0,  7.5,  10.0, 20.0, 40.0, 80.0};
   ttft = r.histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", latency, m);
   itl = r.histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", latency, m);
-  e2e = r.histogram("vllm:e2e_request_latency_seconds", "Histogram of end to end request latency in seconds.", latency, m);
-  queue_time = r.histogram("vllm:request_queue_time_seconds", "Histogram of time spent waiting in the queue.", latency, m);
+  e2e = r.histogram("vllm:e2e_request_latency_seconds", "Histogram of end to end request latency in seconds.", latency,
+                    m);
+  queue_time =
+      r.histogram("vllm:request_queue_time_seconds", "Histogram of time spent waiting in the queue.", latency, m);
   const std::vector<double> sizes{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000};
   prompt_len = r.histogram("vllm:request_prompt_tokens", "Number of prefill tokens processed.", sizes, m);
   gen_len = r.histogram("vllm:request_generation_tokens", "Number of generation tokens processed.", sizes, m);
-  iteration_tokens = r.histogram("vllm:iteration_tokens_total", "Histogram of number of tokens per engine step.", sizes, m);
+  iteration_tokens =
+      r.histogram("vllm:iteration_tokens_total", "Histogram of number of tokens per engine step.", sizes, m);
   http_connections = r.gauge("rayctl:http_connections_open", "Open HTTP connections.", m);
 }
 

@@ -38,7 +38,7 @@ class MetricsRegistry {
     Kind kind = Kind::Counter;
     MetricLabels labels;
     double value = 0;
-    std::vector<double> buckets;  // upper bounds (histograms)
+    std::vector<double> buckets;   // upper bounds (histograms)
     std::vector<uint64_t> counts;  // per bucket, not cumulative
     double sum = 0;
     uint64_t count = 0;

@@ -6,15 +6,14 @@
 namespace rayctl::inference {
 
 PagedKvCache::PagedKvCache(int num_blocks, int block_size) : num_blocks_(num_blocks), block_size_(block_size) {
-  if (num_blocks <= 0 || block_size <= 0) throw std::invalid_argument("PagedKvCache: num_blocks and block_size must be > 0");
+  if (num_blocks <= 0 || block_size <= 0)
+    throw std::invalid_argument("PagedKvCache: num_blocks and block_size must be > 0");
   free_.reserve(num_blocks);
   // Push in reverse so that block 0 is handed out first.
   for (int b = num_blocks - 1; b >= 0; --b) free_.push_back(b);
 }
 
-double PagedKvCache::usage() const {
-  return static_cast<double>(used_blocks()) / static_cast<double>(num_blocks_);
-}
+double PagedKvCache::usage() const { return static_cast<double>(used_blocks()) / static_cast<double>(num_blocks_); }
 
 int PagedKvCache::missing_blocks(int64_t seq, int n_tokens) const {
   auto it = tables_.find(seq);

@@ -25,8 +25,8 @@ struct SamplingParams {
   std::optional<uint64_t> seed;
   int max_tokens = 16;
   bool ignore_eos = false;
-  std::vector<std::string> stop;         // stop strings (excluded from the output)
-  std::vector<int32_t> stop_token_ids;   // extra stop ids, besides the model's EOS ids
+  std::vector<std::string> stop;        // stop strings (excluded from the output)
+  std::vector<int32_t> stop_token_ids;  // extra stop ids, besides the model's EOS ids
 };
 
 // Chooses tokens for one sequence; owns that sequence's RNG so seeded runs are reproducible.

@@ -56,7 +56,8 @@ inline void axpy_inline(float a, const float* x, float* y, int n) {
 #if defined(__AVX2__) && defined(__FMA__)
   const __m256 va = _mm256_set1_ps(a);
   int i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
   for (; i < n; ++i) y[i] += a * x[i];
 #else
   for (int i = 0; i < n; ++i) y[i] += a * x[i];

@@ -31,7 +31,8 @@ bool have_avx2() {
 __attribute__((target("avx2,fma,f16c"))) void to_f16_avx2(const float* x, uint16_t* out, int n) {
   int i = 0;
   for (; i + 8 <= n; i += 8)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
   for (; i < n; ++i) out[i] = fp32_to_fp16(x[i]);
 }
 #endif

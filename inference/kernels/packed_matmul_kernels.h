@@ -98,8 +98,7 @@ inline __m256 packed_column(const PackedMatrix& w, const uint8_t* group, int e) 
 }
 
 // y[c] (eight rows) += W[:, index]·value over column c's outliers.
-inline void packed_add_outliers(const PackedMatrix& w, const uint8_t* group, const Q8Outliers& o, int64_t b,
-                                float* y) {
+inline void packed_add_outliers(const PackedMatrix& w, const uint8_t* group, const Q8Outliers& o, int64_t b, float* y) {
   const int32_t count = o.counts[b];
   if (count == 0) return;
   __m256 acc = _mm256_loadu_ps(y);
@@ -131,8 +130,8 @@ void packed_groups(const PackedMatrix& w, int64_t g0, int64_t g1, const BlockQ8A
 
 // Row groups in chunks that stay in L1 while every column tile passes over them.
 template <class Isa>
-void packed_matmul_isa(const PackedMatrix& w, int64_t row_begin, int64_t row_end, const BlockQ8Act* xq,
-                       int64_t batch, float* y, int64_t y_stride, const Q8Outliers* outliers) {
+void packed_matmul_isa(const PackedMatrix& w, int64_t row_begin, int64_t row_end, const BlockQ8Act* xq, int64_t batch,
+                       float* y, int64_t y_stride, const Q8Outliers* outliers) {
   constexpr int64_t kGroupsPerChunk = 2;
   // Q8_0 keeps its int32 sums per column in registers: at most two columns at once.
   const bool wide = Isa::kCols > 2 && w.type() != GgmlType::Q8_0;
@@ -141,7 +140,8 @@ void packed_matmul_isa(const PackedMatrix& w, int64_t row_begin, int64_t row_end
     const int64_t g1 = g0 + kGroupsPerChunk < g_end ? g0 + kGroupsPerChunk : g_end;
     int64_t b0 = 0;
     if (wide)
-      for (; b0 + Isa::kCols <= batch; b0 += Isa::kCols) packed_groups<Isa, Isa::kCols>(w, g0, g1, xq, b0, y, y_stride, outliers);
+      for (; b0 + Isa::kCols <= batch; b0 += Isa::kCols)
+        packed_groups<Isa, Isa::kCols>(w, g0, g1, xq, b0, y, y_stride, outliers);
     for (; b0 + 2 <= batch; b0 += 2) packed_groups<Isa, 2>(w, g0, g1, xq, b0, y, y_stride, outliers);
     for (; b0 < batch; ++b0) packed_groups<Isa, 1>(w, g0, g1, xq, b0, y, y_stride, outliers);
   }

@@ -101,8 +101,8 @@ void matmul_outliers_packed_scalar(const PackedMatrix& w, int64_t row_begin, int
 }  // namespace
 
 bool PackedMatrix::supports(const WeightView& w) {
-  return (w.type == GgmlType::Q4_1 || w.type == GgmlType::Q8_0) && w.row_len() % kQ8ActBlock == 0 &&
-         w.n_rows() > 0 && w.n_rows() % kPackRows == 0;
+  return (w.type == GgmlType::Q4_1 || w.type == GgmlType::Q8_0) && w.row_len() % kQ8ActBlock == 0 && w.n_rows() > 0 &&
+         w.n_rows() % kPackRows == 0;
 }
 
 PackedMatrix::PackedMatrix(const WeightView& w) : type_(w.type), rows_(w.n_rows()), n_(w.row_len()) {
@@ -130,10 +130,12 @@ void packed_matmul(const PackedMatrix& w, int64_t row_begin, int64_t row_end, co
     throw std::invalid_argument("packed_matmul: rows must be whole groups of 8 inside the matrix");
   switch (quant_kernel_family()) {
 #if defined(RAYCTL_HAVE_AVX512_TILES)
-    case QuantKernelIsa::Avx512Vnni: return packed_matmul_avx512vnni(w, row_begin, row_end, xq, batch, y, y_stride, outliers);
+    case QuantKernelIsa::Avx512Vnni:
+      return packed_matmul_avx512vnni(w, row_begin, row_end, xq, batch, y, y_stride, outliers);
 #endif
 #if defined(RAYCTL_AVX2_PACKED)
-    case QuantKernelIsa::Avx2: return packed_matmul_isa<Avx2Isa>(w, row_begin, row_end, xq, batch, y, y_stride, outliers);
+    case QuantKernelIsa::Avx2:
+      return packed_matmul_isa<Avx2Isa>(w, row_begin, row_end, xq, batch, y, y_stride, outliers);
 #endif
     default:
       packed_matmul_scalar(w, row_begin, row_end, xq, batch, y, y_stride);

@@ -24,17 +24,17 @@ struct TypeRow {
 };
 
 constexpr TypeRow kTypes[] = {
-    {0, {"F32", 1, 4, true}},        {1, {"F16", 1, 2, true}},        {2, {"Q4_0", 32, 18, true}},
-    {3, {"Q4_1", 32, 20, true}},     {6, {"Q5_0", 32, 22, true}},     {7, {"Q5_1", 32, 24, false}},
-    {8, {"Q8_0", 32, 34, true}},     {9, {"Q8_1", 32, 36, false}},    {10, {"Q2_K", 256, 84, false}},
-    {11, {"Q3_K", 256, 110, false}}, {12, {"Q4_K", 256, 144, true}},  {13, {"Q5_K", 256, 176, false}},
-    {14, {"Q6_K", 256, 210, true}},  {15, {"Q8_K", 256, 292, false}}, {16, {"IQ2_XXS", 256, 66, false}},
-    {17, {"IQ2_XS", 256, 74, false}}, {18, {"IQ3_XXS", 256, 98, false}}, {19, {"IQ1_S", 256, 50, false}},
-    {20, {"IQ4_NL", 32, 18, false}}, {21, {"IQ3_S", 256, 110, false}}, {22, {"IQ2_S", 256, 82, false}},
-    {23, {"IQ4_XS", 256, 136, false}}, {24, {"I8", 1, 1, false}},     {25, {"I16", 1, 2, false}},
-    {26, {"I32", 1, 4, false}},      {27, {"I64", 1, 8, false}},      {28, {"F64", 1, 8, false}},
-    {29, {"IQ1_M", 256, 56, false}}, {30, {"BF16", 1, 2, true}},      {34, {"TQ1_0", 256, 54, false}},
-    {35, {"TQ2_0", 256, 66, false}}, {39, {"MXFP4", 32, 17, false}},
+    {0, {"F32", 1, 4, true}},          {1, {"F16", 1, 2, true}},          {2, {"Q4_0", 32, 18, true}},
+    {3, {"Q4_1", 32, 20, true}},       {6, {"Q5_0", 32, 22, true}},       {7, {"Q5_1", 32, 24, false}},
+    {8, {"Q8_0", 32, 34, true}},       {9, {"Q8_1", 32, 36, false}},      {10, {"Q2_K", 256, 84, false}},
+    {11, {"Q3_K", 256, 110, false}},   {12, {"Q4_K", 256, 144, true}},    {13, {"Q5_K", 256, 176, false}},
+    {14, {"Q6_K", 256, 210, true}},    {15, {"Q8_K", 256, 292, false}},   {16, {"IQ2_XXS", 256, 66, false}},
+    {17, {"IQ2_XS", 256, 74, false}},  {18, {"IQ3_XXS", 256, 98, false}}, {19, {"IQ1_S", 256, 50, false}},
+    {20, {"IQ4_NL", 32, 18, false}},   {21, {"IQ3_S", 256, 110, false}},  {22, {"IQ2_S", 256, 82, false}},
+    {23, {"IQ4_XS", 256, 136, false}}, {24, {"I8", 1, 1, false}},         {25, {"I16", 1, 2, false}},
+    {26, {"I32", 1, 4, false}},        {27, {"I64", 1, 8, false}},        {28, {"F64", 1, 8, false}},
+    {29, {"IQ1_M", 256, 56, false}},   {30, {"BF16", 1, 2, true}},        {34, {"TQ1_0", 256, 54, false}},
+    {35, {"TQ2_0", 256, 66, false}},   {39, {"MXFP4", 32, 17, false}},
 };
 
 #if !defined(__F16C__)  // without F16C, half → float goes through a table
@@ -189,8 +189,8 @@ uint16_t fp32_to_fp16(float f) {
   uint32_t absx = x & 0x7FFFFFFFu;
   if (absx >= 0x7F800000u) return uint16_t(sign | 0x7C00u | (absx > 0x7F800000u ? 0x200u : 0u));  // inf / nan
   if (absx >= 0x477FF000u) return uint16_t(sign | 0x7C00u);  // rounds to > 65504: overflow to inf
-  if (absx < 0x38800000u) {  // result is subnormal or zero
-    if (absx < 0x33000000u) return uint16_t(sign);  // below half the smallest subnormal
+  if (absx < 0x38800000u) {                                  // result is subnormal or zero
+    if (absx < 0x33000000u) return uint16_t(sign);           // below half the smallest subnormal
     uint32_t mant = (absx & 0x7FFFFFu) | 0x800000u;
     int shift = 126 - int(absx >> 23);  // 14..24
     uint32_t val = mant >> shift;
@@ -265,7 +265,8 @@ inline void quantize_block_q8(const float* x, BlockQ8Act& out) {
   s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, _MM_SHUFFLE(2, 3, 0, 1)));
   // int32 → int8 keeping element order (packs interleave 128-bit lanes; the permute undoes it).
   const __m256i p16a = _mm256_packs_epi32(q[0], q[1]), p16b = _mm256_packs_epi32(q[2], q[3]);
-  const __m256i p8 = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p16a, p16b), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  const __m256i p8 =
+      _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p16a, p16b), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.qs), p8);
   out.d = d;
   out.sum = d * float(_mm_cvtsi128_si32(s4));

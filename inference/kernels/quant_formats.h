@@ -53,12 +53,36 @@ size_t ggml_row_bytes(GgmlType t, int64_t n);
 
 // Block structs, byte-identical to ggml-common.h.
 inline constexpr int kQK4_0 = 32, kQK4_1 = 32, kQK5_0 = 32, kQK8_0 = 32, kQK_K = 256;
-struct BlockQ4_0 { uint16_t d; uint8_t qs[16]; };
-struct BlockQ4_1 { uint16_t d; uint16_t m; uint8_t qs[16]; };
-struct BlockQ5_0 { uint16_t d; uint8_t qh[4]; uint8_t qs[16]; };
-struct BlockQ8_0 { uint16_t d; int8_t qs[32]; };
-struct BlockQ4_K { uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qs[128]; };
-struct BlockQ6_K { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; };
+struct BlockQ4_0 {
+  uint16_t d;
+  uint8_t qs[16];
+};
+struct BlockQ4_1 {
+  uint16_t d;
+  uint16_t m;
+  uint8_t qs[16];
+};
+struct BlockQ5_0 {
+  uint16_t d;
+  uint8_t qh[4];
+  uint8_t qs[16];
+};
+struct BlockQ8_0 {
+  uint16_t d;
+  int8_t qs[32];
+};
+struct BlockQ4_K {
+  uint16_t d;
+  uint16_t dmin;
+  uint8_t scales[12];
+  uint8_t qs[128];
+};
+struct BlockQ6_K {
+  uint8_t ql[128];
+  uint8_t qh[64];
+  int8_t scales[16];
+  uint16_t d;
+};
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ8_0) == 34 && sizeof(BlockQ4_K) == 144 && sizeof(BlockQ6_K) == 210);
 
@@ -149,9 +173,8 @@ float vec_dot_q8_scalar(GgmlType t, const void* row, const BlockQ8Act* x, int64_
 // batch f32 vectors of n values (vector b at xf + b * n). Loops rows outermost so that each
 // weight row is read once for the whole batch. `outliers` (q8 types, optional): the values
 // quantize_activation_q8_outliers took out of xq, added back exactly.
-void matmul_rows(GgmlType t, const void* weights, int64_t n, int64_t row_begin, int64_t row_end,
-                 const float* xf, const BlockQ8Act* xq, int64_t batch, float* y, int64_t y_stride,
-                 const Q8Outliers* outliers = nullptr);
+void matmul_rows(GgmlType t, const void* weights, int64_t n, int64_t row_begin, int64_t row_end, const float* xf,
+                 const BlockQ8Act* xq, int64_t batch, float* y, int64_t y_stride, const Q8Outliers* outliers = nullptr);
 
 // The outliers' part of matmul_rows alone: y[b·y_stride + r] += Σ W[r][index]·value over
 // vector b's outliers (for kernels that take the quantized part elsewhere).

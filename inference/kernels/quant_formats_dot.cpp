@@ -33,8 +33,7 @@ float dot_q4_0_scalar(const BlockQ4_0* w, const BlockQ8Act* x, int64_t nb) {
   float acc = 0;
   for (int64_t i = 0; i < nb; ++i) {
     int s = 0;
-    for (int j = 0; j < 16; ++j)
-      s += ((w[i].qs[j] & 0xF) - 8) * x[i].qs[j] + ((w[i].qs[j] >> 4) - 8) * x[i].qs[j + 16];
+    for (int j = 0; j < 16; ++j) s += ((w[i].qs[j] & 0xF) - 8) * x[i].qs[j] + ((w[i].qs[j] >> 4) - 8) * x[i].qs[j + 16];
     acc += h2f(w[i].d) * x[i].d * float(s);
   }
   return acc;
@@ -293,8 +292,8 @@ float vec_dot_f32(GgmlType t, const void* row, const float* x, int64_t n) {
   }
   // Dequantize a chunk at a time: exact, allocation-free.
   const GgmlTypeInfo* info = ggml_type_info(uint32_t(t));
-  if (!info || !info->supported) throw std::invalid_argument("vec_dot_f32: unsupported ggml type " +
-                                                             std::string(ggml_type_name(t)));
+  if (!info || !info->supported)
+    throw std::invalid_argument("vec_dot_f32: unsupported ggml type " + std::string(ggml_type_name(t)));
   constexpr int64_t kChunk = 256;
   float buf[kChunk];
   const auto* src = static_cast<const uint8_t*>(row);

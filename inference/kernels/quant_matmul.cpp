@@ -62,7 +62,9 @@ void matmul_outliers(GgmlType t, const void* weights, int64_t n, int64_t row_beg
   }
 }
 
-QuantKernelIsa quant_kernel_family() { return static_cast<QuantKernelIsa>(active_isa().load(std::memory_order_relaxed)); }
+QuantKernelIsa quant_kernel_family() {
+  return static_cast<QuantKernelIsa>(active_isa().load(std::memory_order_relaxed));
+}
 
 bool set_quant_kernel_family(QuantKernelIsa isa) {
   if (static_cast<int>(isa) > static_cast<int>(detect_isa())) return false;
@@ -83,14 +85,14 @@ const char* quant_kernel_isa() {
   }
 }
 
-void matmul_rows(GgmlType t, const void* weights, int64_t n, int64_t row_begin, int64_t row_end,
-                 const float* xf, const BlockQ8Act* xq, int64_t batch, float* y, int64_t y_stride,
-                 const Q8Outliers* outliers) {
+void matmul_rows(GgmlType t, const void* weights, int64_t n, int64_t row_begin, int64_t row_end, const float* xf,
+                 const BlockQ8Act* xq, int64_t batch, float* y, int64_t y_stride, const Q8Outliers* outliers) {
   const size_t row_bytes = ggml_row_bytes(t, n);
   const auto* w = static_cast<const uint8_t*>(weights);
   if (!ggml_type_uses_q8_activations(t)) {
     for (int64_t r = row_begin; r < row_end; ++r)
-      for (int64_t b = 0; b < batch; ++b) y[b * y_stride + r] = vec_dot_f32(t, w + size_t(r) * row_bytes, xf + b * n, n);
+      for (int64_t b = 0; b < batch; ++b)
+        y[b * y_stride + r] = vec_dot_f32(t, w + size_t(r) * row_bytes, xf + b * n, n);
     return;
   }
   bool tiled = false;
@@ -110,7 +112,8 @@ void matmul_rows(GgmlType t, const void* weights, int64_t n, int64_t row_begin, 
   if (!tiled) {
     const int64_t nblocks = n / kQ8ActBlock;
     for (int64_t r = row_begin; r < row_end; ++r)
-      for (int64_t b = 0; b < batch; ++b) y[b * y_stride + r] = vec_dot_q8(t, w + size_t(r) * row_bytes, xq + b * nblocks, n);
+      for (int64_t b = 0; b < batch; ++b)
+        y[b * y_stride + r] = vec_dot_q8(t, w + size_t(r) * row_bytes, xq + b * nblocks, n);
   }
   if (outliers) matmul_outliers(t, weights, n, row_begin, row_end, batch, y, y_stride, *outliers);
 }

@@ -38,8 +38,9 @@ inline __m512i pair_chunk(const uint8_t* a, const uint8_t* b) {
                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b)), 1);
 }
 inline __m512 pair_half16(const uint16_t* a, const uint16_t* b) {
-  const __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a))),
-                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)), 1);
+  const __m256i h =
+      _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a))),
+                              _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)), 1);
   return _mm512_cvtph_ps(h);
 }
 inline __m512i bcast4_512(const int8_t* p) {
@@ -116,11 +117,11 @@ void pair_groups(const PackedMatrix& w, int64_t g, const BlockQ8Act* xq, int64_t
     yc[c] = y + (b0 + c) * y_stride + g * kPackRows;
   }
   if (w.type() == GgmlType::Q4_1)
-    pair_q4_1<NC>(reinterpret_cast<const BlockQ4_1x8*>(w.group(g)), reinterpret_cast<const BlockQ4_1x8*>(w.group(g + 1)),
-                  nb, x, yc);
+    pair_q4_1<NC>(reinterpret_cast<const BlockQ4_1x8*>(w.group(g)),
+                  reinterpret_cast<const BlockQ4_1x8*>(w.group(g + 1)), nb, x, yc);
   else
-    pair_q8_0<NC>(reinterpret_cast<const BlockQ8_0x8*>(w.group(g)), reinterpret_cast<const BlockQ8_0x8*>(w.group(g + 1)),
-                  nb, x, yc);
+    pair_q8_0<NC>(reinterpret_cast<const BlockQ8_0x8*>(w.group(g)),
+                  reinterpret_cast<const BlockQ8_0x8*>(w.group(g + 1)), nb, x, yc);
   if (outliers)
     for (int c = 0; c < NC; ++c) {
       packed_add_outliers(w, w.group(g), *outliers, b0 + c, yc[c]);

@@ -39,8 +39,8 @@ inline __m256i unpack_nibbles(const uint8_t* qs) {
 
 // 32 bits → 32 bytes, 0x10 where the bit is set (Q5_0's fifth bit).
 inline __m256i fifth_bits(uint32_t bits) {
-  const __m256i shuf = _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101, 0x0202020202020202,
-                                          0x0303030303030303);
+  const __m256i shuf =
+      _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303);
   __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32(int(bits)), shuf);
   v = _mm256_or_si256(v, _mm256_set1_epi64x(int64_t(0x7fbfdfeff7fbfdfe)));
   return _mm256_and_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi64x(-1)), _mm256_set1_epi8(0x10));

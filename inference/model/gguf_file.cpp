@@ -22,10 +22,17 @@ constexpr int kMaxArrayDepth = 4;
 
 size_t scalar_size(GgufType t) {
   switch (t) {
-    case GgufType::U8: case GgufType::I8: case GgufType::BOOL: return 1;
-    case GgufType::U16: case GgufType::I16: return 2;
-    case GgufType::U32: case GgufType::I32: case GgufType::F32: return 4;
-    case GgufType::U64: case GgufType::I64: case GgufType::F64: return 8;
+    case GgufType::U8:
+    case GgufType::I8:
+    case GgufType::BOOL: return 1;
+    case GgufType::U16:
+    case GgufType::I16: return 2;
+    case GgufType::U32:
+    case GgufType::I32:
+    case GgufType::F32: return 4;
+    case GgufType::U64:
+    case GgufType::I64:
+    case GgufType::F64: return 8;
     default: return 0;
   }
 }
@@ -42,16 +49,22 @@ T load(const uint8_t* p) {
 }  // namespace
 
 std::string_view gguf_type_name(GgufType t) {
-  static constexpr std::string_view names[] = {"u8",  "i8",     "u16",   "i16", "u32", "i32", "f32",
-                                                "bool", "string", "array", "u64", "i64", "f64"};
+  static constexpr std::string_view names[] = {"u8",   "i8",     "u16",   "i16", "u32", "i32", "f32",
+                                               "bool", "string", "array", "u64", "i64", "f64"};
   return uint32_t(t) < 13 ? names[uint32_t(t)] : std::string_view("unknown");
 }
 
 // ---------------------------------------------------------------- GgufValue
 bool GgufValue::is_integer() const {
   switch (type_) {
-    case GgufType::U8: case GgufType::I8: case GgufType::U16: case GgufType::I16: case GgufType::U32:
-    case GgufType::I32: case GgufType::U64: case GgufType::I64: return true;
+    case GgufType::U8:
+    case GgufType::I8:
+    case GgufType::U16:
+    case GgufType::I16:
+    case GgufType::U32:
+    case GgufType::I32:
+    case GgufType::U64:
+    case GgufType::I64: return true;
     default: return false;
   }
 }
@@ -87,7 +100,8 @@ int64_t GgufValue::int_at(size_t i) const {
   if (i >= array_size_ || !array_data_) throw std::out_of_range("GGUF array index");
   const uint8_t* p = array_data_ + i * scalar_size(array_type_);
   switch (array_type_) {
-    case GgufType::U8: case GgufType::BOOL: return load<uint8_t>(p);
+    case GgufType::U8:
+    case GgufType::BOOL: return load<uint8_t>(p);
     case GgufType::I8: return load<int8_t>(p);
     case GgufType::U16: return load<uint16_t>(p);
     case GgufType::I16: return load<int16_t>(p);
@@ -135,7 +149,8 @@ class GgufParser {
     if (magic != kGgufMagic) fail(0, "not a GGUF file (magic bytes are not \"GGUF\")");
     uint32_t version = u32("version");
     if ((version & 0xFFFF) == 0) fail(4, "big-endian GGUF files are not supported");
-    if (version < 2 || version > 3) fail(4, "unsupported GGUF version " + std::to_string(version) + " (supported: 2, 3)");
+    if (version < 2 || version > 3)
+      fail(4, "unsupported GGUF version " + std::to_string(version) + " (supported: 2, 3)");
     f_.version_ = version;
     uint64_t n_tensors = u64("tensor count");
     uint64_t n_kv = u64("metadata count");
@@ -173,8 +188,11 @@ class GgufParser {
   std::string_view str(const char* what, uint64_t max_len = std::numeric_limits<uint64_t>::max()) {
     uint64_t at = pos_;
     uint64_t len = u64(what);
-    if (len > max_len) fail(at, std::string(what) + " is " + std::to_string(len) + " bytes long (limit " + std::to_string(max_len) + ")");
-    if (len > remaining()) fail(at, std::string(what) + " length " + std::to_string(len) + " runs past the end of the file");
+    if (len > max_len)
+      fail(at,
+           std::string(what) + " is " + std::to_string(len) + " bytes long (limit " + std::to_string(max_len) + ")");
+    if (len > remaining())
+      fail(at, std::string(what) + " length " + std::to_string(len) + " runs past the end of the file");
     const uint8_t* p = take(size_t(len), what);
     return {reinterpret_cast<const char*>(p), size_t(len)};
   }
@@ -216,12 +234,14 @@ class GgufParser {
     v.array_type_ = GgufType(et);
     uint64_t count = u64("array length");
     if (v.array_type_ == GgufType::STRING) {
-      if (count > remaining() / 8) fail(at + 4, "array of " + std::to_string(count) + " strings runs past the end of the file");
+      if (count > remaining() / 8)
+        fail(at + 4, "array of " + std::to_string(count) + " strings runs past the end of the file");
       v.strings_.reserve(size_t(count));
       for (uint64_t i = 0; i < count; ++i) v.strings_.push_back(str("array string"));
     } else if (v.array_type_ == GgufType::ARRAY) {
       if (depth >= kMaxArrayDepth) fail(at, "arrays nested deeper than " + std::to_string(kMaxArrayDepth));
-      if (count > remaining() / 12) fail(at + 4, "array of " + std::to_string(count) + " arrays runs past the end of the file");
+      if (count > remaining() / 12)
+        fail(at + 4, "array of " + std::to_string(count) + " arrays runs past the end of the file");
       v.nested_.resize(size_t(count));
       for (uint64_t i = 0; i < count; ++i) read_value(v.nested_[i], GgufType::ARRAY, depth + 1);
     } else {
@@ -253,7 +273,8 @@ class GgufParser {
   void read_alignment() {
     const GgufValue* a = f_.find("general.alignment");
     if (!a) return;
-    if (a->type() != GgufType::U32) fail(0, "general.alignment must be a u32, not " + std::string(gguf_type_name(a->type())));
+    if (a->type() != GgufType::U32)
+      fail(0, "general.alignment must be a u32, not " + std::string(gguf_type_name(a->type())));
     uint64_t al = uint64_t(*a->as_int());
     if (al == 0 || (al & (al - 1)) != 0) fail(0, "general.alignment " + std::to_string(al) + " is not a power of two");
     f_.alignment_ = al;
@@ -291,8 +312,8 @@ class GgufParser {
     t.nbytes = blocks * uint64_t(info->block_bytes);
     t.offset = u64("tensor offset");
     if (t.offset % f_.alignment_ != 0)
-      fail(pos_ - 8, "tensor \"" + t.name + "\" offset " + std::to_string(t.offset) + " is not a multiple of the alignment " +
-                         std::to_string(f_.alignment_));
+      fail(pos_ - 8, "tensor \"" + t.name + "\" offset " + std::to_string(t.offset) +
+                         " is not a multiple of the alignment " + std::to_string(f_.alignment_));
     f_.tensor_index_.emplace(t.name, f_.tensors_.size());
     f_.tensors_.push_back(std::move(t));
   }

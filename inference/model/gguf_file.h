@@ -19,8 +19,19 @@ namespace rayctl::inference {
 
 // GGUF metadata value type tags.
 enum class GgufType : uint32_t {
-  U8 = 0, I8 = 1, U16 = 2, I16 = 3, U32 = 4, I32 = 5, F32 = 6, BOOL = 7,
-  STRING = 8, ARRAY = 9, U64 = 10, I64 = 11, F64 = 12,
+  U8 = 0,
+  I8 = 1,
+  U16 = 2,
+  I16 = 3,
+  U32 = 4,
+  I32 = 5,
+  F32 = 6,
+  BOOL = 7,
+  STRING = 8,
+  ARRAY = 9,
+  U64 = 10,
+  I64 = 11,
+  F64 = 12,
 };
 std::string_view gguf_type_name(GgufType t);  // "u32", "string", "array", ...
 
@@ -66,8 +77,8 @@ class GgufValue {
 struct GgufTensor {
   std::string name;
   GgmlType type = GgmlType::F32;
-  std::vector<int64_t> ne;     // 1..4 dims
-  uint64_t offset = 0;         // relative to the data section
+  std::vector<int64_t> ne;  // 1..4 dims
+  uint64_t offset = 0;      // relative to the data section
   uint64_t nbytes = 0;
   const uint8_t* data = nullptr;  // inside the mapping, aligned as the file says
 

@@ -3,12 +3,12 @@
 
 #include "core/error.h"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 namespace rayctl::inference {
 
@@ -16,8 +16,7 @@ MappedBytes* MappedBytes::map_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
-    throw Error(err == ENOENT ? ErrorKind::NotFound : ErrorKind::Io,
-                path + ": cannot open: " + std::strerror(err),
+    throw Error(err == ENOENT ? ErrorKind::NotFound : ErrorKind::Io, path + ": cannot open: " + std::strerror(err),
                 err == ENOENT ? "check the --model path" : "check the file's permissions");
   }
   struct stat st {};

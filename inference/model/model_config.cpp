@@ -50,11 +50,16 @@ std::string shape_str(const std::vector<int64_t>& ne) {
 // Checks type support and shape (ggml order) of one weight.
 void check_weight(const std::string& path, const WeightView& w, const std::vector<int64_t>& want) {
   if (!ggml_type_supported(w.type))
-    invalid(path, "tensor \"" + w.source_name + "\" has type " + std::string(ggml_type_name(w.type)) + ", which rayctl cannot compute with",
-            "supported types: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q6_K; re-quantize the model (e.g. Q4_K_M or Q8_0)");
+    invalid(path,
+            "tensor \"" + w.source_name + "\" has type " + std::string(ggml_type_name(w.type)) +
+                ", which rayctl cannot compute with",
+            "supported types: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q6_K; re-quantize the model (e.g. Q4_K_M "
+            "or Q8_0)");
   if (w.ne != want)
-    invalid(path, "tensor \"" + w.source_name + "\" has shape " + shape_str(w.ne) + " (ggml order), expected " + shape_str(want),
-            "the file's hyperparameters and tensors disagree; re-convert the model");
+    invalid(
+        path,
+        "tensor \"" + w.source_name + "\" has shape " + shape_str(w.ne) + " (ggml order), expected " + shape_str(want),
+        "the file's hyperparameters and tensors disagree; re-convert the model");
 }
 
 // ---------------------------------------------------------------- GGUF
@@ -62,16 +67,20 @@ void load_gguf_config(ModelFileImpl& m) {
   const GgufFile& f = *m.gguf;
   ModelConfig& c = m.config;
   std::string arch = f.get_string("general.architecture").value_or("");
-  if (arch == "llama") c.arch = ModelArch::Llama;
-  else if (arch == "qwen2") c.arch = ModelArch::Qwen2;
-  else if (arch == "mistral") c.arch = ModelArch::Mistral;
+  if (arch == "llama")
+    c.arch = ModelArch::Llama;
+  else if (arch == "qwen2")
+    c.arch = ModelArch::Qwen2;
+  else if (arch == "mistral")
+    c.arch = ModelArch::Mistral;
   else
     invalid(m.path, "general.architecture \"" + arch + "\" is not supported",
             "rayctl runs llama (incl. SmolLM2, Mistral) and qwen2 models");
   auto need = [&](const std::string& key) -> int64_t {
     auto v = f.get_int(arch + "." + key);
     if (!v || *v <= 0 || *v > (1 << 30))
-      invalid(m.path, "metadata \"" + arch + "." + key + "\" is missing or out of range", "re-convert the model with a current llama.cpp");
+      invalid(m.path, "metadata \"" + arch + "." + key + "\" is missing or out of range",
+              "re-convert the model with a current llama.cpp");
     return *v;
   };
   c.name = f.get_string("general.name").value_or(std::filesystem::path(m.path).stem().string());
@@ -92,17 +101,22 @@ void load_gguf_config(ModelFileImpl& m) {
   c.rope_layout = c.arch == ModelArch::Qwen2 ? RopeLayout::HalfSplit : RopeLayout::AdjacentPairs;
   c.qkv_bias = c.arch == ModelArch::Qwen2;
   if (c.n_head_kv <= 0 || c.n_head % c.n_head_kv != 0)
-    invalid(m.path, "attention.head_count " + std::to_string(c.n_head) + " is not a multiple of head_count_kv " +
-                        std::to_string(c.n_head_kv), "re-convert the model");
+    invalid(m.path,
+            "attention.head_count " + std::to_string(c.n_head) + " is not a multiple of head_count_kv " +
+                std::to_string(c.n_head_kv),
+            "re-convert the model");
   if (c.head_dim <= 0 || c.head_dim % 2 != 0 || c.rope_dim > c.head_dim)
-    invalid(m.path, "head size " + std::to_string(c.head_dim) + " / rope dimension " + std::to_string(c.rope_dim) + " are inconsistent",
+    invalid(m.path,
+            "head size " + std::to_string(c.head_dim) + " / rope dimension " + std::to_string(c.rope_dim) +
+                " are inconsistent",
             "re-convert the model");
 }
 
 WeightView gguf_view(const ModelFileImpl& m, const std::string& name, bool required = true) {
   const GgufTensor* t = m.gguf->tensor(name);
   if (!t) {
-    if (required) invalid(m.path, "tensor \"" + name + "\" is missing", "the file is incomplete or not a llama-family model");
+    if (required)
+      invalid(m.path, "tensor \"" + name + "\" is missing", "the file is incomplete or not a llama-family model");
     return {};
   }
   return WeightView{name, name, t->type, t->ne, t->data, size_t(t->nbytes)};
@@ -125,13 +139,20 @@ void load_hf_config(ModelFileImpl& m) {
   const nlohmann::json& j = m.hf->config();
   ModelConfig& c = m.config;
   std::string type = j.value("model_type", "");
-  if (type == "llama") c.arch = ModelArch::Llama;
-  else if (type == "mistral") c.arch = ModelArch::Mistral;
-  else if (type == "qwen2") c.arch = ModelArch::Qwen2;
-  else invalid(m.path + "/config.json", "model_type \"" + type + "\" is not supported", "rayctl runs llama, mistral and qwen2 checkpoints");
+  if (type == "llama")
+    c.arch = ModelArch::Llama;
+  else if (type == "mistral")
+    c.arch = ModelArch::Mistral;
+  else if (type == "qwen2")
+    c.arch = ModelArch::Qwen2;
+  else
+    invalid(m.path + "/config.json", "model_type \"" + type + "\" is not supported",
+            "rayctl runs llama, mistral and qwen2 checkpoints");
   auto need = [&](const char* key) -> int32_t {
-    if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<int64_t>() <= 0 || j[key].get<int64_t>() > (1 << 30))
-      invalid(m.path + "/config.json", std::string("\"") + key + "\" is missing or not a positive integer", "fix config.json");
+    if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<int64_t>() <= 0 ||
+        j[key].get<int64_t>() > (1 << 30))
+      invalid(m.path + "/config.json", std::string("\"") + key + "\" is missing or not a positive integer",
+              "fix config.json");
     return j[key].get<int32_t>();
   };
   c.name = std::filesystem::path(m.path).filename().string();
@@ -140,7 +161,8 @@ void load_hf_config(ModelFileImpl& m) {
   c.n_layer = need("num_hidden_layers");
   c.n_ff = need("intermediate_size");
   c.n_head = need("num_attention_heads");
-  c.n_head_kv = j.contains("num_key_value_heads") && !j["num_key_value_heads"].is_null() ? need("num_key_value_heads") : c.n_head;
+  c.n_head_kv =
+      j.contains("num_key_value_heads") && !j["num_key_value_heads"].is_null() ? need("num_key_value_heads") : c.n_head;
   c.head_dim = j.contains("head_dim") && j["head_dim"].is_number_integer() ? need("head_dim") : c.n_embd / c.n_head;
   c.rope_dim = c.head_dim;
   c.n_ctx_train = j.contains("max_position_embeddings") ? need("max_position_embeddings") : 2048;
@@ -164,8 +186,10 @@ void load_hf_config(ModelFileImpl& m) {
   c.rope_layout = RopeLayout::HalfSplit;
   c.qkv_bias = c.arch == ModelArch::Qwen2 || flag("attention_bias", false);
   if (j.value("hidden_act", "silu") != "silu")
-    invalid(cfg_path, "hidden_act \"" + j.value("hidden_act", "") + "\" is not supported", "rayctl runs SwiGLU (silu) models");
-  if (flag("mlp_bias", false)) invalid(cfg_path, "\"mlp_bias\": true is not supported", "rayctl runs MLPs without biases");
+    invalid(cfg_path, "hidden_act \"" + j.value("hidden_act", "") + "\" is not supported",
+            "rayctl runs SwiGLU (silu) models");
+  if (flag("mlp_bias", false))
+    invalid(cfg_path, "\"mlp_bias\": true is not supported", "rayctl runs MLPs without biases");
   if (c.arch == ModelArch::Qwen2 && flag("use_sliding_window", false))
     invalid(cfg_path, "\"use_sliding_window\": true is not supported", "rayctl attends over the whole context");
   // RoPE: transformers 5 writes "rope_parameters" {rope_type, rope_theta, factor, ...}; 4.x wrote
@@ -189,13 +213,15 @@ void load_hf_config(ModelFileImpl& m) {
     c.rope_scaling.original_context = int32_t(number(r, "original_max_position_embeddings", 0, rope_key));
     if (c.rope_scaling.type == "default") c.rope_scaling.type.clear();
     if (!c.rope_scaling.type.empty() && c.rope_scaling.type != "linear" && c.rope_scaling.type != "llama3")
-      invalid(cfg_path, "RoPE scaling \"" + c.rope_scaling.type + "\" is not supported", "rayctl implements linear and llama3");
+      invalid(cfg_path, "RoPE scaling \"" + c.rope_scaling.type + "\" is not supported",
+              "rayctl implements linear and llama3");
   }
   if (c.n_head % c.n_head_kv != 0)
     invalid(cfg_path, "num_attention_heads is not a multiple of num_key_value_heads", "fix config.json");
 }
 
-WeightView hf_view(const ModelFileImpl& m, const std::string& uniform, const std::string& hf_name, bool required = true) {
+WeightView hf_view(const ModelFileImpl& m, const std::string& uniform, const std::string& hf_name,
+                   bool required = true) {
   const SafetensorsTensor* t = m.hf->find(hf_name);
   if (!t) {
     if (required) invalid(m.path, "tensor \"" + hf_name + "\" is missing", "the checkpoint is incomplete");
@@ -272,13 +298,18 @@ std::string hf_name_of(const std::string& uniform) {
                                                          {"output.weight", "lm_head.weight"},
                                                          {"rope_freqs.weight", "rope_freqs.weight"}};
   if (auto it = top.find(uniform); it != top.end()) return it->second;
-  static const std::map<std::string, std::string> blk = {
-      {"attn_norm.weight", "input_layernorm.weight"}, {"attn_q.weight", "self_attn.q_proj.weight"},
-      {"attn_k.weight", "self_attn.k_proj.weight"},   {"attn_v.weight", "self_attn.v_proj.weight"},
-      {"attn_q.bias", "self_attn.q_proj.bias"},       {"attn_k.bias", "self_attn.k_proj.bias"},
-      {"attn_v.bias", "self_attn.v_proj.bias"},       {"attn_output.weight", "self_attn.o_proj.weight"},
-      {"ffn_norm.weight", "post_attention_layernorm.weight"}, {"ffn_gate.weight", "mlp.gate_proj.weight"},
-      {"ffn_up.weight", "mlp.up_proj.weight"},        {"ffn_down.weight", "mlp.down_proj.weight"}};
+  static const std::map<std::string, std::string> blk = {{"attn_norm.weight", "input_layernorm.weight"},
+                                                         {"attn_q.weight", "self_attn.q_proj.weight"},
+                                                         {"attn_k.weight", "self_attn.k_proj.weight"},
+                                                         {"attn_v.weight", "self_attn.v_proj.weight"},
+                                                         {"attn_q.bias", "self_attn.q_proj.bias"},
+                                                         {"attn_k.bias", "self_attn.k_proj.bias"},
+                                                         {"attn_v.bias", "self_attn.v_proj.bias"},
+                                                         {"attn_output.weight", "self_attn.o_proj.weight"},
+                                                         {"ffn_norm.weight", "post_attention_layernorm.weight"},
+                                                         {"ffn_gate.weight", "mlp.gate_proj.weight"},
+                                                         {"ffn_up.weight", "mlp.up_proj.weight"},
+                                                         {"ffn_down.weight", "mlp.down_proj.weight"}};
   size_t dot = uniform.find('.', 4);
   std::string layer = uniform.substr(4, dot - 4), rest = uniform.substr(dot + 1);
   auto it = blk.find(rest);
@@ -290,7 +321,8 @@ void load_hf_chat_template(ModelFileImpl& m) {
   std::string src;
   if (tc.is_object() && tc.contains("chat_template")) {
     const auto& ct = tc["chat_template"];
-    if (ct.is_string()) src = ct.get<std::string>();
+    if (ct.is_string())
+      src = ct.get<std::string>();
     else if (ct.is_array())
       for (const auto& e : ct)
         if (e.value("name", "") == "default") src = e.value("template", "");
@@ -304,8 +336,9 @@ void load_hf_chat_template(ModelFileImpl& m) {
     }
   }
   m.own_template = !src.empty();
-  m.chat_template = std::make_unique<ChatTemplate>(m.own_template ? src : default_chatml_template(), m.tokenizer->bos_text(),
-                                                   m.tokenizer->eos_text(), m.path + "/tokenizer_config.json chat_template");
+  m.chat_template =
+      std::make_unique<ChatTemplate>(m.own_template ? src : default_chatml_template(), m.tokenizer->bos_text(),
+                                     m.tokenizer->eos_text(), m.path + "/tokenizer_config.json chat_template");
 }
 
 }  // namespace
@@ -323,7 +356,8 @@ std::unique_ptr<ModelFile> ModelFile::open(const std::string& path) {
     load_weights(*m, [&](const std::string& n, bool req) { return hf_view(*m, n, hf_name_of(n), req); });
     for (const char* t : {"model.layers.0.self_attn.o_proj.bias", "model.layers.0.mlp.down_proj.bias"})
       if (m->hf->find(t))
-        invalid(path, std::string("tensor \"") + t + "\" is a bias rayctl does not apply", "rayctl runs llama/qwen2 shapes without it");
+        invalid(path, std::string("tensor \"") + t + "\" is a bias rayctl does not apply",
+                "rayctl runs llama/qwen2 shapes without it");
     m->tokenizer = Tokenizer::from_hf_dir(path);
     load_hf_chat_template(*m);
   } else {
@@ -336,13 +370,15 @@ std::unique_ptr<ModelFile> ModelFile::open(const std::string& path) {
     load_weights(*m, [&](const std::string& n, bool req) { return gguf_view(*m, n, req); });
     auto src = m->gguf->get_string("tokenizer.chat_template");
     m->own_template = src.has_value() && !src->empty();
-    m->chat_template = std::make_unique<ChatTemplate>(m->own_template ? *src : default_chatml_template(),
-                                                      m->tokenizer->bos_text(), m->tokenizer->eos_text(),
-                                                      path + " tokenizer.chat_template");
+    m->chat_template =
+        std::make_unique<ChatTemplate>(m->own_template ? *src : default_chatml_template(), m->tokenizer->bos_text(),
+                                       m->tokenizer->eos_text(), path + " tokenizer.chat_template");
   }
   if (m->tokenizer->n_vocab() > m->config.n_vocab)
-    invalid(path, "tokenizer has " + std::to_string(m->tokenizer->n_vocab()) + " tokens but the embedding has " +
-                      std::to_string(m->config.n_vocab) + " rows", "the tokenizer does not belong to this model");
+    invalid(path,
+            "tokenizer has " + std::to_string(m->tokenizer->n_vocab()) + " tokens but the embedding has " +
+                std::to_string(m->config.n_vocab) + " rows",
+            "the tokenizer does not belong to this model");
   return std::unique_ptr<ModelFile>(new ModelFile(std::move(m)));
 }
 
@@ -361,7 +397,8 @@ void for_each_weight(const ModelWeights& w, F f) {
   f(w.output_norm);
   if (w.output.data != w.token_embd.data) f(w.output);
   for (const LayerWeights& l : w.layers) {
-    for (const WeightView* v : {&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_norm, &l.w_gate, &l.w_up, &l.w_down}) f(*v);
+    for (const WeightView* v : {&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_norm, &l.w_gate, &l.w_up, &l.w_down})
+      f(*v);
     for (const auto* b : {&l.bq, &l.bk, &l.bv})
       if (*b) f(**b);
   }

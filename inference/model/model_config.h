@@ -39,7 +39,7 @@ struct RopeScaling {
 // Hyperparameters, named as llama.cpp names them.
 struct ModelConfig {
   ModelArch arch = ModelArch::Llama;
-  std::string name;             // general.name or the directory name
+  std::string name;  // general.name or the directory name
   int32_t n_vocab = 0;
   int32_t n_ctx_train = 0;
   int32_t n_embd = 0;
@@ -47,8 +47,8 @@ struct ModelConfig {
   int32_t n_ff = 0;
   int32_t n_head = 0;
   int32_t n_head_kv = 0;
-  int32_t head_dim = 0;         // key/value head size (n_embd / n_head unless stated)
-  int32_t rope_dim = 0;         // dimensions rotated (= head_dim for these families)
+  int32_t head_dim = 0;  // key/value head size (n_embd / n_head unless stated)
+  int32_t rope_dim = 0;  // dimensions rotated (= head_dim for these families)
   float rope_theta = 10000.0f;
   RopeScaling rope_scaling;
   RopeLayout rope_layout = RopeLayout::HalfSplit;
@@ -59,18 +59,18 @@ struct ModelConfig {
 };
 
 struct LayerWeights {
-  WeightView attn_norm;               // [n_embd]
-  WeightView wq, wk, wv, wo;          // wq: {n_embd, n_head*head_dim}; wk/wv: {n_embd, n_head_kv*head_dim}
+  WeightView attn_norm;                  // [n_embd]
+  WeightView wq, wk, wv, wo;             // wq: {n_embd, n_head*head_dim}; wk/wv: {n_embd, n_head_kv*head_dim}
   std::optional<WeightView> bq, bk, bv;  // qwen2 only
-  WeightView ffn_norm;                // [n_embd]
-  WeightView w_gate, w_up;            // {n_embd, n_ff}
-  WeightView w_down;                  // {n_ff, n_embd}
+  WeightView ffn_norm;                   // [n_embd]
+  WeightView w_gate, w_up;               // {n_embd, n_ff}
+  WeightView w_down;                     // {n_ff, n_embd}
 };
 
 struct ModelWeights {
-  WeightView token_embd;   // {n_embd, n_vocab}: row t is token t's embedding
-  WeightView output_norm;  // [n_embd]
-  WeightView output;       // {n_embd, n_vocab}; the same bytes as token_embd when tied
+  WeightView token_embd;                 // {n_embd, n_vocab}: row t is token t's embedding
+  WeightView output_norm;                // [n_embd]
+  WeightView output;                     // {n_embd, n_vocab}; the same bytes as token_embd when tied
   std::optional<WeightView> rope_freqs;  // Llama-3.1 GGUF files: per-dim frequency factors
   std::vector<LayerWeights> layers;
 };

@@ -35,10 +35,14 @@ size_t safetensors_dtype_size(std::string_view d) {
 }
 
 bool safetensors_dtype_to_ggml(std::string_view d, GgmlType& out) {
-  if (d == "F32") out = GgmlType::F32;
-  else if (d == "F16") out = GgmlType::F16;
-  else if (d == "BF16") out = GgmlType::BF16;
-  else return false;
+  if (d == "F32")
+    out = GgmlType::F32;
+  else if (d == "F16")
+    out = GgmlType::F16;
+  else if (d == "BF16")
+    out = GgmlType::BF16;
+  else
+    return false;
   return true;
 }
 
@@ -115,7 +119,8 @@ void SafetensorsFile::parse() {
     for (const auto& dim : v["shape"]) {
       if (!dim.is_number_unsigned()) fail("shape has a non-integer or negative size");
       uint64_t x = dim.get<uint64_t>();
-      if (x > uint64_t(std::numeric_limits<int64_t>::max()) || (x && elems > uint64_t(std::numeric_limits<int64_t>::max()) / x))
+      if (x > uint64_t(std::numeric_limits<int64_t>::max()) ||
+          (x && elems > uint64_t(std::numeric_limits<int64_t>::max()) / x))
         fail("shape " + v["shape"].dump() + " overflows");
       elems *= x;
       t.shape.push_back(int64_t(x));
@@ -155,7 +160,8 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open(const std::string& dir) {
       throw Error(ErrorKind::Invalid, index_path + ": no \"weight_map\" object", "re-download the checkpoint");
     for (auto it = idx["weight_map"].begin(); it != idx["weight_map"].end(); ++it) {
       if (!it.value().is_string())
-        throw Error(ErrorKind::Invalid, index_path + ": weight_map[\"" + it.key() + "\"] is not a file name", "re-download the checkpoint");
+        throw Error(ErrorKind::Invalid, index_path + ": weight_map[\"" + it.key() + "\"] is not a file name",
+                    "re-download the checkpoint");
       std::string f = it.value().get<std::string>();
       if (f.find('/') != std::string::npos || f.find("..") != std::string::npos)
         throw Error(ErrorKind::Invalid, index_path + ": shard name \"" + f + "\" is not a plain file name");

@@ -16,8 +16,8 @@ namespace rayctl::inference {
 // length = input features of a matrix; ne[1] = rows = output features). data points into the
 // mapped file and stays valid while the ModelFile lives.
 struct WeightView {
-  std::string name;        // uniform (GGUF-style) name, e.g. "blk.3.attn_q.weight"
-  std::string source_name; // name in the file ("model.layers.3.self_attn.q_proj.weight" for HF)
+  std::string name;         // uniform (GGUF-style) name, e.g. "blk.3.attn_q.weight"
+  std::string source_name;  // name in the file ("model.layers.3.self_attn.q_proj.weight" for HF)
   GgmlType type = GgmlType::F32;
   std::vector<int64_t> ne;
   const void* data = nullptr;

@@ -9,7 +9,8 @@ namespace rayctl::inference {
 
 HttpResponder::HttpResponder(std::shared_ptr<HttpResponderShared> shared) : shared_(std::move(shared)) {}
 
-static std::string head_block(HttpResponderShared& s, int status, const std::string& content_type, const HttpHeaders& extra) {
+static std::string head_block(HttpResponderShared& s, int status, const std::string& content_type,
+                              const HttpHeaders& extra) {
   std::string h = "HTTP/1.1 " + std::to_string(status) + " " + HttpServer::status_text(status) + "\r\n";
   h += "Server: rayctl\r\n";
   if (!content_type.empty()) h += "Content-Type: " + content_type + "\r\n";

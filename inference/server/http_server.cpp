@@ -266,8 +266,8 @@ void HttpServer::Impl::on_readable(Connection& c) {
 }
 
 void HttpServer::Impl::reject(Connection& c, int status, const std::string& msg) {
-  std::string body = "{\"error\":{\"message\":\"" + msg + "\",\"type\":\"invalid_request_error\",\"code\":" +
-                     std::to_string(status) + "}}";
+  std::string body = "{\"error\":{\"message\":\"" + msg +
+                     "\",\"type\":\"invalid_request_error\",\"code\":" + std::to_string(status) + "}}";
   c.out += "HTTP/1.1 " + std::to_string(status) + " " + HttpServer::status_text(status) +
            "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
            "\r\n\r\n" + body;
@@ -306,7 +306,8 @@ void HttpServer::Impl::parse(Connection& c) {
       req.headers.emplace_back(lower(h.substr(0, colon)), trim(h.substr(colon + 1)));
       at = e + 2;
     }
-    if (!req.header("transfer-encoding").empty()) return reject(c, 411, "chunked request bodies are not supported; send Content-Length");
+    if (!req.header("transfer-encoding").empty())
+      return reject(c, 411, "chunked request bodies are not supported; send Content-Length");
     size_t body_len = 0;
     std::string cl = req.header("content-length");
     if (!cl.empty()) {

@@ -41,17 +41,24 @@ struct ResponseContext {
   std::string text;  // buffered (non-stream) output
 
   json chunk(const json& choice) const {
-    return {{"id", id}, {"object", chat ? "chat.completion.chunk" : "text_completion"}, {"created", created},
-            {"model", model}, {"choices", json::array({choice})}};
+    return {{"id", id},
+            {"object", chat ? "chat.completion.chunk" : "text_completion"},
+            {"created", created},
+            {"model", model},
+            {"choices", json::array({choice})}};
   }
   static json usage(const GenerationOutput& o) {
-    return {{"prompt_tokens", o.prompt_tokens}, {"completion_tokens", o.completion_tokens},
+    return {{"prompt_tokens", o.prompt_tokens},
+            {"completion_tokens", o.completion_tokens},
             {"total_tokens", o.prompt_tokens + o.completion_tokens}};
   }
   void event(const json& j) const { resp->write("data: " + dump(j) + "\n\n"); }
   json text_choice(const std::string& t, const json& finish) const {
-    if (chat) return {{"index", 0}, {"delta", t.empty() && !finish.is_null() ? json::object() : json{{"content", t}}},
-                      {"logprobs", nullptr}, {"finish_reason", finish}};
+    if (chat)
+      return {{"index", 0},
+              {"delta", t.empty() && !finish.is_null() ? json::object() : json{{"content", t}}},
+              {"logprobs", nullptr},
+              {"finish_reason", finish}};
     return {{"index", 0}, {"text", t}, {"logprobs", nullptr}, {"finish_reason", finish}};
   }
 
@@ -75,12 +82,19 @@ struct ResponseContext {
     if (!stream) {
       text += out.text;
       if (!out.finished) return;
-      json choice = chat ? json{{"index", 0}, {"message", {{"role", "assistant"}, {"content", text}}}, {"logprobs", nullptr},
-                                {"finish_reason", finish}}
-                         : json{{"index", 0}, {"text", echo_text + text}, {"logprobs", nullptr}, {"finish_reason", finish}};
+      json choice =
+          chat ? json{{"index", 0},
+                      {"message", {{"role", "assistant"}, {"content", text}}},
+                      {"logprobs", nullptr},
+                      {"finish_reason", finish}}
+               : json{{"index", 0}, {"text", echo_text + text}, {"logprobs", nullptr}, {"finish_reason", finish}};
       send_json(*resp, 200,
-                {{"id", id}, {"object", chat ? "chat.completion" : "text_completion"}, {"created", created}, {"model", model},
-                 {"choices", json::array({choice})}, {"usage", usage(out)}});
+                {{"id", id},
+                 {"object", chat ? "chat.completion" : "text_completion"},
+                 {"created", created},
+                 {"model", model},
+                 {"choices", json::array({choice})},
+                 {"usage", usage(out)}});
       return;
     }
     if (!out.text.empty()) event(chunk(text_choice(out.text, nullptr)));
@@ -102,7 +116,8 @@ struct ResponseContext {
 OpenAiApi::OpenAiApi(OpenAiApiOptions options, EngineMetrics& metrics)
     : options_(std::move(options)),
       metrics_(metrics),
-      created_(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
+      created_(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                   .count()) {}
 
 void OpenAiApi::set_ready(Engine* engine, const ModelFile* model) {
   engine_ = engine;
@@ -116,14 +131,17 @@ bool OpenAiApi::authorized(const HttpRequest& req) const {
   const std::string got = req.header("authorization");
   // Constant-time compare, so the key cannot be guessed byte by byte from response timing.
   unsigned diff = static_cast<unsigned>(got.size() ^ want.size());
-  for (size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>(want[i]) ^ static_cast<unsigned char>(i < got.size() ? got[i] : 0);
+  for (size_t i = 0; i < want.size(); ++i)
+    diff |= static_cast<unsigned char>(want[i]) ^ static_cast<unsigned char>(i < got.size() ? got[i] : 0);
   return diff == 0;
 }
 
 void OpenAiApi::handle(const HttpRequest& req, std::shared_ptr<HttpResponder> resp) {
   const std::string& p = req.path;
   const bool get = req.method == "GET" || req.method == "HEAD", post = req.method == "POST";
-  auto method_not_allowed = [&] { send_error(*resp, ApiError(405, "method " + req.method + " is not allowed on " + p)); };
+  auto method_not_allowed = [&] {
+    send_error(*resp, ApiError(405, "method " + req.method + " is not allowed on " + p));
+  };
   if (p == "/health") {
     if (!get) return method_not_allowed();
     if (!ready()) return send_error(*resp, ApiError(503, "Loading model"));
@@ -139,7 +157,8 @@ void OpenAiApi::handle(const HttpRequest& req, std::shared_ptr<HttpResponder> re
                      p == "/detokenize";
   if (!known) return send_error(*resp, ApiError(404, "no route " + p, "", "not_found_error"));
   if (!authorized(req))
-    return resp->send(401, "application/json", dump(ApiError(401, "Invalid API key: pass it as 'Authorization: Bearer <key>'").to_json()),
+    return resp->send(401, "application/json",
+                      dump(ApiError(401, "Invalid API key: pass it as 'Authorization: Bearer <key>'").to_json()),
                       {{"WWW-Authenticate", "Bearer"}});
   if (!ready()) return send_error(*resp, ApiError(503, "Loading model"));
   try {
@@ -158,10 +177,18 @@ void OpenAiApi::handle(const HttpRequest& req, std::shared_ptr<HttpResponder> re
 
 void OpenAiApi::models(const std::shared_ptr<HttpResponder>& resp) {
   const auto& cfg = model_->config();
-  json m = {{"id", options_.model_id}, {"object", "model"}, {"created", created_}, {"owned_by", "rayctl"},
-            {"root", model_->path()}, {"max_model_len", engine_->context()},
-            {"meta", {{"n_vocab", cfg.n_vocab}, {"n_ctx_train", cfg.n_ctx_train}, {"n_embd", cfg.n_embd},
-                      {"n_params", model_->n_params()}, {"size", model_->weight_bytes()}}}};
+  json m = {{"id", options_.model_id},
+            {"object", "model"},
+            {"created", created_},
+            {"owned_by", "rayctl"},
+            {"root", model_->path()},
+            {"max_model_len", engine_->context()},
+            {"meta",
+             {{"n_vocab", cfg.n_vocab},
+              {"n_ctx_train", cfg.n_ctx_train},
+              {"n_embd", cfg.n_embd},
+              {"n_params", model_->n_params()},
+              {"size", model_->weight_bytes()}}}};
   send_json(*resp, 200, {{"object", "list"}, {"data", json::array({m})}});
 }
 
@@ -193,15 +220,19 @@ void fit_to_context(CompletionRequest& cr, const HttpRequest& req, bool chat, in
   const char* prompt_field = chat ? "messages" : "prompt";
   if (n == 0) throw ApiError(400, "the prompt is empty", prompt_field);
   if (n >= ctx)
-    throw ApiError(400, "This model's maximum context length is " + std::to_string(ctx) + " tokens. However, your prompt has " +
-                            std::to_string(n) + " tokens; shorten it or start the server with a larger --ctx",
+    throw ApiError(400,
+                   "This model's maximum context length is " + std::to_string(ctx) +
+                       " tokens. However, your prompt has " + std::to_string(n) +
+                       " tokens; shorten it or start the server with a larger --ctx",
                    prompt_field);
   if (cr.max_tokens_given && n + cr.sampling.max_tokens > ctx)
-    throw ApiError(400, "This model's maximum context length is " + std::to_string(ctx) + " tokens. However, you requested " +
-                            std::to_string(n + cr.sampling.max_tokens) + " tokens (" + std::to_string(n) + " in the " +
-                            prompt_field + ", " + std::to_string(cr.sampling.max_tokens) +
-                            " in the completion); reduce the length of the prompt or the completion",
-                   chat && req.body.find("max_completion_tokens") != std::string::npos ? "max_completion_tokens" : "max_tokens");
+    throw ApiError(
+        400,
+        "This model's maximum context length is " + std::to_string(ctx) + " tokens. However, you requested " +
+            std::to_string(n + cr.sampling.max_tokens) + " tokens (" + std::to_string(n) + " in the " + prompt_field +
+            ", " + std::to_string(cr.sampling.max_tokens) +
+            " in the completion); reduce the length of the prompt or the completion",
+        chat && req.body.find("max_completion_tokens") != std::string::npos ? "max_completion_tokens" : "max_tokens");
   if (!cr.max_tokens_given) cr.sampling.max_tokens = chat ? ctx - n : std::min(16, ctx - n);
 }
 
@@ -211,8 +242,8 @@ void OpenAiApi::completions(const HttpRequest& req, const std::shared_ptr<HttpRe
   const auto arrival = std::chrono::steady_clock::now();
   CompletionRequest cr = parse_completion_request(req.body, chat);
   if (!cr.model.empty() && cr.model != options_.model_id && cr.model != model_->path())
-    throw ApiError(404, "The model '" + cr.model + "' does not exist; this server serves '" + options_.model_id + "'", "model",
-                   "not_found_error");
+    throw ApiError(404, "The model '" + cr.model + "' does not exist; this server serves '" + options_.model_id + "'",
+                   "model", "not_found_error");
   std::string echo;
   std::vector<int32_t> prompt = encode_prompt(*model_, cr, chat, echo);
   const char* prompt_field = chat ? "messages" : "prompt";
@@ -226,7 +257,8 @@ void OpenAiApi::completions(const HttpRequest& req, const std::shared_ptr<HttpRe
   rc->id = random_id(chat ? "chatcmpl-" : "cmpl-");
   rc->model = options_.model_id;
   rc->echo_text = echo;
-  rc->created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  rc->created =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 
   GenerationRequest gr;
   gr.prompt = std::move(prompt);
@@ -238,14 +270,20 @@ void OpenAiApi::completions(const HttpRequest& req, const std::shared_ptr<HttpRe
     // with other requests then ends the stream with an error event instead).
     const EngineSnapshot snap = engine_->snapshot();
     if (snap.waiting >= engine_->options().max_queued)
-      throw ApiError(503, "the server has " + std::to_string(snap.waiting) + " requests waiting (--max-queued " +
-                              std::to_string(engine_->options().max_queued) + "); retry later",
+      throw ApiError(503,
+                     "the server has " + std::to_string(snap.waiting) + " requests waiting (--max-queued " +
+                         std::to_string(engine_->options().max_queued) + "); retry later",
                      "", "service_unavailable_error");
     // Headers and the opening chunk go out before the request is queued, so the stream is
     // well-formed whatever happens next.
     resp->start_stream(200, "text/event-stream", kSseHeaders);
-    if (chat) rc->event(rc->chunk({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
-    else if (!echo.empty()) rc->event(rc->chunk(rc->text_choice(echo, nullptr)));
+    if (chat)
+      rc->event(rc->chunk({{"index", 0},
+                           {"delta", {{"role", "assistant"}, {"content", ""}}},
+                           {"logprobs", nullptr},
+                           {"finish_reason", nullptr}}));
+    else if (!echo.empty())
+      rc->event(rc->chunk(rc->text_choice(echo, nullptr)));
   }
   // A request the engine refuses: the error response, or its event at the end of the stream.
   auto refuse = [&](const ApiError& err) {
@@ -300,7 +338,8 @@ void OpenAiApi::detokenize(const HttpRequest& req, const std::shared_ptr<HttpRes
   for (size_t i = 0; i < it->size(); ++i) {
     const json& t = (*it)[i];
     if (!t.is_number_integer() || t.get<int64_t>() < 0 || t.get<int64_t>() >= n_vocab)
-      throw ApiError(400, "'tokens[" + std::to_string(i) + "]' must be a token id in [0, " + std::to_string(n_vocab) + ")",
+      throw ApiError(400,
+                     "'tokens[" + std::to_string(i) + "]' must be a token id in [0, " + std::to_string(n_vocab) + ")",
                      "tokens");
     ids.push_back(static_cast<int32_t>(t.get<int64_t>()));
   }

@@ -16,7 +16,9 @@ json ApiError::to_json() const {
         : status >= 500 ? "internal_error"
                         : "invalid_request_error";
   }
-  return {{"error", {{"message", message}, {"type", t}, {"param", param.empty() ? json(nullptr) : json(param)}, {"code", status}}}};
+  return {
+      {"error",
+       {{"message", message}, {"type", t}, {"param", param.empty() ? json(nullptr) : json(param)}, {"code", status}}}};
 }
 
 json parse_json_object(const std::string& body) {
@@ -146,7 +148,8 @@ void parse_messages(const json& body, CompletionRequest& r) {
         const std::string pat = at + ".content[" + std::to_string(k) + "]";
         if (!part.is_object() || !part.contains("type") || !part["type"].is_string())
           bad(pat, "must be an object with a string 'type'");
-        if (part["type"] != "text") bad(pat + ".type", "'" + part["type"].get<std::string>() + "' parts are not supported; only 'text'");
+        if (part["type"] != "text")
+          bad(pat + ".type", "'" + part["type"].get<std::string>() + "' parts are not supported; only 'text'");
         if (!part.contains("text") || !part["text"].is_string()) bad(pat + ".text", "must be a string");
       }
     }
@@ -206,7 +209,8 @@ void parse_sampling(const json& body, CompletionRequest& r) {
     r.max_tokens_given = true;
   }
   parse_stop(body, s);
-  if (auto n = get_int(body, "n", 1, 1 << 20); n && *n != 1) bad("n", "must be 1: this server returns one choice per request");
+  if (auto n = get_int(body, "n", 1, 1 << 20); n && *n != 1)
+    bad("n", "must be 1: this server returns one choice per request");
   if (auto b = get_int(body, "best_of", 1, 1 << 20); b && *b != 1) bad("best_of", "must be 1");
   if (const json* lp = field(body, "logprobs")) {
     if (lp->is_boolean() ? lp->get<bool>() : (lp->is_number() ? lp->get<double>() != 0 : true))

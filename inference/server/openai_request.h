@@ -19,7 +19,11 @@ namespace rayctl::inference {
 // An error the API returns to the client: {"error": {"message", "type", "param", "code"}}.
 struct ApiError : std::runtime_error {
   ApiError(int status_, std::string message_, std::string param_ = {}, std::string type_ = {})
-      : std::runtime_error(message_), status(status_), message(std::move(message_)), param(std::move(param_)), type(std::move(type_)) {}
+      : std::runtime_error(message_),
+        status(status_),
+        message(std::move(message_)),
+        param(std::move(param_)),
+        type(std::move(type_)) {}
   int status;
   std::string message;
   std::string param;  // the offending field, "" when none
@@ -29,10 +33,10 @@ struct ApiError : std::runtime_error {
 
 struct CompletionRequest {
   bool chat = false;
-  std::string model;                          // "" when absent
-  std::string prompt;                         // completions: text prompt
-  std::optional<std::vector<int32_t>> prompt_tokens;  // completions: token-id prompt
-  nlohmann::json messages = nlohmann::json::array();  // chat
+  std::string model;                                         // "" when absent
+  std::string prompt;                                        // completions: text prompt
+  std::optional<std::vector<int32_t>> prompt_tokens;         // completions: token-id prompt
+  nlohmann::json messages = nlohmann::json::array();         // chat
   nlohmann::json template_extra = nlohmann::json::object();  // chat_template_kwargs, tools
   bool add_generation_prompt = true;
   SamplingParams sampling;

@@ -40,7 +40,10 @@ std::string render_impl(const jinja::Template& t, const std::string& name, const
 }  // namespace
 
 ChatTemplate::ChatTemplate(std::string source, std::string bos_token, std::string eos_token, std::string source_name)
-    : source_(std::move(source)), bos_(std::move(bos_token)), eos_(std::move(eos_token)), name_(std::move(source_name)) {
+    : source_(std::move(source)),
+      bos_(std::move(bos_token)),
+      eos_(std::move(eos_token)),
+      name_(std::move(source_name)) {
   try {
     tmpl_ = std::make_unique<jinja::Template>(source_);
   } catch (const jinja::TemplateError& e) {

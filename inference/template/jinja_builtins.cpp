@@ -34,8 +34,10 @@ bool apply_test(const std::string& name, const Value& v, CallArgs& a) {
   if (name == "odd") return v.as_int() % 2 != 0;
   if (name == "even") return v.as_int() % 2 == 0;
   if (name == "divisibleby") return arg.as_int() != 0 && v.as_int() % arg.as_int() == 0;
-  if (name == "lower") return v.is_string() && ascii_map(v.str_ref(), [](int c) { return std::tolower(c); }) == v.str_ref();
-  if (name == "upper") return v.is_string() && ascii_map(v.str_ref(), [](int c) { return std::toupper(c); }) == v.str_ref();
+  if (name == "lower")
+    return v.is_string() && ascii_map(v.str_ref(), [](int c) { return std::tolower(c); }) == v.str_ref();
+  if (name == "upper")
+    return v.is_string() && ascii_map(v.str_ref(), [](int c) { return std::toupper(c); }) == v.str_ref();
   if (name == "in") {
     if (arg.is_string()) return v.is_string() && arg.str_ref().find(v.str_ref()) != std::string::npos;
     if (arg.is_dict()) return v.is_string() && !arg.get(v.str_ref()).is_undefined();
@@ -66,9 +68,12 @@ Value builtin_global(const std::string& name) {
   if (name == "range")
     return Value::function([](CallArgs& a) {
       int64_t start = 0, stop, step = 1;
-      if (a.args.size() == 1) stop = a.args[0].as_int();
-      else if (a.args.size() >= 2) start = a.args[0].as_int(), stop = a.args[1].as_int();
-      else err("range expected at least 1 argument");
+      if (a.args.size() == 1)
+        stop = a.args[0].as_int();
+      else if (a.args.size() >= 2)
+        start = a.args[0].as_int(), stop = a.args[1].as_int();
+      else
+        err("range expected at least 1 argument");
       if (a.args.size() >= 3) step = a.args[2].as_int();
       if (step == 0) err("range() arg 3 must not be zero");
       List out;

@@ -71,9 +71,8 @@ ExprPtr ExprParser::compare() {
   ExprPtr e = math1();
   while (true) {
     std::string op;
-    if (peek().kind == TokKind::Op &&
-        (peek().text == "==" || peek().text == "!=" || peek().text == "<" || peek().text == ">" ||
-         peek().text == "<=" || peek().text == ">=")) {
+    if (peek().kind == TokKind::Op && (peek().text == "==" || peek().text == "!=" || peek().text == "<" ||
+                                       peek().text == ">" || peek().text == "<=" || peek().text == ">=")) {
       op = next().text;
     } else if (is_name("in")) {
       ++i_;
@@ -188,8 +187,10 @@ ExprPtr ExprParser::postfix(ExprPtr e) {
     if (is_op(".")) {
       ++i_;
       auto a = make(ExprKind::Attr, e->line);
-      if (peek().kind == TokKind::Int) a->name = next().text;
-      else a->name = name();
+      if (peek().kind == TokKind::Int)
+        a->name = next().text;
+      else
+        a->name = name();
       a->args.push_back(std::move(e));
       e = std::move(a);
     } else if (is_op("[")) {

@@ -27,7 +27,8 @@ std::string html_escape(const std::string& s) {
 }
 
 std::string do_indent(std::string s, const Value& width, bool first, bool blank) {
-  std::string ind = width.is_string() ? width.str_ref() : std::string(size_t(width.is_undefined() ? 4 : width.as_int()), ' ');
+  std::string ind =
+      width.is_string() ? width.str_ref() : std::string(size_t(width.is_undefined() ? 4 : width.as_int()), ' ');
   s += "\n";
   std::vector<std::string> lines;
   size_t pos = 0;
@@ -86,7 +87,8 @@ std::optional<Value> text_filter(const std::string& name, const Value& v, CallAr
   if (name == "tojson") {
     // transformers' tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
     Value ind = a.get(1, "indent");
-    return Value(v.to_json(ind.is_undefined() || ind.is_none() ? -1 : int(ind.as_int()), a.get(3, "sort_keys").truthy()));
+    return Value(
+        v.to_json(ind.is_undefined() || ind.is_none() ? -1 : int(ind.as_int()), a.get(3, "sort_keys").truthy()));
   }
   if (name == "upper") return Value(ascii_map(v.str(), [](int c) { return std::toupper(c); }));
   if (name == "lower") return Value(ascii_map(v.str(), [](int c) { return std::tolower(c); }));
@@ -96,7 +98,8 @@ std::optional<Value> text_filter(const std::string& name, const Value& v, CallAr
   if (name == "safe" || name == "forceescape") return v;
   if (name == "e" || name == "escape") return Value(html_escape(v.str()));
   if (name == "replace")
-    return Value(py_replace(v.str(), a.get(0, "old").str(), a.get(1, "new").str(), a.get(2, "count", Value(int64_t(-1))).as_int()));
+    return Value(py_replace(v.str(), a.get(0, "old").str(), a.get(1, "new").str(),
+                            a.get(2, "count", Value(int64_t(-1))).as_int()));
   if (name == "indent")
     return Value(do_indent(v.str(), a.get(0, "width"), a.get(1, "first").truthy(), a.get(2, "blank").truthy()));
   if (name == "wordcount") return Value(int64_t(py_split(v.str(), Value(), -1).list().size()));
@@ -151,7 +154,8 @@ Value sort_filter(const std::string& name, const Value& v, CallArgs& a) {
   Value attr = a.get(2, "attribute");
   bool rev = a.get(0, "reverse").truthy();
   std::stable_sort(l.begin(), l.end(), [&](const Value& x, const Value& y) {
-    Value kx = attr.is_undefined() ? x : attr_path(x, attr.str()), ky = attr.is_undefined() ? y : attr_path(y, attr.str());
+    Value kx = attr.is_undefined() ? x : attr_path(x, attr.str()),
+          ky = attr.is_undefined() ? y : attr_path(y, attr.str());
     return rev ? ky < kx : kx < ky;
   });
   return Value(std::move(l));
@@ -170,7 +174,8 @@ Value reduce_filter(const std::string& name, const Value& v, CallArgs& a) {
     return acc;
   }
   if (l.empty()) return Value();
-  return *std::min_element(l.begin(), l.end(), [&](const Value& x, const Value& y) { return name == "min" ? x < y : y < x; });
+  return *std::min_element(l.begin(), l.end(),
+                           [&](const Value& x, const Value& y) { return name == "min" ? x < y : y < x; });
 }
 
 // map(attribute=...) or map("filter", args...).

@@ -33,8 +33,10 @@ class Lexer {
       if (strip_next) {
         while (skip < text.size() && is_space(text[skip])) ++skip;
       } else if (trim_newline) {
-        if (text.compare(0, 1, "\n") == 0) skip = 1;
-        else if (text.compare(0, 2, "\r\n") == 0) skip = 2;
+        if (text.compare(0, 1, "\n") == 0)
+          skip = 1;
+        else if (text.compare(0, 2, "\r\n") == 0)
+          skip = 2;
       }
       if (skip) {
         line_starting = text[skip - 1] == '\n';

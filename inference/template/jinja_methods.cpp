@@ -59,8 +59,10 @@ Value str_splitlines(const std::string& s) {
 Value str_is_class(const std::string& s, const std::string& name) {
   if (s.empty()) return Value(false);
   for (char c : s) {
-    bool ok = name == "isdigit" ? std::isdigit(uint8_t(c)) : name == "isalpha" ? std::isalpha(uint8_t(c))
-              : name == "isspace" ? std::isspace(uint8_t(c)) : std::isalnum(uint8_t(c));
+    bool ok = name == "isdigit"   ? std::isdigit(uint8_t(c))
+              : name == "isalpha" ? std::isalpha(uint8_t(c))
+              : name == "isspace" ? std::isspace(uint8_t(c))
+                                  : std::isalnum(uint8_t(c));
     if (!ok) return Value(false);
   }
   return Value(true);
@@ -132,19 +134,24 @@ std::optional<Value> call_list_method(const Value& obj, const std::string& name,
 Value bound_method(const Value& obj, const std::string& name) {
   auto fn = [obj, name](CallArgs& a) -> Value {
     std::optional<Value> result;
-    if (obj.is_string()) result = call_str_method(obj.str_ref(), name, a);
-    else if (obj.is_dict()) result = call_dict_method(obj, name, a);
-    else if (obj.is_list()) result = call_list_method(obj, name, a);
+    if (obj.is_string())
+      result = call_str_method(obj.str_ref(), name, a);
+    else if (obj.is_dict())
+      result = call_dict_method(obj, name, a);
+    else if (obj.is_list())
+      result = call_list_method(obj, name, a);
     if (result) return *result;
     err(std::string("'") + obj.type_name() + "' object has no attribute '" + name + "'");
   };
-  static const char* str_methods[] = {"strip", "lstrip", "rstrip", "startswith", "endswith", "split", "upper", "lower",
-                                      "title", "capitalize", "replace", "find", "rfind", "count", "index", "join",
-                                      "splitlines", "isdigit", "isalpha", "isspace", "isalnum"};
+  static const char* str_methods[] = {"strip", "lstrip", "rstrip",     "startswith", "endswith", "split",   "upper",
+                                      "lower", "title",  "capitalize", "replace",    "find",     "rfind",   "count",
+                                      "index", "join",   "splitlines", "isdigit",    "isalpha",  "isspace", "isalnum"};
   static const char* dict_methods[] = {"items", "keys", "values", "get"};
   bool known = false;
-  if (obj.is_string()) known = std::any_of(std::begin(str_methods), std::end(str_methods), [&](const char* m) { return name == m; });
-  if (obj.is_dict()) known = std::any_of(std::begin(dict_methods), std::end(dict_methods), [&](const char* m) { return name == m; });
+  if (obj.is_string())
+    known = std::any_of(std::begin(str_methods), std::end(str_methods), [&](const char* m) { return name == m; });
+  if (obj.is_dict())
+    known = std::any_of(std::begin(dict_methods), std::end(dict_methods), [&](const char* m) { return name == m; });
   if (obj.is_list()) known = name == "index" || name == "count";
   return known ? Value::function(fn) : Value();
 }

@@ -65,11 +65,13 @@ Value py_split(const std::string& s, const Value& sep, int64_t maxsplit) {
       while (i < cps.size() && py_isspace(cps[i])) ++i;
       if (i >= cps.size()) break;
       size_t j = i;
-      if (maxsplit >= 0 && int64_t(out.size()) == maxsplit) j = cps.size();
+      if (maxsplit >= 0 && int64_t(out.size()) == maxsplit)
+        j = cps.size();
       else
         while (j < cps.size() && !py_isspace(cps[j])) ++j;
       std::string piece = from_code_points(cps, i, j);
-      if (j == cps.size() && maxsplit >= 0 && int64_t(out.size()) == maxsplit) piece = py_strip(piece, Value(), false, true);
+      if (j == cps.size() && maxsplit >= 0 && int64_t(out.size()) == maxsplit)
+        piece = py_strip(piece, Value(), false, true);
       out.push_back(Value(piece));
       i = j;
     }

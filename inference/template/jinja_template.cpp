@@ -16,9 +16,9 @@ enum class Flow { Normal, Break, Continue };
 using Scope = std::unordered_map<std::string, Value>;
 
 [[noreturn]] void type_error(const std::string& op, const Value& a, const Value& b, int line) {
-  throw TemplateError("unsupported operand type(s) for " + op + ": '" + std::string(a.type_name()) + "' and '" +
-                          b.type_name() + "'",
-                      line);
+  throw TemplateError(
+      "unsupported operand type(s) for " + op + ": '" + std::string(a.type_name()) + "' and '" + b.type_name() + "'",
+      line);
 }
 
 int64_t floor_div(int64_t a, int64_t b) {
@@ -79,9 +79,9 @@ class Evaluator {
     }
     List items = iterate(v, line);
     if (items.size() != targets.size())
-      throw TemplateError("cannot unpack " + std::to_string(items.size()) + " values into " +
-                              std::to_string(targets.size()) + " names",
-                          line);
+      throw TemplateError(
+          "cannot unpack " + std::to_string(items.size()) + " values into " + std::to_string(targets.size()) + " names",
+          line);
     for (size_t i = 0; i < targets.size(); ++i) scopes_.back()[targets[i]] = items[i];
   }
 
@@ -89,7 +89,8 @@ class Evaluator {
     Value v = eval(*n.expr);
     if (n.attr_target) {
       Value ns = lookup(n.targets[0]);
-      if (!ns.is_dict()) throw TemplateError("cannot set attribute on '" + n.targets[0] + "' (not a namespace)", n.line);
+      if (!ns.is_dict())
+        throw TemplateError("cannot set attribute on '" + n.targets[0] + "' (not a namespace)", n.line);
       ns.set(n.targets[1], v);
       return;
     }
@@ -123,7 +124,8 @@ class Evaluator {
       loop.set("length", Value(int64_t(len)));
       loop.set("previtem", i > 0 ? items[i - 1] : Value());
       loop.set("nextitem", i + 1 < len ? items[i + 1] : Value());
-      loop.set("cycle", Value::function([i](CallArgs& a) { return a.args.empty() ? Value() : a.args[i % a.args.size()]; }));
+      loop.set("cycle",
+               Value::function([i](CallArgs& a) { return a.args.empty() ? Value() : a.args[i % a.args.size()]; }));
       scopes_.back()["loop"] = loop;
       assign(n.targets, items[i], n.line);
       Flow f = exec(n.body, out);
@@ -300,11 +302,13 @@ class Evaluator {
     if (op == "+") return ints ? Value(a.as_int() + b.as_int()) : Value(a.as_double() + b.as_double());
     if (op == "-") return ints ? Value(a.as_int() - b.as_int()) : Value(a.as_double() - b.as_double());
     if (op == "*") return ints ? Value(a.as_int() * b.as_int()) : Value(a.as_double() * b.as_double());
-    if (op == "**") return ints && b.as_int() >= 0 ? Value(int64_t(std::llround(std::pow(a.as_double(), b.as_double()))))
-                                                    : Value(std::pow(a.as_double(), b.as_double()));
+    if (op == "**")
+      return ints && b.as_int() >= 0 ? Value(int64_t(std::llround(std::pow(a.as_double(), b.as_double()))))
+                                     : Value(std::pow(a.as_double(), b.as_double()));
     if ((op == "/" || op == "//" || op == "%") && b.as_double() == 0) throw TemplateError("division by zero", e.line);
     if (op == "/") return Value(a.as_double() / b.as_double());
-    if (op == "//") return ints ? Value(floor_div(a.as_int(), b.as_int())) : Value(std::floor(a.as_double() / b.as_double()));
+    if (op == "//")
+      return ints ? Value(floor_div(a.as_int(), b.as_int())) : Value(std::floor(a.as_double() / b.as_double()));
     if (op == "%") {
       if (ints) return Value(a.as_int() - floor_div(a.as_int(), b.as_int()) * b.as_int());
       double r = std::fmod(a.as_double(), b.as_double());

@@ -53,8 +53,10 @@ Value Value::from_json(const nlohmann::ordered_json& j) { return json_to_value(j
 
 bool Value::truthy() const {
   switch (kind_) {
-    case Kind::Undefined: case Kind::None: return false;
-    case Kind::Bool: case Kind::Int: return i_ != 0;
+    case Kind::Undefined:
+    case Kind::None: return false;
+    case Kind::Bool:
+    case Kind::Int: return i_ != 0;
     case Kind::Float: return f_ != 0;
     case Kind::String: return !s_->empty();
     case Kind::List: return !l_->empty();
@@ -163,11 +165,16 @@ std::string repr_string(const std::string& s) {
     size_t start = i;
     uint32_t cp = utf8_next(s, i);
     char buf[12];
-    if (cp == '\\') out += "\\\\";
-    else if (cp == uint32_t(q)) out += std::string("\\") + q;
-    else if (cp == '\n') out += "\\n";
-    else if (cp == '\r') out += "\\r";
-    else if (cp == '\t') out += "\\t";
+    if (cp == '\\')
+      out += "\\\\";
+    else if (cp == uint32_t(q))
+      out += std::string("\\") + q;
+    else if (cp == '\n')
+      out += "\\n";
+    else if (cp == '\r')
+      out += "\\r";
+    else if (cp == '\t')
+      out += "\\t";
     else if (cp < 0x20 || (cp >= 0x7F && cp <= 0xA0) || cp == 0xAD) {
       std::snprintf(buf, sizeof buf, "\\x%02x", cp);
       out += buf;
@@ -243,8 +250,7 @@ void dump(const Value& v, int indent, bool sort_keys, int depth, std::string& ou
       }
       std::vector<const std::pair<std::string, Value>*> items;
       for (const auto& kv : v.dict()) items.push_back(&kv);
-      if (sort_keys)
-        std::stable_sort(items.begin(), items.end(), [](auto* a, auto* b) { return a->first < b->first; });
+      if (sort_keys) std::stable_sort(items.begin(), items.end(), [](auto* a, auto* b) { return a->first < b->first; });
       out += '{';
       for (size_t i = 0; i < items.size(); ++i) {
         if (i) out += item_sep;
@@ -308,7 +314,8 @@ bool operator==(const Value& a, const Value& b) {
   }
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case Value::Kind::Undefined: case Value::Kind::None: return true;
+    case Value::Kind::Undefined:
+    case Value::Kind::None: return true;
     case Value::Kind::String: return a.str_ref() == b.str_ref();
     case Value::Kind::List: return a.list() == b.list();
     case Value::Kind::Dict: {
@@ -326,9 +333,8 @@ bool operator<(const Value& a, const Value& b) {
   if (a.is_string() && b.is_string()) return code_points(a.str_ref()) < code_points(b.str_ref());
   if (a.is_list() && b.is_list())
     return std::lexicographical_compare(a.list().begin(), a.list().end(), b.list().begin(), b.list().end());
-  throw TemplateError(std::string("'<' not supported between instances of '") + a.type_name() + "' and '" +
-                          b.type_name() + "'",
-                      0);
+  throw TemplateError(
+      std::string("'<' not supported between instances of '") + a.type_name() + "' and '" + b.type_name() + "'", 0);
 }
 
 Value CallArgs::get(size_t pos, const char* name, Value fallback) const {

@@ -49,8 +49,10 @@ std::string rewrite_whitespace_classes(std::string_view p, const std::string& so
       }
       continue;
     }
-    if (c == '[' && !in_class) in_class = true;
-    else if (c == ']' && in_class && !(out.size() && (out.back() == '[' || (out.size() >= 2 && out.substr(out.size() - 2) == "[^"))))
+    if (c == '[' && !in_class)
+      in_class = true;
+    else if (c == ']' && in_class &&
+             !(out.size() && (out.back() == '[' || (out.size() >= 2 && out.substr(out.size() - 2) == "[^"))))
       in_class = false;
     out += c;
   }
@@ -179,7 +181,8 @@ PreTokenizerPipeline PreTokenizerPipeline::from_hf_json(const nlohmann::json& no
   PreTokenizerPipeline p;
   if (!normalizer.is_null()) {
     std::string t = normalizer.value("type", "");
-    if (t == "NFC") p.nfc_ = true;
+    if (t == "NFC")
+      p.nfc_ = true;
     else if (!(t == "Sequence" && normalizer.value("normalizers", nlohmann::json::array()).empty()))
       unsupported(source, "normalizer \"" + t + "\"");
   }
@@ -204,16 +207,22 @@ PreTokenizerPipeline PreTokenizerPipeline::from_hf_json(const nlohmann::json& no
       saw_digits = true;
       p.steps_.push_back(digits_step(n.value("individual_digits", false), source));
     } else if (t == "ByteLevel") {
-      if (n.value("use_regex", true)) p.steps_.push_back(byte_level_step(n.value("add_prefix_space", false), source));
-      else if (n.value("add_prefix_space", false)) unsupported(source, "ByteLevel add_prefix_space without regex");
+      if (n.value("use_regex", true))
+        p.steps_.push_back(byte_level_step(n.value("add_prefix_space", false), source));
+      else if (n.value("add_prefix_space", false))
+        unsupported(source, "ByteLevel add_prefix_space without regex");
     } else {
       unsupported(source, "pre-tokenizer \"" + t + "\"");
     }
   }
-  if (split_pattern == kQwen2Pattern) p.family_ = PreTokenizer::Qwen2;
-  else if (!split_pattern.empty()) p.family_ = PreTokenizer::Llama3;
-  else if (saw_digits) p.family_ = PreTokenizer::SmolLM;
-  else p.family_ = PreTokenizer::Gpt2;
+  if (split_pattern == kQwen2Pattern)
+    p.family_ = PreTokenizer::Qwen2;
+  else if (!split_pattern.empty())
+    p.family_ = PreTokenizer::Llama3;
+  else if (saw_digits)
+    p.family_ = PreTokenizer::SmolLM;
+  else
+    p.family_ = PreTokenizer::Gpt2;
   return p;
 }
 

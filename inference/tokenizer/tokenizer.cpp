@@ -63,8 +63,10 @@ void TokenizerImpl::encode_word(const std::string& word, std::vector<TokenId>& o
   for (char c : word) {
     TokenId id = byte_ids[uint8_t(c)];
     if (id < 0) {
-      if (unk >= 0) id = unk;
-      else continue;  // HF drops a character it cannot map when there is no unk token
+      if (unk >= 0)
+        id = unk;
+      else
+        continue;  // HF drops a character it cannot map when there is no unk token
     }
     int n = int(sym.size());
     sym.push_back({id, n - 1, n + 1, true});

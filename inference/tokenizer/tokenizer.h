@@ -41,7 +41,7 @@ class Tokenizer {
   // From parsed tokenizer.json and (optionally null) tokenizer_config.json. `source` names the
   // file in error messages.
   static Tokenizer from_hf_json(const nlohmann::json& tokenizer_json, const nlohmann::json* tokenizer_config,
-                               const std::string& source);
+                                const std::string& source);
   // Reads dir/tokenizer.json and dir/tokenizer_config.json (if present).
   static Tokenizer from_hf_dir(const std::string& dir);
 
@@ -67,7 +67,7 @@ class Tokenizer {
 
   TokenId bos_id() const;  // -1 when the model has none
   TokenId eos_id() const;
-  TokenId eot_id() const;  // end-of-turn (<|eot_id|>, <|im_end|>), -1 when none
+  TokenId eot_id() const;        // end-of-turn (<|eot_id|>, <|im_end|>), -1 when none
   std::string bos_text() const;  // "" when none
   std::string eos_text() const;
   bool add_bos() const;

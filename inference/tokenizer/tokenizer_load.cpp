@@ -39,8 +39,8 @@ TokenId find_end_of_turn(const TokenizerImpl& t) {
 
 void check_id(const TokenizerImpl& t, const std::string& key, int64_t id) {
   if (id < -1 || id >= int64_t(t.vocab.size()))
-    bad(t.source, key + " = " + std::to_string(id) + " is outside the vocabulary (size " +
-                      std::to_string(t.vocab.size()) + ")");
+    bad(t.source,
+        key + " = " + std::to_string(id) + " is outside the vocabulary (size " + std::to_string(t.vocab.size()) + ")");
 }
 
 }  // namespace
@@ -52,7 +52,8 @@ Tokenizer Tokenizer::from_gguf(const GgufFile& f) {
   if (model == "llama")
     bad(t->source, "SentencePiece tokenizers (tokenizer.ggml.model = \"llama\") are not supported",
         "use a model with a byte-level BPE tokenizer (SmolLM2, Llama-3, Qwen2, Mistral-Nemo)");
-  if (model != "gpt2") bad(t->source, "tokenizer.ggml.model is \"" + model + "\"; rayctl reads \"gpt2\" (byte-level BPE)");
+  if (model != "gpt2")
+    bad(t->source, "tokenizer.ggml.model is \"" + model + "\"; rayctl reads \"gpt2\" (byte-level BPE)");
   const GgufValue* tokens = f.find("tokenizer.ggml.tokens");
   if (!tokens || !tokens->is_array() || tokens->array_type() != GgufType::STRING)
     bad(t->source, "tokenizer.ggml.tokens is missing or not an array of strings");
@@ -65,8 +66,8 @@ Tokenizer Tokenizer::from_gguf(const GgufFile& f) {
     t->ids.emplace(t->vocab[i], TokenId(i));
   }
   if (const GgufValue* types = f.find("tokenizer.ggml.token_type")) {
-    if (!types->is_array() || types->array_size() != n || !(types->array_type() == GgufType::I32 ||
-                                                             types->array_type() == GgufType::U32))
+    if (!types->is_array() || types->array_size() != n ||
+        !(types->array_type() == GgufType::I32 || types->array_type() == GgufType::U32))
       bad(t->source, "tokenizer.ggml.token_type must be an array of " + std::to_string(n) + " integers");
     for (size_t i = 0; i < n; ++i) {
       int64_t k = types->int_at(i);
@@ -103,7 +104,8 @@ Tokenizer Tokenizer::from_gguf(const GgufFile& f) {
   t->eot = id_of("tokenizer.ggml.eot_token_id");
   if (t->eot < 0) t->eot = find_end_of_turn(*t);
   // llama.cpp's default when the key is absent: Llama-3 vocabularies add BOS, the others do not.
-  t->add_bos = f.get_bool("tokenizer.ggml.add_bos_token").value_or(t->pre.family() == PreTokenizer::Llama3) && t->bos >= 0;
+  t->add_bos =
+      f.get_bool("tokenizer.ggml.add_bos_token").value_or(t->pre.family() == PreTokenizer::Llama3) && t->bos >= 0;
   t->add_eos = f.get_bool("tokenizer.ggml.add_eos_token").value_or(false) && t->eos >= 0;
   if (t->bos >= 0) t->bos_text = t->vocab[size_t(t->bos)];
   if (t->eos >= 0) t->eos_text = t->vocab[size_t(t->eos)];
@@ -155,7 +157,8 @@ Tokenizer Tokenizer::from_hf_json(const nlohmann::json& tj, const nlohmann::json
     const auto& model = tj.at("model");
     if (model.value("type", "BPE") != "BPE")
       bad(source, "model.type is \"" + model.value("type", "") + "\"; rayctl reads byte-level BPE only");
-    if (model.value("byte_fallback", false)) bad(source, "BPE with byte_fallback (SentencePiece-style) is not supported");
+    if (model.value("byte_fallback", false))
+      bad(source, "BPE with byte_fallback (SentencePiece-style) is not supported");
     const auto& decoder = tj.value("decoder", nlohmann::json());
     if (!decoder.is_null() && decoder.value("type", "") != "ByteLevel")
       bad(source, "decoder \"" + decoder.value("type", "") + "\" is not supported (ByteLevel expected)");
@@ -176,7 +179,7 @@ Tokenizer Tokenizer::from_hf_json(const nlohmann::json& tj, const nlohmann::json
     }
     for (const auto& a : added) {
       AddedToken at{a.at("content").get<std::string>(), a.at("id").get<TokenId>(), a.value("special", false),
-                    a.value("lstrip", false), a.value("rstrip", false), a.value("single_word", false)};
+                    a.value("lstrip", false),           a.value("rstrip", false),  a.value("single_word", false)};
       t->vocab[size_t(at.id)] = at.content;
       present[size_t(at.id)] = true;
       t->ids[at.content] = at.id;

@@ -36,7 +36,8 @@ int classify(std::string_view s, size_t i) {
   if (c < 0x80) return 1;
   int need;
   uint8_t lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) need = 2;
+  if (c >= 0xC2 && c <= 0xDF)
+    need = 2;
   else if (c >= 0xE0 && c <= 0xEF) {
     need = 3;
     if (c == 0xE0) lo = 0xA0;
@@ -100,9 +101,12 @@ void append_utf8_lossy(std::string_view s, std::string& out) {
       i += size_t(r);
     } else {
       out += "\xEF\xBF\xBD";
-      if (r == 0) i += 1;
-      else if (r <= -100) i += size_t(-(r + 100));
-      else i += size_t(-r);  // incomplete at the end: the rest is one maximal subpart
+      if (r == 0)
+        i += 1;
+      else if (r <= -100)
+        i += size_t(-(r + 100));
+      else
+        i += size_t(-r);  // incomplete at the end: the rest is one maximal subpart
     }
   }
 }
@@ -111,10 +115,14 @@ size_t utf8_emittable_prefix(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     int r = classify(s, i);
-    if (r > 0) i += size_t(r);
-    else if (r == 0) i += 1;
-    else if (r <= -100) i += size_t(-(r + 100));
-    else break;  // incomplete tail: wait for more bytes
+    if (r > 0)
+      i += size_t(r);
+    else if (r == 0)
+      i += 1;
+    else if (r <= -100)
+      i += size_t(-(r + 100));
+    else
+      break;  // incomplete tail: wait for more bytes
   }
   return i;
 }

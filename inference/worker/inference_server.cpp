@@ -26,9 +26,9 @@ InferenceServer::~InferenceServer() { stop(); }
 
 void InferenceServer::start() {
   OpenAiApi* api = api_.get();
-  http_ = std::make_unique<HttpServer>(config_.http, [api](const HttpRequest& req, std::shared_ptr<HttpResponder> resp) {
-    api->handle(req, std::move(resp));
-  });
+  http_ = std::make_unique<HttpServer>(
+      config_.http,
+      [api](const HttpRequest& req, std::shared_ptr<HttpResponder> resp) { api->handle(req, std::move(resp)); });
   HttpServer* http = http_.get();
   api_->set_connection_counter([http] { return http->open_connections(); });
   http_->start();

@@ -31,7 +31,8 @@ LocalGenerationResult generate_locally(const LocalGenerationConfig& config,
   }
   if (prompt.empty()) throw Error(ErrorKind::Usage, "the prompt is empty", "pass the prompt as the last argument");
   if (static_cast<int>(prompt.size()) >= ctx)
-    throw Error(ErrorKind::Usage, "the prompt has " + std::to_string(prompt.size()) + " tokens; the context holds " + std::to_string(ctx),
+    throw Error(ErrorKind::Usage,
+                "the prompt has " + std::to_string(prompt.size()) + " tokens; the context holds " + std::to_string(ctx),
                 "shorten the prompt or raise --ctx");
   SamplingParams sp = config.sampling;
   sp.max_tokens = std::min(sp.max_tokens, ctx - static_cast<int>(prompt.size()));

@@ -16,10 +16,10 @@ namespace rayctl::inference {
 struct LocalGenerationConfig {
   std::string model_path;
   BackendConfig backend;
-  int context = 0;         // 0: min(model context, 4096)
+  int context = 0;  // 0: min(model context, 4096)
   std::string prompt;
-  std::string system;      // chat: an optional system message
-  bool chat = true;        // false: the prompt is fed raw (no template)
+  std::string system;  // chat: an optional system message
+  bool chat = true;    // false: the prompt is fed raw (no template)
   SamplingParams sampling;
 };
 

@@ -57,8 +57,8 @@ std::string read_text(const std::string& path, Diagnostics& diags) {
   return ss.str();
 }
 
-std::optional<YamlFile> parse_file(const std::string& label, const std::string& text, Diagnostics& diags, int line_offset = 0,
-                                   int column_offset = 0) {
+std::optional<YamlFile> parse_file(const std::string& label, const std::string& text, Diagnostics& diags,
+                                   int line_offset = 0, int column_offset = 0) {
   try {
     return YamlFile::parse(label, text, line_offset, column_offset);
   } catch (const Error& e) {
@@ -71,7 +71,8 @@ std::optional<YamlFile> parse_file(const std::string& label, const std::string& 
 // itself; the message keeps the position inside the string.
 void remap_inexact(Diagnostics& inner, const EmbeddedServeConfig& e, Diagnostics& out) {
   for (Diagnostic d : inner.items()) {
-    if (d.loc.known()) d.message += fmt::format(" (line {}, column {} of the serveConfigV2 string)", d.loc.line, d.loc.column);
+    if (d.loc.known())
+      d.message += fmt::format(" (line {}, column {} of the serveConfigV2 string)", d.loc.line, d.loc.column);
     d.loc = e.loc;
     if (d.related) {
       d.related_message += fmt::format(" (line {} of the serveConfigV2 string)", d.related->line);
@@ -87,7 +88,8 @@ std::optional<LauncherConfig> load_checked_launcher(const YamlDocument& doc, Dia
   return c;
 }
 
-std::optional<KubeRayManifest> load_checked_kuberay(const YamlDocument& doc, const std::string& text, Diagnostics& diags) {
+std::optional<KubeRayManifest> load_checked_kuberay(const YamlDocument& doc, const std::string& text,
+                                                    Diagnostics& diags) {
   auto m = load_kuberay_manifest(doc, diags, text);
   if (m) check_kuberay_manifest(*m, diags);
   return m;
@@ -147,7 +149,8 @@ std::optional<ServeConfig> load_embedded_serve_config(const KubeRayManifest& m, 
   int lo = e.positions_exact ? e.line_offset : 0, co = e.positions_exact ? e.column_offset : 0;
   if (auto file = parse_file(m.file, e.text, inner, lo, co)) {
     if (file->documents.empty()) {
-      inner.error(diag_id::kMissingKey, e.loc, "serveConfigV2 is empty", "put the Serve config (applications: ...) in it");
+      inner.error(diag_id::kMissingKey, e.loc, "serveConfigV2 is empty",
+                  "put the Serve config (applications: ...) in it");
     } else {
       if (file->documents.size() > 1)
         inner.error(diag_id::kBadValue, file->documents[1].start(), "serveConfigV2 holds more than one YAML document",
@@ -161,13 +164,16 @@ std::optional<ServeConfig> load_embedded_serve_config(const KubeRayManifest& m, 
   for (Diagnostic d : inner.items()) {
     if (d.id == diag_id::kLocalRuntimeEnv) {
       d.severity = Severity::Error;
-      d.hint = "KubeRay sends serveConfigV2 to Serve as written, and Serve rejects local paths: use a remote .zip URI "
-               "(https://, s3://, gs://) or bake the code into the image and drop working_dir";
+      d.hint =
+          "KubeRay sends serveConfigV2 to Serve as written, and Serve rejects local paths: use a remote .zip URI "
+          "(https://, s3://, gs://) or bake the code into the image and drop working_dir";
     }
     adjusted.add(std::move(d));
   }
-  if (e.positions_exact) diags.append(adjusted);
-  else remap_inexact(adjusted, e, diags);
+  if (e.positions_exact)
+    diags.append(adjusted);
+  else
+    remap_inexact(adjusted, e, diags);
   if (serve) serve->file = m.file;
   return serve;
 }
@@ -183,7 +189,8 @@ void validate_config_text(const std::string& label, const std::string& text, Val
   for (const auto& doc : file->documents) out.documents.push_back(load_document(doc, text, out.diagnostics, cluster));
 }
 
-std::optional<ClusterResources> load_cluster_resources(const std::string& path, Diagnostics& diags, SourceCache* sources) {
+std::optional<ClusterResources> load_cluster_resources(const std::string& path, Diagnostics& diags,
+                                                       SourceCache* sources) {
   std::string text = read_text(path, diags);
   if (sources) sources->add(path, text);
   auto file = parse_file(path, text, diags);

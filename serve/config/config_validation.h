@@ -31,15 +31,15 @@ struct LoadedDocument {
   int index = 0;
   ConfigKind kind = ConfigKind::Other;
   std::optional<LauncherConfig> launcher;
-  std::optional<ServeConfig> serve;        // a Serve file, or a RayService's serveConfigV2
+  std::optional<ServeConfig> serve;  // a Serve file, or a RayService's serveConfigV2
   std::optional<KubeRayManifest> kuberay;
 };
 
 struct ValidationResult {
   std::vector<std::string> files;  // every file read, in order (the --cluster file last)
   std::vector<LoadedDocument> documents;
-  Diagnostics diagnostics;         // sorted by file, line, column
-  SourceCache sources;             // file texts, for rendering source lines
+  Diagnostics diagnostics;  // sorted by file, line, column
+  SourceCache sources;      // file texts, for rendering source lines
 };
 
 struct ValidationOptions {
@@ -54,7 +54,8 @@ void validate_config_text(const std::string& label, const std::string& text, Val
 
 // Loads the node shapes of a cluster file (launcher, RayCluster or RayService); its own
 // diagnostics go to `diags`. nullopt when no document of the file describes a cluster.
-std::optional<ClusterResources> load_cluster_resources(const std::string& path, Diagnostics& diags, SourceCache* sources = nullptr);
+std::optional<ClusterResources> load_cluster_resources(const std::string& path, Diagnostics& diags,
+                                                       SourceCache* sources = nullptr);
 
 // Parses a RayService's serveConfigV2 with positions in the manifest and runs the Serve rules
 // and the placement checks against the manifest's own groups.

@@ -15,7 +15,8 @@ namespace {
 constexpr double kEps = 1e-6;  // Ray's resource granularity is 1/10000
 
 std::string amount(const std::string& res, double v) {
-  std::string num = v == std::floor(v) && v < 1e15 ? fmt::format("{}", static_cast<int64_t>(v)) : fmt::format("{:g}", v);
+  std::string num =
+      v == std::floor(v) && v < 1e15 ? fmt::format("{}", static_cast<int64_t>(v)) : fmt::format("{:g}", v);
   if (res == "memory") {
     if (v >= 1073741824.0) return fmt::format("{:.3g} GiB memory", v / 1073741824.0);
     if (v >= 1048576.0) return fmt::format("{:.3g} MiB memory", v / 1048576.0);
@@ -55,9 +56,9 @@ bool fits(const std::map<std::string, double>& demand, const NodeShape& s) {
 }
 
 SourceLoc field_loc(const ServeDeployment& d, const std::string& res) {
-  std::string key = res == "CPU" ? "ray_actor_options.num_cpus"
-                    : res == "GPU" ? "ray_actor_options.num_gpus"
-                    : res == "memory" ? "ray_actor_options.memory"
+  std::string key = res == "CPU"                             ? "ray_actor_options.num_cpus"
+                    : res == "GPU"                           ? "ray_actor_options.num_gpus"
+                    : res == "memory"                        ? "ray_actor_options.memory"
                     : res.rfind("accelerator_type:", 0) == 0 ? "ray_actor_options.accelerator_type"
                                                              : "ray_actor_options.resources";
   auto it = d.locs.find(key);
@@ -66,7 +67,8 @@ SourceLoc field_loc(const ServeDeployment& d, const std::string& res) {
 
 // The resource that rules out the most shapes, with the best offer of it, for the message.
 void report_no_fit(const ServeDeployment& d, const std::string& app, const std::map<std::string, double>& demand,
-                   const std::vector<const NodeShape*>& shapes, const char* id, const std::string& what, Diagnostics& diags) {
+                   const std::vector<const NodeShape*>& shapes, const char* id, const std::string& what,
+                   Diagnostics& diags) {
   for (const auto& [res, v] : demand) {
     if (v <= 0) continue;
     const NodeShape* best = nullptr;
@@ -74,18 +76,21 @@ void report_no_fit(const ServeDeployment& d, const std::string& app, const std::
     bool unknown = false;
     for (const auto* s : shapes) {
       auto have = offered(*s, res);
-      if (!have) unknown = true;
-      else if (*have > best_v) best_v = *have, best = s;
+      if (!have)
+        unknown = true;
+      else if (*have > best_v)
+        best_v = *have, best = s;
     }
     if (unknown || best_v + kEps >= v) continue;
     std::string offer = best ? fmt::format("the most any node offers is {} ('{}')", amount(res, best_v), best->name)
                              : "the cluster has no nodes";
-    auto& diag = diags.error(id, field_loc(d, res),
-                             fmt::format("deployment '{}' of application '{}' asks for {} per {}, but no node has that: {}",
-                                         d.name, app, amount(res, v), what, offer),
-                             res == "GPU" ? "lower num_gpus (fractions like 0.5 share a GPU) or add a node type / worker group "
-                                            "with that many GPUs (nvidia.com/gpu limit and num-gpus)"
-                                          : fmt::format("lower the request or add a node type / worker group offering {}", amount(res, v)));
+    auto& diag = diags.error(
+        id, field_loc(d, res),
+        fmt::format("deployment '{}' of application '{}' asks for {} per {}, but no node has that: {}", d.name, app,
+                    amount(res, v), what, offer),
+        res == "GPU" ? "lower num_gpus (fractions like 0.5 share a GPU) or add a node type / worker group "
+                       "with that many GPUs (nvidia.com/gpu limit and num-gpus)"
+                     : fmt::format("lower the request or add a node type / worker group offering {}", amount(res, v)));
     if (best) {
       diag.related = best->loc;
       diag.related_message = fmt::format("'{}' offers {}", best->name, amount(res, best_v));
@@ -93,11 +98,12 @@ void report_no_fit(const ServeDeployment& d, const std::string& app, const std::
     return;
   }
   ReplicaDemand all{demand};
-  auto& diag = diags.error(id, d.resources_loc,
-                           fmt::format("deployment '{}' of application '{}' needs {} on one node per {}, but no node type "
-                                       "offers all of it together",
-                                       d.name, app, all.describe(), what),
-                           "add a node type / worker group that offers all of it, or split the request");
+  auto& diag =
+      diags.error(id, d.resources_loc,
+                  fmt::format("deployment '{}' of application '{}' needs {} on one node per {}, but no node type "
+                              "offers all of it together",
+                              d.name, app, all.describe(), what),
+                  "add a node type / worker group that offers all of it, or split the request");
   if (!shapes.empty()) {
     diag.related = shapes.front()->loc;
     diag.related_message = "node types start here";
@@ -115,23 +121,27 @@ void check_capacity(const ServeDeployment& d, const std::string& app, const Repl
     int n = *per;
     if (d.max_replicas_per_node) n = std::min(n, *d.max_replicas_per_node);
     capacity += int64_t{n} * s->max_count;
-    if (n > 0) parts.push_back(fmt::format("'{}' {} node{} × {}", s->name, s->max_count, s->max_count == 1 ? "" : "s", n));
+    if (n > 0)
+      parts.push_back(fmt::format("'{}' {} node{} × {}", s->name, s->max_count, s->max_count == 1 ? "" : "s", n));
   }
   if (want <= capacity) return;
   auto it = d.locs.find(d.autoscaling ? "autoscaling_config.max_replicas" : "num_replicas");
   SourceLoc loc = it != d.locs.end() ? it->second : d.loc;
   auto& diag = diags.warning(
       diag_id::kBeyondCapacity, loc,
-      fmt::format("deployment '{}' of application '{}' may run {} replicas of {}, but the cluster can hold at most {} ({}); "
-                  "the rest stay pending",
-                  d.name, app, want, demand.describe(), capacity, parts.empty() ? "no node fits one" : fmt::format("{}", fmt::join(parts, " + "))),
+      fmt::format(
+          "deployment '{}' of application '{}' may run {} replicas of {}, but the cluster can hold at most {} ({}); "
+          "the rest stay pending",
+          d.name, app, want, demand.describe(), capacity,
+          parts.empty() ? "no node fits one" : fmt::format("{}", fmt::join(parts, " + "))),
       fmt::format("lower {} to {} or add nodes (raise maxReplicas / max_workers of a group that fits it)",
                   d.autoscaling ? "max_replicas" : "num_replicas", std::max<int64_t>(capacity, 1)));
   diag.related = d.resources_loc;
   diag.related_message = fmt::format("per-replica demand: {}", demand.describe());
 }
 
-void check_deployment(const ServeDeployment& d, const std::string& app, const ClusterResources& cluster, Diagnostics& diags) {
+void check_deployment(const ServeDeployment& d, const std::string& app, const ClusterResources& cluster,
+                      Diagnostics& diags) {
   ReplicaDemand demand = replica_demand(d);
   std::vector<const NodeShape*> usable;
   for (const auto& s : cluster.shapes)
@@ -151,11 +161,12 @@ void check_deployment(const ServeDeployment& d, const std::string& app, const Cl
   }
   bool workers_exist = std::any_of(usable.begin(), usable.end(), [](const NodeShape* s) { return !s->is_head; });
   if (workers_exist && std::all_of(fitting.begin(), fitting.end(), [](const NodeShape* s) { return s->is_head; })) {
-    auto& diag = diags.warning(diag_id::kOnlyOnHead, d.resources_loc,
-                               fmt::format("replicas of deployment '{}' ({}) fit only on the head node, not on any worker",
-                                           d.name, demand.describe()),
-                               "keep the head for coordination: give a worker group / node type the resources this "
-                               "replica needs, or lower its request");
+    auto& diag =
+        diags.warning(diag_id::kOnlyOnHead, d.resources_loc,
+                      fmt::format("replicas of deployment '{}' ({}) fit only on the head node, not on any worker",
+                                  d.name, demand.describe()),
+                      "keep the head for coordination: give a worker group / node type the resources this "
+                      "replica needs, or lower its request");
     diag.related = fitting.front()->loc;
     diag.related_message = "the head node";
   }
@@ -179,8 +190,10 @@ std::string ReplicaDemand::describe() const {
 
 ReplicaDemand replica_demand(const ServeDeployment& d) {
   ReplicaDemand r;
-  if (d.num_cpus) r.amounts["CPU"] = *d.num_cpus;
-  else if (d.has_actor_options) r.amounts["CPU"] = 1;  // Serve's default when ray_actor_options omits it
+  if (d.num_cpus)
+    r.amounts["CPU"] = *d.num_cpus;
+  else if (d.has_actor_options)
+    r.amounts["CPU"] = 1;  // Serve's default when ray_actor_options omits it
   if (d.num_gpus) r.amounts["GPU"] = *d.num_gpus;
   if (d.memory_bytes) r.amounts["memory"] = *d.memory_bytes;
   for (const auto& [k, v] : d.resources) r.amounts[k] = v;

@@ -117,7 +117,8 @@ void read_actor_options(YamlMapReader& d, ServeDeployment& dep) {
   }
   YAML::Node env = o.node("runtime_env");
   if (env.IsDefined() && !env.IsNull() && !env.IsMap())
-    d.diags().error(diag_id::kWrongType, d.doc().loc(env), "'ray_actor_options.runtime_env' must be a mapping", "write it as a mapping");
+    d.diags().error(diag_id::kWrongType, d.doc().loc(env), "'ray_actor_options.runtime_env' must be a mapping",
+                    "write it as a mapping");
   o.allow({"object_store_memory", "max_restarts", "max_task_retries", "label_selector"});
   o.report_unknown(Severity::Warning, kIgnoredHint);
 }
@@ -127,7 +128,8 @@ void read_bundles(YamlMapReader& d, ServeDeployment& dep) {
   if (!n.IsDefined() || n.IsNull()) return;
   dep.locs["placement_group_bundles"] = d.key_loc("placement_group_bundles");
   if (!n.IsSequence() || n.size() == 0) {
-    d.diags().error(diag_id::kWrongType, d.doc().loc(n), "'placement_group_bundles' must be a non-empty list of {resource: amount}",
+    d.diags().error(diag_id::kWrongType, d.doc().loc(n),
+                    "'placement_group_bundles' must be a non-empty list of {resource: amount}",
                     "write e.g. [{CPU: 1, GPU: 1}, {GPU: 1}]; the replica runs in the first bundle");
     return;
   }
@@ -141,7 +143,8 @@ void read_bundles(YamlMapReader& d, ServeDeployment& dep) {
         if (auto v = b.number(it->first.Scalar(), 0)) bundle[it->first.Scalar()] = *v;
     dep.placement_group_bundles.push_back(bundle);
   }
-  dep.placement_group_strategy = d.one_of("placement_group_strategy", {"PACK", "SPREAD", "STRICT_PACK", "STRICT_SPREAD"});
+  dep.placement_group_strategy =
+      d.one_of("placement_group_strategy", {"PACK", "SPREAD", "STRICT_PACK", "STRICT_SPREAD"});
 }
 
 // A field Serve takes as a dict, as JSON (null when unset); anything but a mapping is an error.
@@ -152,7 +155,8 @@ nlohmann::json mapping_as_json(const YamlDocument& doc, const YAML::Node& n, con
   return yaml_to_json(doc, n);
 }
 
-ServeDeployment read_deployment(const YamlDocument& doc, const YAML::Node& n, const std::string& path, Diagnostics& diags) {
+ServeDeployment read_deployment(const YamlDocument& doc, const YAML::Node& n, const std::string& path,
+                                Diagnostics& diags) {
   ServeDeployment dep;
   dep.loc = doc.loc(n);
   YamlMapReader d(doc, n, path, diags);
@@ -203,7 +207,8 @@ ServeDeployment read_deployment(const YamlDocument& doc, const YAML::Node& n, co
   return dep;
 }
 
-ServeApplication read_application(const YamlDocument& doc, const YAML::Node& n, const std::string& path, Diagnostics& diags) {
+ServeApplication read_application(const YamlDocument& doc, const YAML::Node& n, const std::string& path,
+                                  Diagnostics& diags) {
   ServeApplication app;
   app.loc = doc.loc(n);
   YamlMapReader a(doc, n, path, diags);
@@ -230,7 +235,8 @@ ServeApplication read_application(const YamlDocument& doc, const YAML::Node& n, 
       if (e.has("working_dir")) app.locs["runtime_env.working_dir"] = e.value_loc("working_dir");
       YAML::Node mods = env["py_modules"];
       if (mods.IsDefined() && mods.IsSequence())
-        for (size_t i = 0; i < mods.size(); ++i) app.locs[fmt::format("runtime_env.py_modules[{}]", i)] = doc.loc(mods[i]);
+        for (size_t i = 0; i < mods.size(); ++i)
+          app.locs[fmt::format("runtime_env.py_modules[{}]", i)] = doc.loc(mods[i]);
     }
   }
   app.args = mapping_as_json(doc, a.node("args"), path + ".args",
@@ -240,9 +246,10 @@ ServeApplication read_application(const YamlDocument& doc, const YAML::Node& n, 
   for (const char* k : {"host", "port"})
     if (a.has(k)) {
       a.node(k);
-      diags.error(diag_id::kAppHostPort, a.key_loc(k),
-                  fmt::format("application '{}' sets '{}'; Serve only accepts it in the top-level http_options", app.name, k),
-                  fmt::format("move '{}' to http_options", k));
+      diags.error(
+          diag_id::kAppHostPort, a.key_loc(k),
+          fmt::format("application '{}' sets '{}'; Serve only accepts it in the top-level http_options", app.name, k),
+          fmt::format("move '{}' to http_options", k));
     }
   read_logging_config(a);
   YAML::Node deps = a.node("deployments");
@@ -298,7 +305,8 @@ std::optional<ServeConfig> load_serve_config(const YamlDocument& doc, Diagnostic
     diags.error(diag_id::kMissingKey, r.loc(), "missing required key 'applications'",
                 "add 'applications:' with at least one '- name: ... import_path: module:app' item");
   } else if (!apps.IsSequence()) {
-    diags.error(diag_id::kWrongType, doc.loc(apps), fmt::format("'applications' must be a list, not {}", yaml_kind_name(apps)),
+    diags.error(diag_id::kWrongType, doc.loc(apps),
+                fmt::format("'applications' must be a list, not {}", yaml_kind_name(apps)),
                 "write each application as a '- name: ...' item");
   } else {
     for (size_t i = 0; i < apps.size(); ++i)

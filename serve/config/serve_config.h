@@ -35,8 +35,8 @@ struct ServeDeployment {
   std::optional<std::string> accelerator_type;
   std::vector<std::map<std::string, double>> placement_group_bundles;
   nlohmann::json user_config;  // null if unset
-  SourceLoc loc;                // the deployment entry
-  SourceLoc resources_loc;      // ray_actor_options (or the entry when absent)
+  SourceLoc loc;               // the deployment entry
+  SourceLoc resources_loc;     // ray_actor_options (or the entry when absent)
   // Extensions of the contract:
   bool has_actor_options = false;  // ray_actor_options written (else the code's options apply)
   std::optional<std::string> placement_group_strategy;
@@ -71,21 +71,21 @@ struct ServeConfig {
 // Ids of the Serve config rules (documented in man/rayctl-validate.1). Shared ids RL010-RL015
 // (types, ranges, unknown keys, deprecations) come from core/yaml_reader.h.
 namespace diag_id {
-inline constexpr const char* kDuplicateApp = "RL101";       // two applications with one name
-inline constexpr const char* kEmptyAppName = "RL102";       // application name ""
-inline constexpr const char* kBadRoutePrefix = "RL103";     // route_prefix not "/x", ends with "/", has { }
-inline constexpr const char* kDuplicateRoute = "RL104";     // two applications with one route_prefix
-inline constexpr const char* kBadImportPath = "RL105";      // import_path not module:attr / module.attr
+inline constexpr const char* kDuplicateApp = "RL101";            // two applications with one name
+inline constexpr const char* kEmptyAppName = "RL102";            // application name ""
+inline constexpr const char* kBadRoutePrefix = "RL103";          // route_prefix not "/x", ends with "/", has { }
+inline constexpr const char* kDuplicateRoute = "RL104";          // two applications with one route_prefix
+inline constexpr const char* kBadImportPath = "RL105";           // import_path not module:attr / module.attr
 inline constexpr const char* kReplicasAndAutoscaling = "RL106";  // int num_replicas + autoscaling_config
-inline constexpr const char* kAutoscalingBounds = "RL107";  // not min ≤ initial ≤ max
-inline constexpr const char* kPerNodeWithBundles = "RL108"; // max_replicas_per_node + placement_group_bundles
-inline constexpr const char* kLocalRuntimeEnv = "RL109";    // local working_dir / py_modules
-inline constexpr const char* kBadRuntimeEnvUri = "RL110";   // URI scheme Ray does not support
-inline constexpr const char* kExternalScaler = "RL111";     // external_scaler_enabled + autoscaling
-inline constexpr const char* kAppHostPort = "RL112";        // host/port inside an application
-inline constexpr const char* kSslPair = "RL113";            // ssl_keyfile without ssl_certfile (or reverse)
-inline constexpr const char* kDuplicateDeployment = "RL114";  // two deployments with one name in an app
-inline constexpr const char* kBundleWithoutActor = "RL115";   // ray_actor_options not within bundle 0
+inline constexpr const char* kAutoscalingBounds = "RL107";       // not min ≤ initial ≤ max
+inline constexpr const char* kPerNodeWithBundles = "RL108";      // max_replicas_per_node + placement_group_bundles
+inline constexpr const char* kLocalRuntimeEnv = "RL109";         // local working_dir / py_modules
+inline constexpr const char* kBadRuntimeEnvUri = "RL110";        // URI scheme Ray does not support
+inline constexpr const char* kExternalScaler = "RL111";          // external_scaler_enabled + autoscaling
+inline constexpr const char* kAppHostPort = "RL112";             // host/port inside an application
+inline constexpr const char* kSslPair = "RL113";                 // ssl_keyfile without ssl_certfile (or reverse)
+inline constexpr const char* kDuplicateDeployment = "RL114";     // two deployments with one name in an app
+inline constexpr const char* kBundleWithoutActor = "RL115";      // ray_actor_options not within bundle 0
 }  // namespace diag_id
 
 // Rules across fields of a loaded config (names, routes, import paths, replicas, runtime_env).

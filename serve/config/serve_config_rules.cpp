@@ -25,16 +25,20 @@ void check_route(const ServeApplication& app, Diagnostics& diags) {
   const std::string& v = *app.route_prefix;
   SourceLoc loc = at(app.locs, "route_prefix", app.loc);
   std::string problem;
-  if (v.empty() || v[0] != '/') problem = "must start with \"/\"";
-  else if (v.size() > 1 && v.back() == '/') problem = "must not end with \"/\" (unless it is just \"/\")";
-  else if (v.find_first_of("{}") != std::string::npos) problem = "cannot contain wildcards \"{\" or \"}\"";
+  if (v.empty() || v[0] != '/')
+    problem = "must start with \"/\"";
+  else if (v.size() > 1 && v.back() == '/')
+    problem = "must not end with \"/\" (unless it is just \"/\")";
+  else if (v.find_first_of("{}") != std::string::npos)
+    problem = "cannot contain wildcards \"{\" or \"}\"";
   if (problem.empty()) return;
   std::string fixed = v;
   while (fixed.size() > 1 && fixed.back() == '/') fixed.pop_back();
   if (fixed.empty() || fixed[0] != '/') fixed = "/" + fixed;
-  diags.error(diag_id::kBadRoutePrefix, loc, fmt::format("route_prefix \"{}\" of application '{}' {}", v, app.name, problem),
-              problem.find('{') != std::string::npos ? "use a fixed prefix; parse path parameters inside the application"
-                                                     : fmt::format("write route_prefix: {}", fixed));
+  diags.error(
+      diag_id::kBadRoutePrefix, loc, fmt::format("route_prefix \"{}\" of application '{}' {}", v, app.name, problem),
+      problem.find('{') != std::string::npos ? "use a fixed prefix; parse path parameters inside the application"
+                                             : fmt::format("write route_prefix: {}", fixed));
 }
 
 // Serve's import_path_format_valid, to the letter.
@@ -53,10 +57,11 @@ bool autoscaling_on(const ServeDeployment& d) { return d.autoscaling.has_value()
 
 void check_autoscaling(const ServeDeployment& d, const std::string& app, Diagnostics& diags) {
   if (d.num_replicas && d.autoscaling) {
-    auto& diag = diags.error(diag_id::kReplicasAndAutoscaling, at(d.locs, "num_replicas", d.loc),
-                             fmt::format("deployment '{}' of application '{}' sets num_replicas {} together with autoscaling_config",
-                                         d.name, app, *d.num_replicas),
-                             "remove num_replicas (autoscaling decides it), or write num_replicas: auto, or drop autoscaling_config");
+    auto& diag = diags.error(
+        diag_id::kReplicasAndAutoscaling, at(d.locs, "num_replicas", d.loc),
+        fmt::format("deployment '{}' of application '{}' sets num_replicas {} together with autoscaling_config", d.name,
+                    app, *d.num_replicas),
+        "remove num_replicas (autoscaling decides it), or write num_replicas: auto, or drop autoscaling_config");
     diag.related = at(d.locs, "autoscaling_config", d.loc);
     diag.related_message = "autoscaling_config";
   }
@@ -68,10 +73,11 @@ void check_autoscaling(const ServeDeployment& d, const std::string& app, Diagnos
   auto key = [&](const char* k) { return at(d.locs, std::string("autoscaling_config.") + k, a.loc); };
   std::string who = fmt::format("deployment '{}' autoscaling", d.name);
   if (min > max) {
-    auto& diag = diags.error(diag_id::kAutoscalingBounds, a.max_replicas ? key("max_replicas") : key("min_replicas"),
-                             fmt::format("{}: max_replicas {}{} is below min_replicas {}", who, max,
-                                         a.max_replicas ? "" : " (the default)", min),
-                             a.max_replicas ? "make min_replicas ≤ max_replicas" : "set max_replicas (it defaults to 1)");
+    auto& diag =
+        diags.error(diag_id::kAutoscalingBounds, a.max_replicas ? key("max_replicas") : key("min_replicas"),
+                    fmt::format("{}: max_replicas {}{} is below min_replicas {}", who, max,
+                                a.max_replicas ? "" : " (the default)", min),
+                    a.max_replicas ? "make min_replicas ≤ max_replicas" : "set max_replicas (it defaults to 1)");
     if (a.max_replicas && a.min_replicas) {
       diag.related = key("min_replicas");
       diag.related_message = "min_replicas";
@@ -92,9 +98,10 @@ void check_autoscaling(const ServeDeployment& d, const std::string& app, Diagnos
 void check_bundles(const ServeDeployment& d, Diagnostics& diags) {
   if (d.placement_group_bundles.empty()) return;
   if (d.max_replicas_per_node) {
-    auto& diag = diags.error(diag_id::kPerNodeWithBundles, at(d.locs, "max_replicas_per_node", d.loc),
-                             fmt::format("deployment '{}' sets max_replicas_per_node together with placement_group_bundles", d.name),
-                             "Serve rejects the combination; use placement_group_strategy (e.g. STRICT_SPREAD) instead");
+    auto& diag = diags.error(
+        diag_id::kPerNodeWithBundles, at(d.locs, "max_replicas_per_node", d.loc),
+        fmt::format("deployment '{}' sets max_replicas_per_node together with placement_group_bundles", d.name),
+        "Serve rejects the combination; use placement_group_strategy (e.g. STRICT_SPREAD) instead");
     diag.related = at(d.locs, "placement_group_bundles", d.loc);
     diag.related_message = "placement_group_bundles";
   }
@@ -109,11 +116,12 @@ void check_bundles(const ServeDeployment& d, Diagnostics& diags) {
     auto it = b0.find(res);
     double have = it == b0.end() ? 0 : it->second;
     if (have + 1e-9 >= v) continue;
-    auto& diag = diags.error(diag_id::kBundleWithoutActor, d.resources_loc,
-                             fmt::format("deployment '{}' asks for {} {} per replica, but the first placement group bundle "
-                                         "(where the replica runs) holds {}",
-                                         d.name, v, res, have),
-                             fmt::format("add {}: {} to the first bundle, or lower ray_actor_options", res, v));
+    auto& diag =
+        diags.error(diag_id::kBundleWithoutActor, d.resources_loc,
+                    fmt::format("deployment '{}' asks for {} {} per replica, but the first placement group bundle "
+                                "(where the replica runs) holds {}",
+                                d.name, v, res, have),
+                    fmt::format("add {}: {} to the first bundle, or lower ray_actor_options", res, v));
     diag.related = at(d.locs, "placement_group_bundles", d.loc);
     diag.related_message = "placement_group_bundles";
     break;
@@ -121,15 +129,17 @@ void check_bundles(const ServeDeployment& d, Diagnostics& diags) {
 }
 
 void check_uri(const std::string& uri, const char* field, const SourceLoc& loc, Diagnostics& diags) {
-  static const std::set<std::string> kProtocols = {"gcs", "conda", "pip", "uv", "https", "s3", "gs", "azure", "abfss", "file"};
+  static const std::set<std::string> kProtocols = {"gcs", "conda", "pip",   "uv",    "https",
+                                                   "s3",  "gs",    "azure", "abfss", "file"};
   size_t sep = uri.find("://");
   bool windows_path = uri.size() > 2 && std::isalpha(static_cast<unsigned char>(uri[0])) && uri[1] == ':' &&
                       (uri[2] == '\\' || uri[2] == '/');
   if (sep == std::string::npos || sep == 0 || windows_path) {
-    Diagnostic& d = diags.warning(diag_id::kLocalRuntimeEnv, loc,
-                  fmt::format("runtime_env.{} '{}' is a local path; Ray Serve accepts only remote URIs here", field, uri),
-                  "fine with rayctl: `rayctl serve deploy` zips a local working_dir / py_modules and uploads it to the "
-                  "cluster for you; with `serve deploy` or KubeRay, use a remote .zip URI (https://, s3://, gs://)");
+    Diagnostic& d = diags.warning(
+        diag_id::kLocalRuntimeEnv, loc,
+        fmt::format("runtime_env.{} '{}' is a local path; Ray Serve accepts only remote URIs here", field, uri),
+        "fine with rayctl: `rayctl serve deploy` zips a local working_dir / py_modules and uploads it to the "
+        "cluster for you; with `serve deploy` or KubeRay, use a remote .zip URI (https://, s3://, gs://)");
     d.severity = Severity::Note;  // rayctl handles it; a RayService's serveConfigV2 makes it an error
     return;
   }
@@ -144,7 +154,8 @@ void check_runtime_env(const ServeApplication& app, Diagnostics& diags) {
   const auto& env = app.runtime_env;
   if (!env.is_object()) return;
   if (env.contains("working_dir") && env["working_dir"].is_string())
-    check_uri(env["working_dir"].get<std::string>(), "working_dir", at(app.locs, "runtime_env.working_dir", app.loc), diags);
+    check_uri(env["working_dir"].get<std::string>(), "working_dir", at(app.locs, "runtime_env.working_dir", app.loc),
+              diags);
   if (env.contains("py_modules") && env["py_modules"].is_array())
     for (size_t i = 0; i < env["py_modules"].size(); ++i)
       if (env["py_modules"][i].is_string())
@@ -186,10 +197,12 @@ void check_serve_rules(const ServeConfig& c, Diagnostics& diags) {
     check_application(app, diags);
     SourceLoc name_loc = at(app.locs, "name", app.loc);
     if (app.name.empty()) {
-      diags.error(diag_id::kEmptyAppName, name_loc, "application name is empty", "give every application a non-empty name");
+      diags.error(diag_id::kEmptyAppName, name_loc, "application name is empty",
+                  "give every application a non-empty name");
     } else if (auto [it, fresh] = names.emplace(app.name, &app); !fresh) {
-      auto& d = diags.error(diag_id::kDuplicateApp, name_loc, fmt::format("application name '{}' is used twice", app.name),
-                            "give every application a unique name (a missing name means \"default\")");
+      auto& d =
+          diags.error(diag_id::kDuplicateApp, name_loc, fmt::format("application name '{}' is used twice", app.name),
+                      "give every application a unique name (a missing name means \"default\")");
       d.related = at(it->second->locs, "name", it->second->loc);
       d.related_message = "first used here";
     }
@@ -197,8 +210,8 @@ void check_serve_rules(const ServeConfig& c, Diagnostics& diags) {
       auto [it, fresh] = routes.emplace(*app.route_prefix, &app);
       if (!fresh) {
         auto& d = diags.error(diag_id::kDuplicateRoute, at(app.locs, "route_prefix", app.loc),
-                              fmt::format("route_prefix \"{}\" is used by applications '{}' and '{}'", *app.route_prefix,
-                                          it->second->name, app.name),
+                              fmt::format("route_prefix \"{}\" is used by applications '{}' and '{}'",
+                                          *app.route_prefix, it->second->name, app.name),
                               "give each application its own route_prefix (or null for no HTTP route)");
         d.related = at(it->second->locs, "route_prefix", it->second->loc);
         d.related_message = "first used here";
@@ -213,10 +226,11 @@ void check_serve_rules(const ServeConfig& c, Diagnostics& diags) {
       const auto& app = c.applications[i];
       for (const auto& d : app.deployments)
         if (autoscaling_on(d)) {
-          auto& diag = diags.error(diag_id::kExternalScaler, at(d.locs, d.autoscaling ? "autoscaling_config" : "num_replicas", d.loc),
-                                   fmt::format("application '{}' enables external_scaler_enabled, but deployment '{}' autoscales",
-                                               app.name, d.name),
-                                   "with an external scaler, remove autoscaling_config / num_replicas: auto from every deployment");
+          auto& diag = diags.error(
+              diag_id::kExternalScaler, at(d.locs, d.autoscaling ? "autoscaling_config" : "num_replicas", d.loc),
+              fmt::format("application '{}' enables external_scaler_enabled, but deployment '{}' autoscales", app.name,
+                          d.name),
+              "with an external scaler, remove autoscaling_config / num_replicas: auto from every deployment");
           diag.related = at(app.locs, "external_scaler_enabled", app.loc);
           diag.related_message = "external_scaler_enabled";
         }

@@ -246,8 +246,8 @@ std::string package_name_for_file(const std::string& file) {
   return "_ray_pkg_" + to_hex(reinterpret_cast<const uint8_t*>(acc.data()), acc.size());
 }
 
-std::string build_package_zip(const std::string& path, const std::vector<std::string>& excludes,
-                              bool include_gitignore, bool include_parent_dir) {
+std::string build_package_zip(const std::string& path, const std::vector<std::string>& excludes, bool include_gitignore,
+                              bool include_parent_dir) {
   fs::path root = fs::absolute(path).lexically_normal();
   if (!root.has_filename()) root = root.parent_path();
   std::error_code ec;
@@ -313,14 +313,15 @@ LocalPackage make_package(const std::string& where, const std::string& value, co
   } else {
     throw Error(ErrorKind::Invalid,
                 where + ": '" + value + "' is neither a remote URI nor an existing local " +
-                    (is_module ? "directory, .py, .zip or .whl" : "directory or .zip") + " (looked at " + p.string() + ")",
+                    (is_module ? "directory, .py, .zip or .whl" : "directory or .zip") + " (looked at " + p.string() +
+                    ")",
                 "relative paths are resolved against the config file's directory");
   }
   return pkg;
 }
 
-void localize_env(nlohmann::json& env, const std::string& where, const std::string& base_dir,
-                  const PackageOptions& opt, std::vector<LocalPackage>& out) {
+void localize_env(nlohmann::json& env, const std::string& where, const std::string& base_dir, const PackageOptions& opt,
+                  std::vector<LocalPackage>& out) {
   if (!env.is_object()) return;
   if (env.contains("working_dir") && env["working_dir"].is_string()) {
     std::string v = env["working_dir"].get<std::string>();
@@ -354,7 +355,8 @@ std::vector<LocalPackage> localize_runtime_envs(nlohmann::json& body, const std:
       if (!d.contains("ray_actor_options") || !d["ray_actor_options"].is_object()) continue;
       auto& rao = d["ray_actor_options"];
       if (rao.contains("runtime_env"))
-        localize_env(rao["runtime_env"], where + " deployment " + d.value("name", std::string("?")), base_dir, opt, out);
+        localize_env(rao["runtime_env"], where + " deployment " + d.value("name", std::string("?")), base_dir, opt,
+                     out);
     }
   }
   return out;
@@ -363,9 +365,12 @@ std::vector<LocalPackage> localize_runtime_envs(nlohmann::json& body, const std:
 namespace {
 std::string human_size(size_t n) {
   char buf[32];
-  if (n < 1024) std::snprintf(buf, sizeof buf, "%zu B", n);
-  else if (n < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", n / 1024.0);
-  else std::snprintf(buf, sizeof buf, "%.1f MiB", n / (1024.0 * 1024.0));
+  if (n < 1024)
+    std::snprintf(buf, sizeof buf, "%zu B", n);
+  else if (n < 1024 * 1024)
+    std::snprintf(buf, sizeof buf, "%.1f KiB", n / 1024.0);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f MiB", n / (1024.0 * 1024.0));
   return buf;
 }
 }  // namespace
@@ -382,11 +387,13 @@ void upload_packages(DashboardClient& client, const std::vector<LocalPackage>& p
       if (on_event) on_event(p.uri + " (" + p.where + ") is already on the cluster");
       continue;
     }
-    std::string bytes = p.prebuilt ? read_all(p.local_path)
-                                   : build_package_zip(p.local_path, p.excludes, p.include_gitignore, p.include_parent_dir);
+    std::string bytes = p.prebuilt
+                            ? read_all(p.local_path)
+                            : build_package_zip(p.local_path, p.excludes, p.include_gitignore, p.include_parent_dir);
     if (bytes.size() >= kMaxPackage)
-      throw Error(ErrorKind::Invalid, p.where + ": the package of " + p.local_path + " is " + human_size(bytes.size()) +
-                                          ", over Ray's 512 MiB limit",
+      throw Error(ErrorKind::Invalid,
+                  p.where + ": the package of " + p.local_path + " is " + human_size(bytes.size()) +
+                      ", over Ray's 512 MiB limit",
                   "exclude large files with runtime_env.excludes or a .rayignore file");
     client.upload_package(p.uri, bytes);
     if (on_event) on_event("uploaded " + p.local_path + " → " + p.uri + " (" + human_size(bytes.size()) + ")");

@@ -38,7 +38,7 @@ struct LocalPackage {
   std::string local_path;  // absolute
   std::string uri;         // gcs://_ray_pkg_<hash>.zip (or gcs://<name>.whl)
   bool include_parent_dir = false;
-  bool prebuilt = false;   // an existing .zip / .whl uploaded as it is
+  bool prebuilt = false;  // an existing .zip / .whl uploaded as it is
   std::vector<std::string> excludes;
   bool include_gitignore = true;
 };
@@ -52,8 +52,8 @@ std::string package_name_for_directory(const std::string& dir, const std::vector
                                        bool include_gitignore);
 std::string package_name_for_file(const std::string& file);
 // The zip Ray would build for `path` (a directory, or a single .py file).
-std::string build_package_zip(const std::string& path, const std::vector<std::string>& excludes,
-                              bool include_gitignore, bool include_parent_dir);
+std::string build_package_zip(const std::string& path, const std::vector<std::string>& excludes, bool include_gitignore,
+                              bool include_parent_dir);
 
 // Rewrites every local working_dir / py_modules in the Serve config body (application and
 // deployment runtime_envs) to its gcs:// URI and returns the packages to upload. Relative paths

@@ -1,8 +1,8 @@
 // ServeDeploy: pre-flight, diff, confirmation, upload, PUT and the wait loop.
 #include "serve/deploy/serve_deploy.h"
 
-#include "serve/deploy/package_upload.h"
 #include "serve/config/placement_checks.h"
+#include "serve/deploy/package_upload.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -40,11 +40,16 @@ ClusterResources live_cluster_resources(const std::vector<nlohmann::json>& nodes
     for (const auto& [k, v] : res.items()) {
       if (!v.is_number()) continue;
       double x = v.get<double>();
-      if (k == "CPU") s.cpus = x;
-      else if (k == "GPU") s.gpus = x;
-      else if (k == "memory") s.memory_bytes = x;
-      else if (k == "object_store_memory" || k.rfind("node:", 0) == 0) continue;
-      else s.custom[k] = x;
+      if (k == "CPU")
+        s.cpus = x;
+      else if (k == "GPU")
+        s.gpus = x;
+      else if (k == "memory")
+        s.memory_bytes = x;
+      else if (k == "object_store_memory" || k.rfind("node:", 0) == 0)
+        continue;
+      else
+        s.custom[k] = x;
     }
     c.shapes.push_back(std::move(s));
   }

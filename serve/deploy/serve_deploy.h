@@ -8,10 +8,10 @@
 // The pure steps (merging, live resources, the readiness verdict) are exposed for tests.
 #pragma once
 
+#include "cluster/dashboard/dashboard_client.h"
 #include "cluster/spec/cluster_resources.h"
 #include "core/error.h"
 #include "core/output.h"
-#include "cluster/dashboard/dashboard_client.h"
 #include "serve/config/serve_config.h"
 #include "serve/deploy/serve_diff.h"
 #include "serve/deploy/serve_status.h"
@@ -26,11 +26,11 @@
 namespace rayctl {
 
 struct ServeDeployOptions {
-  bool merge = false;   // keep live apps the file leaves out (GET + merge + PUT)
-  bool yes = false;     // no confirmation for deleting live apps
-  Confirmer confirm;    // asked before deleting live apps when !yes; unset: refuse (use -y or --merge)
-  bool wait = true;     // --no-wait clears it
-  bool force = false;   // deploy even when the pre-flight says it can never be scheduled
+  bool merge = false;  // keep live apps the file leaves out (GET + merge + PUT)
+  bool yes = false;    // no confirmation for deleting live apps
+  Confirmer confirm;   // asked before deleting live apps when !yes; unset: refuse (use -y or --merge)
+  bool wait = true;    // --no-wait clears it
+  bool force = false;  // deploy even when the pre-flight says it can never be scheduled
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
   // Status polls while waiting: rayctl notices RUNNING at most this late (bench/serve: its
   // overhead budget is 100 ms, its own work ~25 ms). Each poll is one GET on the dashboard.
@@ -78,7 +78,8 @@ class ServeDeploy {
   bool confirm_removal(const std::vector<std::string>& apps);
   void wait(const nlohmann::json& body, const std::map<std::string, double>& prior, ServeDeployResult& r);
   std::vector<std::string> failure_report(const ServeAppStatus& app);
-  std::string replica_log_tail(const ServeAppStatus& app, const ServeDeploymentStatus& d, const std::string& controller_node);
+  std::string replica_log_tail(const ServeAppStatus& app, const ServeDeploymentStatus& d,
+                               const std::string& controller_node);
 
   DashboardClient& client_;
   IOStreams& io_;
@@ -93,6 +94,7 @@ namespace rayctl {
 // live declarative config without them. Waits (unless `wait` is false) until they are gone;
 // throws Error(Timeout) naming what is left. Returns the names deleted.
 std::vector<std::string> delete_serve_apps(DashboardClient& client, const std::vector<std::string>& apps, bool wait,
-                                           std::chrono::milliseconds timeout, std::chrono::milliseconds poll = std::chrono::milliseconds(200));
+                                           std::chrono::milliseconds timeout,
+                                           std::chrono::milliseconds poll = std::chrono::milliseconds(200));
 
 }  // namespace rayctl

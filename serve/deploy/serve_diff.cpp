@@ -31,11 +31,19 @@ const char* diff_kind_name(DiffKind k) {
 ChangeEffect deployment_field_effect(const std::string& field) {
   // DeploymentConfig fields marked LightWeight, NeedsReconfigure or NeedsActorReconfigure:
   // Serve applies them to the running replicas.
-  static const std::set<std::string> in_place = {
-      "num_replicas", "max_queued_requests", "max_ongoing_requests", "user_config", "autoscaling_config",
-      "graceful_shutdown_wait_loop_s", "graceful_shutdown_timeout_s", "health_check_period_s",
-      "health_check_timeout_s", "request_router_config", "logging_config", "max_constructor_retry_count",
-      "max_concurrent_queries"};
+  static const std::set<std::string> in_place = {"num_replicas",
+                                                 "max_queued_requests",
+                                                 "max_ongoing_requests",
+                                                 "user_config",
+                                                 "autoscaling_config",
+                                                 "graceful_shutdown_wait_loop_s",
+                                                 "graceful_shutdown_timeout_s",
+                                                 "health_check_period_s",
+                                                 "health_check_timeout_s",
+                                                 "request_router_config",
+                                                 "logging_config",
+                                                 "max_constructor_retry_count",
+                                                 "max_concurrent_queries"};
   // ray_actor_options, placement groups, max_replicas_per_node belong to the replica's actor
   // (ReplicaConfig): a change means new replicas. Unknown fields are assumed to restart too.
   return in_place.count(field) ? ChangeEffect::InPlace : ChangeEffect::RestartsReplicas;
@@ -70,7 +78,8 @@ void diff_fields(const nlohmann::json& before, const nlohmann::json& after, cons
     ChangeEffect e = effect(k);
     if (b.is_object() && a.is_object()) {
       std::vector<FieldChange> sub;
-      diff_fields(b, a, {}, [e](const std::string&) { return e; }, sub);
+      diff_fields(
+          b, a, {}, [e](const std::string&) { return e; }, sub);
       for (auto& c : sub) {
         c.field = k + "." + c.field;
         out.push_back(std::move(c));
@@ -214,7 +223,8 @@ ServeDiff diff_serve_config(const nlohmann::json& live, const nlohmann::json& co
 
 nlohmann::json to_json(const ServeDiff& d) {
   auto change_json = [](const FieldChange& c) {
-    return nlohmann::json{{"field", c.field}, {"before", c.before}, {"after", c.after}, {"effect", change_effect_name(c.effect)}};
+    return nlohmann::json{
+        {"field", c.field}, {"before", c.before}, {"after", c.after}, {"effect", change_effect_name(c.effect)}};
   };
   nlohmann::json apps = nlohmann::json::array();
   for (const auto& a : d.apps) {
@@ -226,7 +236,8 @@ nlohmann::json to_json(const ServeDiff& d) {
     ja["deployments"] = nlohmann::json::array();
     for (const auto& dd : a.deployments) {
       if (dd.kind == DiffKind::Unchanged) continue;
-      nlohmann::json jd{{"name", dd.name}, {"effect", change_effect_name(dd.effect())}, {"fields", nlohmann::json::array()}};
+      nlohmann::json jd{
+          {"name", dd.name}, {"effect", change_effect_name(dd.effect())}, {"fields", nlohmann::json::array()}};
       for (const auto& c : dd.changes) jd["fields"].push_back(change_json(c));
       ja["deployments"].push_back(jd);
     }

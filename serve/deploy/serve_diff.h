@@ -29,9 +29,9 @@ const char* change_effect_name(ChangeEffect e);  // "in-place" | "restarts repli
 ChangeEffect deployment_field_effect(const std::string& field);
 
 struct FieldChange {
-  std::string field;        // "num_replicas", "ray_actor_options.num_cpus", "import_path"
-  nlohmann::json before;    // null when the field was unset (the code's default)
-  nlohmann::json after;     // null when the file leaves it unset
+  std::string field;      // "num_replicas", "ray_actor_options.num_cpus", "import_path"
+  nlohmann::json before;  // null when the field was unset (the code's default)
+  nlohmann::json after;   // null when the file leaves it unset
   ChangeEffect effect = ChangeEffect::InPlace;
 };
 
@@ -48,7 +48,7 @@ struct DeploymentDiff {
 struct AppDiff {
   std::string name;
   DiffKind kind = DiffKind::Unchanged;
-  std::string note;                     // e.g. "deployed with serve.run: Serve keeps it"
+  std::string note;                      // e.g. "deployed with serve.run: Serve keeps it"
   std::vector<FieldChange> app_changes;  // import_path, runtime_env, args, route_prefix, …
   std::vector<DeploymentDiff> deployments;
   ChangeEffect effect() const;

@@ -88,7 +88,8 @@ ServeStatus parse_serve_status(const nlohmann::json& details) {
       app.status = str_or(a, "status", "UNKNOWN");
       app.message = str_or(a, "message");
       app.source = str_or(a, "source");
-      if (a.contains("route_prefix") && a["route_prefix"].is_string()) app.route_prefix = a["route_prefix"].get<std::string>();
+      if (a.contains("route_prefix") && a["route_prefix"].is_string())
+        app.route_prefix = a["route_prefix"].get<std::string>();
       if (a.contains("last_deployed_time_s") && a["last_deployed_time_s"].is_number())
         app.last_deployed_time_s = a["last_deployed_time_s"].get<double>();
       app.deployed_app_config = a.value("deployed_app_config", nlohmann::json());
@@ -178,12 +179,13 @@ nlohmann::json serve_status_json(const ServeStatus& s, const std::vector<std::st
     for (const auto& d : a.deployments) {
       nlohmann::json states = nlohmann::json::object();
       for (const auto& [st, n] : d.replica_states) states[st] = n;
-      ja["deployments"][d.name] = {{"status", d.status},
-                                   {"status_trigger", d.status_trigger},
-                                   {"message", d.message},
-                                   {"target_replicas", d.target_replicas < 0 ? nlohmann::json() : nlohmann::json(d.target_replicas)},
-                                   {"running_replicas", d.running()},
-                                   {"replica_states", states}};
+      ja["deployments"][d.name] = {
+          {"status", d.status},
+          {"status_trigger", d.status_trigger},
+          {"message", d.message},
+          {"target_replicas", d.target_replicas < 0 ? nlohmann::json() : nlohmann::json(d.target_replicas)},
+          {"running_replicas", d.running()},
+          {"replica_states", states}};
     }
     j["applications"][a.name] = ja;
   }

@@ -27,7 +27,7 @@ struct ServeReplica {
 
 struct ServeDeploymentStatus {
   std::string name, status, status_trigger, message;
-  int target_replicas = -1;                 // -1 when Serve did not say
+  int target_replicas = -1;                   // -1 when Serve did not say
   std::map<std::string, int> replica_states;  // STATE → count
   std::vector<ServeReplica> replicas;
   nlohmann::json required_resources;  // {"CPU": 0.5} per replica

@@ -24,7 +24,7 @@ TEST(ClusterState, RoundTripsWithMode0600AndRemoves) {
   r.provider_data = {{"namespace", "ray"}};
   r.nodes.push_back({"head", "10.0.0.1", true, false, "up-to-date", "s", "t", "", {"10.0.0.1", "fe80::1"}, 0});
   store.save(r);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(store.path_for("c1").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   auto back = store.load("c1");

@@ -10,7 +10,8 @@ using namespace rayctl;
 TEST(Diagnostics, CompilerStyleWithSourceAndCaret) {
   SourceCache sources;
   sources.add("cluster.yaml", "a: 1\n  min_worker: 2\n");
-  Diagnostic d{"RL012", Severity::Error, {"cluster.yaml", 2, 3}, "unknown key 'min_worker'", "rename it", std::nullopt, {}};
+  Diagnostic d{"RL012", Severity::Error, {"cluster.yaml", 2, 3}, "unknown key 'min_worker'", "rename it", std::nullopt,
+               {}};
   std::ostringstream os;
   render_diagnostic(os, d, sources, {false, true});
   EXPECT_EQ(os.str(),
@@ -22,10 +23,17 @@ TEST(Diagnostics, CompilerStyleWithSourceAndCaret) {
 
 TEST(Diagnostics, PlainWhenNotATtyAndRelatedLocation) {
   SourceCache sources;
-  Diagnostic d{"RL301", Severity::Warning, {"serve.yaml", 9, 11}, "asks for 2 GPUs", "", SourceLoc{"cluster.yaml", 4, 3}, "largest node offers 1"};
+  Diagnostic d{"RL301",
+               Severity::Warning,
+               {"serve.yaml", 9, 11},
+               "asks for 2 GPUs",
+               "",
+               SourceLoc{"cluster.yaml", 4, 3},
+               "largest node offers 1"};
   std::ostringstream os;
   render_diagnostic(os, d, sources, {false, false});
-  EXPECT_EQ(os.str(), "serve.yaml:9:11: warning[RL301]: asks for 2 GPUs\ncluster.yaml:4:3: note: largest node offers 1\n");
+  EXPECT_EQ(os.str(),
+            "serve.yaml:9:11: warning[RL301]: asks for 2 GPUs\ncluster.yaml:4:3: note: largest node offers 1\n");
   auto j = to_json(d);
   EXPECT_EQ(j["severity"], "warning");
   EXPECT_EQ(j["line"], 9);

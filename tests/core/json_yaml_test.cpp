@@ -1,5 +1,5 @@
-#include "core/error.h"
 #include "core/json_yaml.h"
+#include "core/error.h"
 #include "core/output.h"
 #include "core/state_store.h"
 #include "core/yaml_source.h"
@@ -24,8 +24,8 @@ TEST(JsonYaml, CoreSchemaTyping) {
 }
 
 TEST(JsonYaml, RoundTripKeepsStringsThatLookLikeOtherTypes) {
-  nlohmann::json j = {{"num-gpus", "1"}, {"flag", "true"}, {"empty", ""}, {"n", 2}, {"f", 1.5},
-                      {"multi", "a: 1\nb: 2\n"}, {"list", {1, "two"}}, {"nil", nullptr}};
+  nlohmann::json j = {{"num-gpus", "1"}, {"flag", "true"},          {"empty", ""},        {"n", 2},
+                      {"f", 1.5},        {"multi", "a: 1\nb: 2\n"}, {"list", {1, "two"}}, {"nil", nullptr}};
   auto back = yaml_to_json(YAML::Load(to_yaml_text(j)));
   EXPECT_EQ(back, j);
 }
@@ -60,7 +60,8 @@ TEST(Output, FormatsAndProgressWithoutTty) {
 
 // "Billion laughs" (10^7 values from ten lines, a fuzz finding): the conversion stops with a
 // clear error.
-static const std::string kAliasBomb = std::string(RAYCTL_TEST_DATA) + "/fixtures/fuzz-regressions/config-alias-bomb.yaml";
+static const std::string kAliasBomb =
+    std::string(RAYCTL_TEST_DATA) + "/fixtures/fuzz-regressions/config-alias-bomb.yaml";
 
 TEST(JsonYaml, AliasBombIsRefused) {
   YAML::Node n = YAML::Load(read_file_or_throw(kAliasBomb));

@@ -1,7 +1,7 @@
+#include "core/state_store.h"
 #include "core/error.h"
 #include "core/http_client.h"
 #include "core/process.h"
-#include "core/state_store.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -45,7 +45,8 @@ TEST(StateStore, SecondLockIsAConflictNamingTheHolder) {
         FileLock second(lock, std::chrono::milliseconds(100));
         _exit(0);
       } catch (const Error& e) {
-        _exit(e.kind() == ErrorKind::Conflict && e.message().find(std::to_string(getppid())) != std::string::npos ? 42 : 1);
+        _exit(e.kind() == ErrorKind::Conflict && e.message().find(std::to_string(getppid())) != std::string::npos ? 42
+                                                                                                                  : 1);
       }
     }
     int status = 0;
@@ -57,7 +58,8 @@ TEST(StateStore, SecondLockIsAConflictNamingTheHolder) {
 }
 
 TEST(Process, CapturesOutputExitCodeAndStdin) {
-  auto r = run_process({{"sh", "-c", "cat; echo err >&2; exit 3"}, {}, false, "hello", "", std::chrono::milliseconds(0)});
+  auto r =
+      run_process({{"sh", "-c", "cat; echo err >&2; exit 3"}, {}, false, "hello", "", std::chrono::milliseconds(0)});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.out, "hello");
   EXPECT_EQ(r.err, "err\n");
@@ -75,7 +77,8 @@ TEST(Process, TimeoutKillsTheProcessGroup) {
 
 TEST(Process, StreamingLinesAndQuoting) {
   std::vector<std::string> lines;
-  int rc = run_process_streaming({{"sh", "-c", "printf 'a\\nb\\nc'"}}, [&](int, const std::string& l) { lines.push_back(l); });
+  int rc = run_process_streaming({{"sh", "-c", "printf 'a\\nb\\nc'"}},
+                                 [&](int, const std::string& l) { lines.push_back(l); });
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(lines, (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(shell_quote("abc"), "abc");

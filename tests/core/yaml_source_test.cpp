@@ -1,6 +1,6 @@
+#include "core/yaml_source.h"
 #include "core/error.h"
 #include "core/yaml_reader.h"
-#include "core/yaml_source.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -54,9 +54,12 @@ TEST(YamlSource, StrayCommaIsASyntaxErrorNotEndlessDocuments) {
     EXPECT_EQ(e.message(), "YAML syntax error: unexpected ',' where a value should start");
     EXPECT_NE(e.hint().find("inside [ ] or { }"), std::string::npos) << e.hint();
   }
-  for (const auto& [text, where] : std::vector<std::pair<std::string, std::string>>{
-           {",", "s.yaml:1:1"}, {"a: 1\n...\n,\n", "s.yaml:3:1"}, {"- a\n,\n", "s.yaml:2:1"},
-           {"&x ,", "s.yaml:1:4"}, {"a\n---\n ,\n", "s.yaml:3:2"}, {"\xEF\xBB\xBF,", "s.yaml:1:1"}}) {
+  for (const auto& [text, where] : std::vector<std::pair<std::string, std::string>>{{",", "s.yaml:1:1"},
+                                                                                    {"a: 1\n...\n,\n", "s.yaml:3:1"},
+                                                                                    {"- a\n,\n", "s.yaml:2:1"},
+                                                                                    {"&x ,", "s.yaml:1:4"},
+                                                                                    {"a\n---\n ,\n", "s.yaml:3:2"},
+                                                                                    {"\xEF\xBB\xBF,", "s.yaml:1:1"}}) {
     try {
       YamlFile::parse("s.yaml", text);
       ADD_FAILURE() << "expected an error for " << text;

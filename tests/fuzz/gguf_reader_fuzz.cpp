@@ -22,14 +22,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)v.as_string();
       if (v.is_array() && v.array_size() > 0) {
         size_t last = v.array_size() - 1;
-        if (v.array_type() == GgufType::STRING) (void)v.string_at(last);
-        else if (v.array_type() == GgufType::ARRAY) (void)v.array_at(last);
-        else (void)v.double_at(last);
+        if (v.array_type() == GgufType::STRING)
+          (void)v.string_at(last);
+        else if (v.array_type() == GgufType::ARRAY)
+          (void)v.array_at(last);
+        else
+          (void)v.double_at(last);
       }
     }
     std::vector<float> row;
     for (const GgufTensor& t : f.tensors()) {
-      if (!ggml_type_supported(t.type) || t.ne.empty() || t.ne[0] <= 0 || t.ne[0] > (1 << 16) || t.nbytes == 0) continue;
+      if (!ggml_type_supported(t.type) || t.ne.empty() || t.ne[0] <= 0 || t.ne[0] > (1 << 16) || t.nbytes == 0)
+        continue;
       if (t.n_rows() == 0) continue;
       row.resize(size_t(t.ne[0]));
       dequantize_row(t.type, t.data, row.data(), t.ne[0]);  // reads exactly the first row, inside nbytes

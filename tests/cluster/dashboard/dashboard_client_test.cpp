@@ -1,8 +1,8 @@
 // DashboardClient without a Ray: how HTTP statuses become errors, address/token resolution,
 // how a launcher cluster's dashboard route is picked from rayctl's state, and a real connection
 // refused on a closed loopback port (the integration tests cover the real dashboard).
-#include "cluster/dashboard/dashboard_address.h"
 #include "cluster/dashboard/dashboard_client.h"
+#include "cluster/dashboard/dashboard_address.h"
 
 #include "cluster/launcher/ssh_cluster.h"
 #include "core/error.h"
@@ -30,7 +30,10 @@ Error status_error(long status, const std::string& body) {
   return Error(ErrorKind::Internal, "none");
 }
 EnvLookup env_of(std::map<std::string, std::string> m) {
-  return [m](const std::string& k) { auto it = m.find(k); return it == m.end() ? std::string() : it->second; };
+  return [m](const std::string& k) {
+    auto it = m.find(k);
+    return it == m.end() ? std::string() : it->second;
+  };
 }
 }  // namespace
 
@@ -136,4 +139,3 @@ TEST(ClusterDashboardRoute, WithoutARecordTheHeadStartCommandDecides) {
   EXPECT_EQ(r.direct_url, "");
   EXPECT_EQ(r.dashboard_port, 9000);
 }
-

@@ -21,7 +21,8 @@ struct TempDir {
     path = mkdtemp(tmpl);
   }
   ~TempDir() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text, fs::perms mode = fs::perms::owner_read | fs::perms::owner_write) {
+  std::string write(const std::string& name, const std::string& text,
+                    fs::perms mode = fs::perms::owner_read | fs::perms::owner_write) {
     auto p = path / name;
     std::ofstream(p) << text;
     fs::permissions(p, mode);
@@ -81,7 +82,7 @@ TEST(KubeConfig, FirstFileToSetAKeyWins) {
   auto beta = resolve_kube_target(cfg, {"beta", "override"});
   EXPECT_EQ(beta.server, "https://two.example");
   EXPECT_EQ(beta.namespace_, "override");
-  EXPECT_TRUE(beta.tls.insecure_skip_verify);  // only because the kubeconfig says so
+  EXPECT_TRUE(beta.tls.insecure_skip_verify);       // only because the kubeconfig says so
   EXPECT_EQ(beta.tls.server_name, "api.internal");  // SNI + certificate name (HttpClient honours it)
   EXPECT_EQ(t.tls.server_name, "");
   EXPECT_EQ(beta.user.token_file, (d.path / "tok").string());
@@ -135,17 +136,20 @@ TEST(KubeCredentials, ExecPluginCachedUntilExpiryAndRerunAfterInvalidate) {
   TempDir d;
   auto counter = (d.path / "runs").string();
   // The plugin records its runs and checks that it got KUBERNETES_EXEC_INFO.
-  auto plugin = d.write("plugin.sh",
-                        "#!/bin/sh\necho run >> " + counter +
-                            "\ncase \"$KUBERNETES_EXEC_INFO\" in *ExecCredential*) ;; *) exit 3;; esac\n"
-                            "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
-                            "\"status\":{\"token\":\"tok-'$MYVAR'\",\"expirationTimestamp\":\"2999-01-01T00:00:00Z\"}}'\n",
-                        fs::perms::owner_all);
+  auto plugin =
+      d.write("plugin.sh",
+              "#!/bin/sh\necho run >> " + counter +
+                  "\ncase \"$KUBERNETES_EXEC_INFO\" in *ExecCredential*) ;; *) exit 3;; esac\n"
+                  "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+                  "\"status\":{\"token\":\"tok-'$MYVAR'\",\"expirationTimestamp\":\"2999-01-01T00:00:00Z\"}}'\n",
+              fs::perms::owner_all);
   KubeConfigSet cfg;
-  merge_kube_config_text("inline", "current-context: x\nclusters: [{name: c, cluster: {server: https://127.0.0.1:1}}]\n"
+  merge_kube_config_text("inline",
+                         "current-context: x\nclusters: [{name: c, cluster: {server: https://127.0.0.1:1}}]\n"
                          "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
-                         "users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: " + plugin +
-                         ", env: [{name: MYVAR, value: abc}]}}}]\n", d.path.string(), cfg);
+                         "users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: " +
+                             plugin + ", env: [{name: MYVAR, value: abc}]}}}]\n",
+                         d.path.string(), cfg);
   auto t = resolve_kube_target(cfg, {});
   KubeCredentials creds(t);
   for (int i = 0; i < 3; ++i) {
@@ -169,7 +173,8 @@ TEST(KubeCredentials, ExecPluginCachedUntilExpiryAndRerunAfterInvalidate) {
 TEST(KubeCredentials, ExecPluginFailureAndExpiredCredential) {
   EXPECT_THROW(parse_exec_credential("p", "not json"), Error);
   EXPECT_THROW(parse_exec_credential("p", R"({"kind":"ExecCredential","status":{}})"), Error);
-  auto c = parse_exec_credential("p", R"({"kind":"ExecCredential","status":{"token":"t","expirationTimestamp":"2020-01-01T00:00:00+01:00"}})");
+  auto c = parse_exec_credential(
+      "p", R"({"kind":"ExecCredential","status":{"token":"t","expirationTimestamp":"2020-01-01T00:00:00+01:00"}})");
   ASSERT_TRUE(c.expires);
   EXPECT_EQ(std::chrono::system_clock::to_time_t(*c.expires), 1577833200);
 }

@@ -12,26 +12,31 @@ namespace {
 json raycluster(const std::string& state, bool provisioned) {
   return json::parse(R"({"metadata":{"name":"rc","generation":1},
     "spec":{"headGroupSpec":{},"workerGroupSpecs":[{"groupName":"gpu","replicas":2,"minReplicas":1,"maxReplicas":4}]},
-    "status":{"observedGeneration":1,"state":")" + state + R"(","conditions":[
+    "status":{"observedGeneration":1,"state":")" +
+                     state + R"(","conditions":[
       {"type":"HeadPodReady","status":"True"},{"type":"RayClusterProvisioned","status":")" +
                      std::string(provisioned ? "True" : "False") + R"("}]}})");
 }
 
-json pod(const std::string& name, const std::string& type, const std::string& group, const std::string& phase, bool ready,
-         const std::string& sched_msg = "") {
-  json p = {{"metadata", {{"name", name}, {"labels", {{"ray.io/cluster", "rc"}, {"ray.io/node-type", type}, {"ray.io/group", group}}}}},
-            {"spec", {{"nodeName", sched_msg.empty() ? "node-1" : ""}}},
-            {"status", {{"phase", phase}, {"conditions", json::array()}}}};
+json pod(const std::string& name, const std::string& type, const std::string& group, const std::string& phase,
+         bool ready, const std::string& sched_msg = "") {
+  json p = {
+      {"metadata",
+       {{"name", name}, {"labels", {{"ray.io/cluster", "rc"}, {"ray.io/node-type", type}, {"ray.io/group", group}}}}},
+      {"spec", {{"nodeName", sched_msg.empty() ? "node-1" : ""}}},
+      {"status", {{"phase", phase}, {"conditions", json::array()}}}};
   p["status"]["conditions"].push_back({{"type", "Ready"}, {"status", ready ? "True" : "False"}});
   if (!sched_msg.empty())
-    p["status"]["conditions"].push_back({{"type", "PodScheduled"}, {"status", "False"}, {"reason", "Unschedulable"}, {"message", sched_msg}});
+    p["status"]["conditions"].push_back(
+        {{"type", "PodScheduled"}, {"status", "False"}, {"reason", "Unschedulable"}, {"message", sched_msg}});
   return p;
 }
 
 }  // namespace
 
 TEST(RayClusterReadiness, ReadyNeedsEveryDesiredPodAndTheOperator) {
-  std::vector<json> pods = {pod("rc-head-x", "head", "headgroup", "Running", true), pod("rc-gpu-worker-a", "worker", "gpu", "Running", true),
+  std::vector<json> pods = {pod("rc-head-x", "head", "headgroup", "Running", true),
+                            pod("rc-gpu-worker-a", "worker", "gpu", "Running", true),
                             pod("rc-gpu-worker-b", "worker", "gpu", "Running", true)};
   auto h = evaluate_raycluster(raycluster("ready", true), pods, {});
   EXPECT_TRUE(h.ready);
@@ -53,7 +58,8 @@ TEST(RayClusterReadiness, ReadyNeedsEveryDesiredPodAndTheOperator) {
 
 TEST(RayClusterReadiness, PendingPodNamesTheSchedulerReason) {
   std::vector<json> pods = {pod("rc-head-x", "head", "headgroup", "Running", true),
-                            pod("rc-gpu-worker-a", "worker", "gpu", "Pending", false, "0/3 nodes are available: 3 Insufficient nvidia.com/gpu."),
+                            pod("rc-gpu-worker-a", "worker", "gpu", "Pending", false,
+                                "0/3 nodes are available: 3 Insufficient nvidia.com/gpu."),
                             pod("rc-gpu-worker-b", "worker", "gpu", "Running", false)};
   auto h = evaluate_raycluster(raycluster("", false), pods, {});
   EXPECT_FALSE(h.ready);
@@ -67,12 +73,17 @@ TEST(RayClusterReadiness, PendingPodNamesTheSchedulerReason) {
 
 TEST(RayClusterReadiness, SchedulingEventFillsInAndOperatorFailureIsKubeRayLayer) {
   auto rc = raycluster("", false);
-  rc["status"]["conditions"].push_back({{"type", "ReplicaFailure"}, {"status", "True"}, {"reason", "FailedCreateWorkerPod"},
+  rc["status"]["conditions"].push_back({{"type", "ReplicaFailure"},
+                                        {"status", "True"},
+                                        {"reason", "FailedCreateWorkerPod"},
                                         {"message", "pods \"x\" is forbidden: exceeded quota"}});
   auto p = pod("rc-head-x", "head", "headgroup", "Pending", false);
   p["spec"]["nodeName"] = "";
-  std::vector<json> events = {{{"involvedObject", {{"kind", "Pod"}, {"name", "rc-head-x"}}}, {"reason", "FailedScheduling"},
-                               {"type", "Warning"}, {"message", "0/1 nodes: untolerated taint"}, {"lastTimestamp", "2026-01-01T00:00:00Z"}}};
+  std::vector<json> events = {{{"involvedObject", {{"kind", "Pod"}, {"name", "rc-head-x"}}},
+                               {"reason", "FailedScheduling"},
+                               {"type", "Warning"},
+                               {"message", "0/1 nodes: untolerated taint"},
+                               {"lastTimestamp", "2026-01-01T00:00:00Z"}}};
   auto h = evaluate_raycluster(rc, {p}, events);
   EXPECT_EQ(h.state, "failed");
   bool sched = false, quota = false, missing = false;
@@ -91,7 +102,8 @@ TEST(RayServiceReadiness, DeployFailedAppIsServeLayerWithItsMessage) {
     "conditions":[{"type":"Ready","status":"False","reason":"Initializing"},{"type":"UpgradeInProgress","status":"False"}],
     "pendingServiceStatus":{"rayClusterName":"rc","applicationStatuses":{"rag":{"status":"DEPLOY_FAILED",
       "message":"ModuleNotFoundError: No module named 'rag'","serveDeploymentStatuses":{"Retriever":{"status":"UNHEALTHY","message":"crashed"}}}}}}})");
-  std::vector<json> pods = {pod("rc-head-x", "head", "headgroup", "Running", true), pod("rc-gpu-worker-a", "worker", "gpu", "Running", true),
+  std::vector<json> pods = {pod("rc-head-x", "head", "headgroup", "Running", true),
+                            pod("rc-gpu-worker-a", "worker", "gpu", "Running", true),
                             pod("rc-gpu-worker-b", "worker", "gpu", "Running", true)};
   auto h = evaluate_rayservice(rs, {raycluster("ready", true)}, pods, {});
   EXPECT_FALSE(h.ready);

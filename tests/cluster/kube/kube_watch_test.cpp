@@ -1,8 +1,8 @@
 // Watch stream parsing (chunks split anywhere), cache updates, bookmarks and 410 Gone, and the
 // API error mapping (401/403 identity, missing CRDs, 409, 422 field paths → manifest lines).
+#include "cluster/kube/kube_watch.h"
 #include "cluster/kube/kube_api_error.h"
 #include "cluster/kube/kube_client.h"
-#include "cluster/kube/kube_watch.h"
 #include "core/yaml_source.h"
 
 #include <gtest/gtest.h>
@@ -13,7 +13,8 @@ TEST(KubeWatch, ParsesEventsSplitAcrossChunks) {
   std::string stream =
       "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\",\"resourceVersion\":\"5\"}}}\n"
       "{\"type\":\"BOOKMARK\",\"object\":{\"metadata\":{\"resourceVersion\":\"9\"}}}\n"
-      "{\"type\":\"DELETED\",\"object\":{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\",\"resourceVersion\":\"11\"}}}\n";
+      "{\"type\":\"DELETED\",\"object\":{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\",\"resourceVersion\":\"11\"}}"
+      "}\n";
   for (size_t cut : {1ul, 7ul, 64ul, stream.size()}) {
     WatchEventParser parser;
     CollectionCache cache;
@@ -54,28 +55,35 @@ static HttpResponse response(long status, const std::string& body) {
 }
 
 TEST(KubeApiError, MapsStatusesToActionableErrors) {
-  auto e401 = kube_api_error(response(401, R"({"kind":"Status","code":401,"reason":"Unauthorized"})"), {"get", "x", true}, "user \"bob\" (bearer token)");
+  auto e401 = kube_api_error(response(401, R"({"kind":"Status","code":401,"reason":"Unauthorized"})"),
+                             {"get", "x", true}, "user \"bob\" (bearer token)");
   EXPECT_EQ(e401.kind(), ErrorKind::Auth);
   EXPECT_NE(e401.message().find("user \"bob\""), std::string::npos);
-  auto e403 = kube_api_error(response(403, R"({"kind":"Status","code":403,"message":"rayclusters.ray.io is forbidden"})"),
-                             {"apply", "RayCluster d/x", true}, "user \"bob\"");
+  auto e403 =
+      kube_api_error(response(403, R"({"kind":"Status","code":403,"message":"rayclusters.ray.io is forbidden"})"),
+                     {"apply", "RayCluster d/x", true}, "user \"bob\"");
   EXPECT_NE(e403.message().find("may not apply RayCluster d/x"), std::string::npos);
   auto crd = kube_api_error(response(404, "404 page not found\n"), {"apply", "RayCluster d/x", true}, "u");
   EXPECT_NE(crd.message().find("KubeRay CRDs are not installed"), std::string::npos);
   EXPECT_NE(crd.hint().find("helm install"), std::string::npos);
-  auto missing = kube_api_error(response(404, R"({"kind":"Status","code":404,"reason":"NotFound","details":{"name":"x","kind":"rayclusters"}})"),
-                                {"get", "RayCluster d/x", true}, "u");
+  auto missing = kube_api_error(
+      response(404, R"({"kind":"Status","code":404,"reason":"NotFound","details":{"name":"x","kind":"rayclusters"}})"),
+      {"get", "RayCluster d/x", true}, "u");
   EXPECT_EQ(missing.message().find("CRDs"), std::string::npos);
   auto conflict = kube_api_error(response(409, R"({"kind":"Status","code":409,"reason":"Conflict","details":{"causes":[
-      {"reason":"FieldManagerConflict","message":"conflict with \"helm\"","field":".spec.rayVersion"}]}})"), {"apply", "RayCluster d/x", true}, "u");
+      {"reason":"FieldManagerConflict","message":"conflict with \"helm\"","field":".spec.rayVersion"}]}})"),
+                                 {"apply", "RayCluster d/x", true}, "u");
   EXPECT_EQ(conflict.kind(), ErrorKind::Conflict);
   EXPECT_NE(conflict.message().find(".spec.rayVersion"), std::string::npos);
   EXPECT_NE(conflict.hint().find("--force-conflicts"), std::string::npos);
 }
 
 TEST(KubeApiError, FieldPathsMapToManifestLines) {
-  auto doc = YamlFile::parse("m.yaml", "apiVersion: ray.io/v1\nkind: RayCluster\nspec:\n  workerGroupSpecs:\n  - groupName: a\n    replicas: two\n");
-  auto st = parse_kube_status(response(422, R"({"kind":"Status","code":422,"reason":"Invalid","message":"RayCluster.ray.io \"x\" is invalid",
+  auto doc = YamlFile::parse(
+      "m.yaml",
+      "apiVersion: ray.io/v1\nkind: RayCluster\nspec:\n  workerGroupSpecs:\n  - groupName: a\n    replicas: two\n");
+  auto st = parse_kube_status(
+      response(422, R"({"kind":"Status","code":422,"reason":"Invalid","message":"RayCluster.ray.io \"x\" is invalid",
       "details":{"causes":[{"reason":"FieldValueTypeInvalid","message":"Invalid value: \"string\": must be of type integer","field":"spec.workerGroupSpecs[0].replicas"}]}})"));
   EXPECT_EQ(kube_error_fields(st), std::vector<std::string>{"spec.workerGroupSpecs[0].replicas"});
   auto d = validation_diagnostics(st, doc.documents[0]);

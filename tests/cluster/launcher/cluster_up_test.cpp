@@ -51,7 +51,8 @@ class FakeRunner : public RemoteRunner {
 // Ray as the fake cluster runs it: every node whose `ray start` ran is ALIVE at its host.
 class FakeLiveNodes : public LiveNodeSource {
  public:
-  FakeLiveNodes(FakeFleet& fleet, const LauncherConfig& cfg, int& observes) : fleet_(fleet), cfg_(cfg), observes_(observes) {}
+  FakeLiveNodes(FakeFleet& fleet, const LauncherConfig& cfg, int& observes)
+      : fleet_(fleet), cfg_(cfg), observes_(observes) {}
   std::optional<std::vector<LiveNode>> observe(const CancelFlag&) override {
     ++observes_;
     auto now = alive();

@@ -20,8 +20,9 @@ LauncherConfig two_nodes() {
   h.host = "10.0.0.1";
   h.is_head = true;
   h.setup_commands = {"pip install x"};
-  h.start_ray_commands = {"ray stop", "ulimit -c unlimited && ray start --head --port=6390 --dashboard-port=8300 "
-                                      "--autoscaling-config=~/ray_bootstrap_config.yaml"};
+  h.start_ray_commands = {"ray stop",
+                          "ulimit -c unlimited && ray start --head --port=6390 --dashboard-port=8300 "
+                          "--autoscaling-config=~/ray_bootstrap_config.yaml"};
   LauncherNode w = h;
   w.name = "worker-1";
   w.host = "10.0.0.2";
@@ -107,12 +108,18 @@ TEST(NodePlan, ScopedStopCountsOtherRayButNotZombies) {
       "while [ ! -s \"$d/zpid\" ]; do sleep 0.05; done; z=$(cat \"$d/zpid\")\n"
       "while [ \"$(ps -o stat= -p \"$z\" | cut -c1)\" != Z ]; do sleep 0.05; done\n"
       "echo \"zombie=$(ps -o stat= -p \"$z\" | cut -c1)\"\n"
-      "( " + stop + " )\n"
+      "( " +
+      stop +
+      " )\n"
       "kill \"$parent\"; wait \"$parent\" 2>/dev/null\n"
       "while ps -p \"$z\" >/dev/null; do sleep 0.05; done\n"
-      "( " + stop + " )\n"
+      "( " +
+      stop +
+      " )\n"
       "\"$d/gcs_server\" 30 & live=$!; sleep 0.2\n"
-      "( " + stop + " )\n"
+      "( " +
+      stop +
+      " )\n"
       "kill \"$live\"; wait \"$live\" 2>/dev/null; rm -rf \"$d\"\n";
   auto r = run_process({{"bash", "-c", script}, {}, false, "", "", std::chrono::seconds(60)});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;

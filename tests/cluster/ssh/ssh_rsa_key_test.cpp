@@ -108,7 +108,8 @@ class RsaKeyFiles : public ::testing::Test {
     std::ofstream(path("data.bin"), std::ios::binary) << data;
     std::ofstream(path("sig.bin"), std::ios::binary) << sig;
     ProcessSpec v;
-    v.argv = {"openssl", "dgst", "-sha256", "-verify", path("pub.pem"), "-signature", path("sig.bin"), path("data.bin")};
+    v.argv = {"openssl",       "dgst",       "-sha256",       "-verify",
+              path("pub.pem"), "-signature", path("sig.bin"), path("data.bin")};
     return run_process(v).exit_code == 0;
   }
 
@@ -127,7 +128,7 @@ TEST_F(RsaKeyFiles, EveryFormatGivesTheSameKeyAndAVerifiableSignature) {
   std::vector<Case> cases = {
       {"openssh", "", {"-N", ""}},
       {"openssh-enc", "pass phrase", {"-N", "pass phrase", "-a", "4"}},  // ssh-keygen's default: aes256-ctr
-      {"openssh-enc-default-rounds", "x", {"-N", "x"}},                 // 16 rounds
+      {"openssh-enc-default-rounds", "x", {"-N", "x"}},                  // 16 rounds
       {"openssh-aes128-cbc", "pw", {"-N", "pw", "-Z", "aes128-cbc", "-a", "2"}},
       {"openssh-aes192-ctr", "pw", {"-N", "pw", "-Z", "aes192-ctr", "-a", "2"}},
       {"openssh-aes256-gcm", "pw", {"-N", "pw", "-Z", "aes256-gcm@openssh.com", "-a", "2"}},
@@ -188,10 +189,10 @@ TEST_F(RsaKeyFiles, DamagedEncryptedFilesFailCleanly) {
     return size_t(uint8_t(raw[at])) << 24 | size_t(uint8_t(raw[at + 1])) << 16 | size_t(uint8_t(raw[at + 2])) << 8 |
            uint8_t(raw[at + 3]);
   };
-  size_t at = 15;                          // after "openssh-key-v1\0"
-  at += 4 + u32_at(at);                    // cipher name
-  at += 4 + u32_at(at);                    // kdf name
-  at += 4;                                 // kdf options: string salt, uint32 rounds
+  size_t at = 15;        // after "openssh-key-v1\0"
+  at += 4 + u32_at(at);  // cipher name
+  at += 4 + u32_at(at);  // kdf name
+  at += 4;               // kdf options: string salt, uint32 rounds
   size_t rounds_at = at + 4 + u32_at(at);
   ASSERT_EQ(u32_at(rounds_at), 2u);
   std::string slow = raw;

@@ -1,10 +1,10 @@
 // SSH pieces that need no server: jump-host parsing, the cancellable command wrapper (run for
 // real under bash), encrypted-key detection on keys made by ssh-keygen, and fingerprints.
 // The transport against real sshd is covered by tests/integration/ssh (e2e.sh, faults.sh).
+#include "cluster/ssh/ssh_session.h"
 #include "cluster/ssh/ssh_auth.h"
 #include "cluster/ssh/ssh_host_key.h"
 #include "cluster/ssh/ssh_rsa_sha2.h"
-#include "cluster/ssh/ssh_session.h"
 #include "core/content_digest.h"
 #include "core/error.h"
 #include "core/process.h"

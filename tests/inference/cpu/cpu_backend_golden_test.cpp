@@ -83,7 +83,8 @@ void check_model(CpuPrecision precision, double tol, double mean_tol, bool greed
 #endif
   std::string path = cached_model();
   if (path.empty()) GTEST_SKIP() << "SmolLM2 GGUF not cached: run scripts/fetch-model.sh";
-  if (!std::ifstream(kGoldenFile)) GTEST_SKIP() << kGoldenFile << " not recorded yet: run scripts/inference-golden/make_goldens.py";
+  if (!std::ifstream(kGoldenFile))
+    GTEST_SKIP() << kGoldenFile << " not recorded yet: run scripts/inference-golden/make_goldens.py";
   auto model = ModelFile::open(path);
   CpuBackendOptions o;
   o.precision = precision;

@@ -114,7 +114,8 @@ TEST(GgufQuantFormats, Q8KernelsMatchDequantizeThenDot) {
       std::vector<float> wd(static_cast<size_t>(n));
       dequantize_row(t, q.data(), wd.data(), n);
       double ref = 0, mag = 0;
-      for (int64_t i = 0; i < n; ++i) ref += double(wd[size_t(i)]) * xd[size_t(i)], mag += std::fabs(double(wd[size_t(i)]) * xd[size_t(i)]);
+      for (int64_t i = 0; i < n; ++i)
+        ref += double(wd[size_t(i)]) * xd[size_t(i)], mag += std::fabs(double(wd[size_t(i)]) * xd[size_t(i)]);
       float fast = vec_dot_q8(t, q.data(), xq.data(), n);
       float scalar = vec_dot_q8_scalar(t, q.data(), xq.data(), n);
       EXPECT_NEAR(fast, ref, 1e-4 * mag + 1e-5) << ggml_type_name(t) << " " << quant_kernel_isa() << " seed " << seed;
@@ -163,8 +164,8 @@ TEST(GgufQuantFormats, RaggedRowsAreRejected) {
 TEST(GgufQuantFormats, OutliersAreKeptOutOfTheirQ8Block) {
   const int64_t n = 1536;
   std::vector<float> x = random_vec(size_t(n), 7, 0.1f), w = random_vec(size_t(n), 8, 0.05f);
-  x[40] = 3000.0f;   // alone in its block
-  x[999] = 476.0f;   // two in one block
+  x[40] = 3000.0f;  // alone in its block
+  x[999] = 476.0f;  // two in one block
   x[1000] = -35.0f;
   std::vector<uint8_t> q(ggml_row_bytes(GgmlType::Q4_1, n));
   quantize_row(GgmlType::Q4_1, w.data(), q.data(), n);
@@ -198,6 +199,7 @@ TEST(GgufQuantFormats, OutliersAreKeptOutOfTheirQ8Block) {
     quantize_row(t, w.data(), qt.data(), n);
     std::vector<float> dt(static_cast<size_t>(n));
     dequantize_row(t, qt.data(), dt.data(), n);
-    for (int64_t i : {0L, 31L, 300L, 1535L}) EXPECT_EQ(weight_element(t, qt.data(), i), dt[size_t(i)]) << ggml_type_name(t);
+    for (int64_t i : {0L, 31L, 300L, 1535L})
+      EXPECT_EQ(weight_element(t, qt.data(), i), dt[size_t(i)]) << ggml_type_name(t);
   }
 }

@@ -1,8 +1,8 @@
 // The CPU matmul kernel families against the per-row reference: the tiled kernels of
 // matmul_rows and the PackedMatrix kernels, on every family this CPU has (scalar packed loop,
 // AVX2, AVX-512 VNNI), every batch width up to past two tiles, with and without outliers.
-#include "inference/cpu/thread_pool.h"
 #include "inference/kernels/packed_matrix.h"
+#include "inference/cpu/thread_pool.h"
 #include "inference/kernels/quant_formats.h"
 #include "inference/kernels/quant_matmul_isa.h"
 #include "tests/inference/support/reference_quantizers.h"
@@ -58,8 +58,8 @@ struct Activations {
     items.resize(size_t(stride * batch));
     counts.resize(size_t(batch));
     for (int64_t b = 0; b < batch; ++b)
-      counts[size_t(b)] = quantize_activation_q8_outliers(x.data() + b * n, n, xq.data() + b * n / 32,
-                                                          items.data() + b * stride);
+      counts[size_t(b)] =
+          quantize_activation_q8_outliers(x.data() + b * n, n, xq.data() + b * n / 32, items.data() + b * stride);
   }
   Q8Outliers outliers() const { return {items.data(), counts.data(), stride}; }
 };
@@ -102,7 +102,8 @@ TEST_F(KernelFamilies, TiledMatmulMatchesRowDots) {
         // In two row ranges, as the backend's threads call it.
         matmul_rows(t, f.q.data(), f.n, 0, 24, nullptr, a.xq.data(), batch, y.data(), f.rows, &o);
         matmul_rows(t, f.q.data(), f.n, 24, f.rows, nullptr, a.xq.data(), batch, y.data(), f.rows, &o);
-        expect_close(y, want, std::string(ggml_type_name(t)) + " " + quant_kernel_isa() + " batch " + std::to_string(batch));
+        expect_close(y, want,
+                     std::string(ggml_type_name(t)) + " " + quant_kernel_isa() + " batch " + std::to_string(batch));
       }
     }
   }
@@ -238,7 +239,8 @@ TEST(ThreadPool, RunsSoloWhenWaitingForWorkersCostsMoreThanTheyGive) {
   // loop against ~1.1 ms), so windows 3 and 4 stay solo.
   for (int i = 0; i < 3 * SoloPolicy::kLoopsPerWindow; ++i) pool.parallel_for(8, loop);
   const int64_t in_first_windows = by_worker.load();
-  EXPECT_GT(in_first_windows, SoloPolicy::kLoopsPerWindow / 2) << "the worker never took a task: the test shows nothing";
+  EXPECT_GT(in_first_windows, SoloPolicy::kLoopsPerWindow / 2)
+      << "the worker never took a task: the test shows nothing";
   for (int i = 0; i < SoloPolicy::kLoopsPerWindow; ++i) pool.parallel_for(8, loop);
   EXPECT_EQ(by_worker.load(), in_first_windows) << "the lagging worker still took tasks in window 4";
   EXPECT_EQ(sum.load(), int64_t(4) * SoloPolicy::kLoopsPerWindow * 28);
@@ -255,7 +257,7 @@ TEST(Q8Activations, MatchTheScalarDefinition) {
   std::normal_distribution<float> nd(0, 1.0f);
   std::vector<float> x(32 * 64);
   for (auto& v : x) v = nd(rng) * 3;
-  for (int j = 0; j < 32; ++j) x[size_t(32 + j)] = 0.0f;          // an all-zero block
+  for (int j = 0; j < 32; ++j) x[size_t(32 + j)] = 0.0f;              // an all-zero block
   for (int j = 0; j < 32; ++j) x[size_t(64 + j)] = float(j) - 15.5f;  // halves: ties to even
   x[100] = 127.0f * 3;
   std::vector<BlockQ8Act> got(64);

@@ -1,7 +1,7 @@
 // GgufFile: parses well-formed files (synthetic and the real SmolLM2 Q4_1 model) and rejects
 // every malformed header with a precise message instead of reading out of bounds.
-#include "core/error.h"
 #include "inference/model/gguf_file.h"
+#include "core/error.h"
 #include "inference/model/model_config.h"
 
 #include <gtest/gtest.h>
@@ -20,15 +20,26 @@ struct GgufBuilder {
   std::string b;
   void u32(uint32_t v) { b.append(reinterpret_cast<const char*>(&v), 4); }
   void u64(uint64_t v) { b.append(reinterpret_cast<const char*>(&v), 8); }
-  void str(const std::string& s) { u64(s.size()); b += s; }
+  void str(const std::string& s) {
+    u64(s.size());
+    b += s;
+  }
   void header(uint64_t n_tensors, uint64_t n_kv) {
     b = "GGUF";
     u32(3);
     u64(n_tensors);
     u64(n_kv);
   }
-  void kv_u32(const std::string& k, uint32_t v) { str(k); u32(4); u32(v); }
-  void kv_str(const std::string& k, const std::string& v) { str(k); u32(8); str(v); }
+  void kv_u32(const std::string& k, uint32_t v) {
+    str(k);
+    u32(4);
+    u32(v);
+  }
+  void kv_str(const std::string& k, const std::string& v) {
+    str(k);
+    u32(8);
+    str(v);
+  }
   void tensor(const std::string& name, std::vector<uint64_t> ne, uint32_t type, uint64_t offset) {
     str(name);
     u32(uint32_t(ne.size()));
@@ -36,7 +47,9 @@ struct GgufBuilder {
     u32(type);
     u64(offset);
   }
-  void pad(size_t a = 32) { while (b.size() % a) b += '\0'; }
+  void pad(size_t a = 32) {
+    while (b.size() % a) b += '\0';
+  }
 };
 
 std::string valid_file() {
@@ -160,16 +173,17 @@ TEST(GgufFile, MissingFileIsNotFound) {
 std::string real_model_path() {
   if (const char* p = std::getenv("RAYCTL_MODEL_GGUF")) return p;
   const char* cache = std::getenv("RAYCTL_CACHE_DIR");
-  std::string base = cache ? cache : std::string(std::getenv("HOME") ? std::getenv("HOME") : "/root") + "/.cache/rayctl";
+  std::string base =
+      cache ? cache : std::string(std::getenv("HOME") ? std::getenv("HOME") : "/root") + "/.cache/rayctl";
   return base + "/models/SmolLM2-135M-Instruct.Q4_1.gguf";
 }
 
-#define REQUIRE_REAL_MODEL(path)                                                                         \
-  std::string path = real_model_path();                                                                  \
-  if (!std::filesystem::exists(path)) {                                                                  \
+#define REQUIRE_REAL_MODEL(path)                                                                                    \
+  std::string path = real_model_path();                                                                             \
+  if (!std::filesystem::exists(path)) {                                                                             \
     if (std::getenv("RAYCTL_REQUIRE_MODEL")) FAIL() << "RAYCTL_REQUIRE_MODEL is set but " << path << " is missing"; \
-    GTEST_SKIP() << "\n!!!!! SKIPPED: real model " << path                                               \
-                 << " is absent. Run scripts/fetch-model.sh (CI does) to test the real GGUF. !!!!!\n";    \
+    GTEST_SKIP() << "\n!!!!! SKIPPED: real model " << path                                                          \
+                 << " is absent. Run scripts/fetch-model.sh (CI does) to test the real GGUF. !!!!!\n";              \
   }
 
 TEST(GgufFileRealModel, SmolLM2Q4_1HasTheExpectedLayout) {
@@ -229,7 +243,8 @@ TEST(GgufFileRealModel, ModelFileLoadsConfigWeightsTokenizerAndTemplate) {
   EXPECT_EQ(m->chat_template().render(msgs, true),
             "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
             "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
-  EXPECT_EQ(m->chat_template().source(), default_chatml_template()) << "the built-in fallback is SmolLM2's own template";
+  EXPECT_EQ(m->chat_template().source(), default_chatml_template())
+      << "the built-in fallback is SmolLM2's own template";
   // Q/K rows un-permute into HF order: row 2i of a head ← HF row i.
   const WeightView& wk = m->weights().layers[0].wk;
   std::vector<uint8_t> hf(wk.nbytes);

@@ -1,8 +1,8 @@
 // ModelFile on a HF checkpoint directory (single file and sharded): config.json → ModelConfig,
 // safetensors → WeightViews in ggml order, tokenizer.json + tokenizer_config.json chat template.
 // The checkpoint is written by the test (a tiny random llama / qwen2 shape, BF16).
-#include "core/error.h"
 #include "inference/model/model_config.h"
+#include "core/error.h"
 #include "inference/tokenizer/tokenizer_utf8.h"
 #include "tests/inference/support/reference_quantizers.h"
 
@@ -52,16 +52,18 @@ nlohmann::json tiny_tokenizer() {
   vocab["ll"] = 257;
   vocab["hell"] = 258;
   vocab["hello"] = 259;
-  return {{"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", {"h e", "l l", "he ll", "hell o"}}}},
-          {"added_tokens",
-           {{{"id", 260}, {"content", "<s>"}, {"special", true}}, {{"id", 261}, {"content", "</s>"}, {"special", true}}}},
-          {"normalizer", nullptr},
-          {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
-          {"post_processor",
-           {{"type", "TemplateProcessing"},
-            {"single", {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
-            {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {260}}}}}}}},
-          {"decoder", {{"type", "ByteLevel"}}}};
+  return {
+      {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", {"h e", "l l", "he ll", "hell o"}}}},
+      {"added_tokens",
+       {{{"id", 260}, {"content", "<s>"}, {"special", true}}, {{"id", 261}, {"content", "</s>"}, {"special", true}}}},
+      {"normalizer", nullptr},
+      {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
+      {"post_processor",
+       {{"type", "TemplateProcessing"},
+        {"single",
+         {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+        {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {260}}}}}}}},
+      {"decoder", {{"type", "ByteLevel"}}}};
 }
 
 Shapes llama_shapes(bool qwen2, bool tied) {
@@ -92,10 +94,17 @@ fs::path make_checkpoint(const std::string& name, bool qwen2, bool tied, bool sh
   fs::path dir = fs::temp_directory_path() / ("rayctl-model-config-test-" + name + "-" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  nlohmann::json cfg = {{"model_type", qwen2 ? "qwen2" : "llama"}, {"hidden_size", kHidden}, {"num_hidden_layers", kLayers},
-                        {"num_attention_heads", kHeads}, {"num_key_value_heads", kKvHeads}, {"intermediate_size", kFf},
-                        {"vocab_size", 262}, {"max_position_embeddings", 512}, {"rms_norm_eps", 1e-6},
-                        {"rope_theta", 500000.0}, {"tie_word_embeddings", tied}};
+  nlohmann::json cfg = {{"model_type", qwen2 ? "qwen2" : "llama"},
+                        {"hidden_size", kHidden},
+                        {"num_hidden_layers", kLayers},
+                        {"num_attention_heads", kHeads},
+                        {"num_key_value_heads", kKvHeads},
+                        {"intermediate_size", kFf},
+                        {"vocab_size", 262},
+                        {"max_position_embeddings", 512},
+                        {"rms_norm_eps", 1e-6},
+                        {"rope_theta", 500000.0},
+                        {"tie_word_embeddings", tied}};
   write(dir / "config.json", cfg.dump());
   Shapes shapes = llama_shapes(qwen2, tied);
   if (!sharded) {
@@ -114,8 +123,10 @@ fs::path make_checkpoint(const std::string& name, bool qwen2, bool tied, bool sh
   }
   write(dir / "tokenizer.json", tiny_tokenizer().dump());
   write(dir / "tokenizer_config.json",
-        nlohmann::json({{"bos_token", "<s>"}, {"eos_token", "</s>"},
-                        {"chat_template", "{{ bos_token }}{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}"}})
+        nlohmann::json(
+            {{"bos_token", "<s>"},
+             {"eos_token", "</s>"},
+             {"chat_template", "{{ bos_token }}{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}"}})
             .dump());
   return dir;
 }
@@ -144,7 +155,8 @@ TEST(ModelConfigHf, LlamaCheckpointLoads) {
   EXPECT_EQ(m->tokenizer().encode("hello", true), (std::vector<TokenId>{260, 259}));
   EXPECT_EQ(m->tokenizer().eos_id(), 261);
   EXPECT_TRUE(m->has_own_chat_template());
-  EXPECT_EQ(m->chat_template().render(nlohmann::json::parse(R"([{"role":"user","content":"hi"}])"), true), "<s>[user]hi");
+  EXPECT_EQ(m->chat_template().render(nlohmann::json::parse(R"([{"role":"user","content":"hi"}])"), true),
+            "<s>[user]hi");
   fs::remove_all(dir);
 }
 

@@ -1,6 +1,6 @@
 // SafetensorsFile: header parsing, dtype/shape/offset checks against the data buffer.
-#include "core/error.h"
 #include "inference/model/safetensors_file.h"
+#include "core/error.h"
 
 #include <gtest/gtest.h>
 
@@ -31,7 +31,8 @@ std::string error_of(const std::string& bytes) {
 TEST(SafetensorsFile, ParsesTensorsAndMetadata) {
   auto f = SafetensorsFile::from_bytes(
       file(R"({"__metadata__":{"format":"pt"},"w":{"dtype":"BF16","shape":[3,4],"data_offsets":[0,24]},)"
-           R"("b":{"dtype":"F32","shape":[2],"data_offsets":[24,32]}})", 32),
+           R"("b":{"dtype":"F32","shape":[2],"data_offsets":[24,32]}})",
+           32),
       "m.safetensors");
   ASSERT_EQ(f.tensors().size(), 2u);
   const SafetensorsTensor* w = f.find("w");
@@ -52,12 +53,17 @@ TEST(SafetensorsFile, RejectsInconsistentHeaders) {
   std::string huge = file("{}", 0);
   huge[6] = 1;
   EXPECT_NE(error_of(huge).find("runs past the end"), std::string::npos);
-  EXPECT_NE(error_of(file(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,8]}})", 16)).find("needs 16"), std::string::npos);
-  EXPECT_NE(error_of(file(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", 8)).find("outside the data buffer"),
+  EXPECT_NE(error_of(file(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,8]}})", 16)).find("needs 16"),
             std::string::npos);
-  EXPECT_NE(error_of(file(R"({"w":{"dtype":"Q9","shape":[4],"data_offsets":[0,4]}})", 8)).find("unknown dtype"), std::string::npos);
-  EXPECT_NE(error_of(file(R"({"w":{"dtype":"F32","shape":[-4],"data_offsets":[0,4]}})", 8)).find("negative"), std::string::npos);
-  EXPECT_NE(error_of(file(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}})", 8)).find("overflows"),
+  EXPECT_NE(
+      error_of(file(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", 8)).find("outside the data buffer"),
+      std::string::npos);
+  EXPECT_NE(error_of(file(R"({"w":{"dtype":"Q9","shape":[4],"data_offsets":[0,4]}})", 8)).find("unknown dtype"),
+            std::string::npos);
+  EXPECT_NE(error_of(file(R"({"w":{"dtype":"F32","shape":[-4],"data_offsets":[0,4]}})", 8)).find("negative"),
+            std::string::npos);
+  EXPECT_NE(error_of(file(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}})", 8))
+                .find("overflows"),
             std::string::npos);
   EXPECT_NE(error_of(file(R"({"w":{"dtype":"F32","shape":[1]}})", 8)).find("data_offsets"), std::string::npos);
 }

@@ -172,7 +172,8 @@ TEST_P(TinySafetensors, ExactPrecisionMatchesTransformers) {
     want.resize(std::min(want.size(), kGreedyChecked));
     SCOPED_TRACE("prompt of " + std::to_string(prompt.size()) + " tokens");
     std::vector<float> logits = prefill(be, prompt, 0);
-    const double err = worst_error(logits, c["top_logits"]), chunked = worst_error(prefill(be, prompt, kBlock), c["top_logits"]);
+    const double err = worst_error(logits, c["top_logits"]),
+                 chunked = worst_error(prefill(be, prompt, kBlock), c["top_logits"]);
     worst = std::max({worst, err, chunked});
     EXPECT_LE(err, kExactTol);
     EXPECT_EQ(argmax(logits), c["top_logits"][0][0].get<int32_t>());

@@ -21,7 +21,9 @@ namespace {
 
 int connect_to(int port) { return connect_loopback(port, 5); }
 
-void send_all(int fd, const std::string& s) { ASSERT_EQ(::send(fd, s.data(), s.size(), 0), static_cast<ssize_t>(s.size())); }
+void send_all(int fd, const std::string& s) {
+  ASSERT_EQ(::send(fd, s.data(), s.size(), 0), static_cast<ssize_t>(s.size()));
+}
 
 // Reads until `needle` has been seen `times` times, or EOF / timeout.
 std::string read_until(int fd, const std::string& needle, int times = 1) {
@@ -103,7 +105,8 @@ TEST(HttpServer, StreamsChunksAndNoticesDisconnect) {
   EXPECT_TRUE(f.held->closed());
   f.held->write("ignored");  // harmless after close
   f.held->end();
-  for (int i = 0; i < 200 && f.server->open_connections() != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && f.server->open_connections() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(f.server->open_connections(), 0);
 }
 

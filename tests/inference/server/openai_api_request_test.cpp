@@ -87,7 +87,8 @@ TEST(OpenAiRequest, TokenPromptsAndChatMaxCompletionTokens) {
   ASSERT_TRUE(r.prompt_tokens);
   EXPECT_EQ(*r.prompt_tokens, (std::vector<int32_t>{1, 2, 3}));
   EXPECT_EQ(error_of(R"({"prompt": [1, -2]})", false).param, "prompt[1]");
-  auto c = parse_completion_request(R"({"messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 7})", true);
+  auto c = parse_completion_request(R"({"messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 7})",
+                                    true);
   EXPECT_EQ(c.sampling.max_tokens, 7);
   EXPECT_EQ(c.messages.size(), 1u);
 }

@@ -39,7 +39,8 @@ nlohmann::json read_json(const std::string& path) {
 std::string smollm2_path() {
   if (const char* p = std::getenv("RAYCTL_MODEL_GGUF")) return p;
   const char* cache = std::getenv("RAYCTL_CACHE_DIR");
-  std::string base = cache ? cache : std::string(std::getenv("HOME") ? std::getenv("HOME") : "/root") + "/.cache/rayctl";
+  std::string base =
+      cache ? cache : std::string(std::getenv("HOME") ? std::getenv("HOME") : "/root") + "/.cache/rayctl";
   return base + "/models/SmolLM2-135M-Instruct.Q4_1.gguf";
 }
 
@@ -59,8 +60,8 @@ void check_golden(const Tokenizer& tok, const std::string& name) {
     std::vector<TokenId> want = g["ids"][i].get<std::vector<TokenId>>();
     std::vector<TokenId> got = tok.encode(s, false);
     if (got != want && ++mismatches <= 10) {
-      ADD_FAILURE() << name << " string #" << i << " " << nlohmann::json(s).dump() << "\n  HF:     "
-                    << nlohmann::json(want).dump() << "\n  rayctl: " << nlohmann::json(got).dump();
+      ADD_FAILURE() << name << " string #" << i << " " << nlohmann::json(s).dump()
+                    << "\n  HF:     " << nlohmann::json(want).dump() << "\n  rayctl: " << nlohmann::json(got).dump();
     }
     // Streaming decode of the ids equals the one-shot decode.
     StreamingDetokenizer stream(tok, false);
@@ -76,7 +77,8 @@ void check_golden(const Tokenizer& tok, const std::string& name) {
   for (const auto& c : g["decode"]) {
     std::vector<TokenId> ids = c["ids"].get<std::vector<TokenId>>();
     EXPECT_EQ(tok.decode(ids), c["text"].get<std::string>()) << name << " decode " << c["ids"].dump();
-    EXPECT_EQ(tok.decode(ids, true), c["text_skip_special"].get<std::string>()) << name << " decode " << c["ids"].dump();
+    EXPECT_EQ(tok.decode(ids, true), c["text_skip_special"].get<std::string>())
+        << name << " decode " << c["ids"].dump();
   }
 }
 

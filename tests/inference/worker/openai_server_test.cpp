@@ -34,7 +34,8 @@ struct Reply {
 };
 
 std::string request_text(const std::string& method, const std::string& path, const std::string& body) {
-  return method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n" +
+  return method + " " + path +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n" +
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
@@ -129,8 +130,11 @@ TEST_F(OpenAiServer, HealthIs503UntilTheModelIsLoaded) {
 
 TEST_F(OpenAiServer, StreamsChatChunksEndingInDoneWithUsage) {
   server_->load();
-  json req = {{"messages", {{{"role", "user"}, {"content", "hello"}}}}, {"max_tokens", 6}, {"stream", true},
-              {"temperature", 0}, {"stream_options", {{"include_usage", true}}}};
+  json req = {{"messages", {{{"role", "user"}, {"content", "hello"}}}},
+              {"max_tokens", 6},
+              {"stream", true},
+              {"temperature", 0},
+              {"stream_options", {{"include_usage", true}}}};
   Reply r = call(port(), "POST", "/v1/chat/completions", req.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.head.find("Content-Type: text/event-stream"), std::string::npos);
@@ -185,12 +189,16 @@ TEST_F(OpenAiServer, BadRequestsAre400sNamingTheField) {
   const std::vector<Case> cases = {
       {"/v1/chat/completions", R"({"messages": [)", nullptr},
       {"/v1/chat/completions", R"({"messages": 3})", "messages"},
-      {"/v1/chat/completions", R"({"messages": [{"role": "user", "content": "hi"}], "max_tokens": "ten"})", "max_tokens"},
-      {"/v1/chat/completions", R"({"messages": [{"role": "user", "content": "hi"}], "temperature": "hot"})", "temperature"},
+      {"/v1/chat/completions", R"({"messages": [{"role": "user", "content": "hi"}], "max_tokens": "ten"})",
+       "max_tokens"},
+      {"/v1/chat/completions", R"({"messages": [{"role": "user", "content": "hi"}], "temperature": "hot"})",
+       "temperature"},
       {"/v1/chat/completions", R"({"messages": [{"role": "user", "content": "hi"}], "stream": true,
-                                   "stream_options": {"include_usage": 1}})", "stream_options.include_usage"},
+                                   "stream_options": {"include_usage": 1}})",
+       "stream_options.include_usage"},
       {"/v1/chat/completions", R"({"messages": [{"role": "user", "content": )" + long_prompt + "}]}", "messages"},
-      {"/v1/chat/completions", R"({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 1000})", "max_tokens"},
+      {"/v1/chat/completions", R"({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 1000})",
+       "max_tokens"},
       {"/v1/completions", R"({"prompt": )" + long_prompt + "}", "prompt"},
   };
   for (const auto& c : cases) {

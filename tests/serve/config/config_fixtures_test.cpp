@@ -37,7 +37,8 @@ Expectation read_expectations(const fs::path& p) {
 std::set<std::string> actual(const ValidationResult& r) {
   std::set<std::string> out;
   for (const auto& d : r.diagnostics.items())
-    if (d.severity != Severity::Note) out.insert(d.id + " " + std::to_string(d.loc.line) + ":" + std::to_string(d.loc.column));
+    if (d.severity != Severity::Note)
+      out.insert(d.id + " " + std::to_string(d.loc.line) + ":" + std::to_string(d.loc.column));
   return out;
 }
 

@@ -1,11 +1,11 @@
 // The Serve config loader beyond the fixture table: what it keeps, maps and leaves out of the
 // request body, and where it says things are.
+#include "serve/config/serve_config.h"
 #include "cluster/spec/kuberay_manifest.h"
 #include "core/error.h"
 #include "core/state_store.h"
 #include "core/yaml_source.h"
 #include "serve/config/config_validation.h"
-#include "serve/config/serve_config.h"
 
 #include <gtest/gtest.h>
 
@@ -165,10 +165,9 @@ TEST(ServeConfigLoader, ServeConfigV2PositionsPointIntoTheManifest) {
   const auto& gen = sc->applications.at(0).deployments.at(2);
   EXPECT_EQ(gen.name, "Generator");
   SourceLoc l = gen.locs.at("ray_actor_options.num_gpus");
-  EXPECT_EQ(l.line, 43);      // the line of `num_gpus: 1` in the manifest file
-  EXPECT_EQ(l.column, 25);    // its value, counting the block's indentation
+  EXPECT_EQ(l.line, 43);    // the line of `num_gpus: 1` in the manifest file
+  EXPECT_EQ(l.column, 25);  // its value, counting the block's indentation
 }
-
 
 // Inputs fuzz_config_loaders once crashed on or ran out of memory on
 // (tests/fixtures/fuzz-regressions): each must load to diagnostics (or a rayctl::Error), and its

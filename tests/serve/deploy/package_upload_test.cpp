@@ -1,10 +1,10 @@
 // Runtime-env packaging: names must equal what Ray computes for the same tree (values below
 // were produced by Ray 2.53's ray._private.runtime_env.packaging.get_uri_for_directory /
 // get_uri_for_file on an identical tree), and the zip must be readable by a real unzip.
+#include "serve/deploy/package_upload.h"
 #include "core/error.h"
 #include "core/process.h"
 #include "core/zip_writer.h"
-#include "serve/deploy/package_upload.h"
 
 #include <gtest/gtest.h>
 
@@ -107,7 +107,9 @@ TEST(LocalizeRuntimeEnvs, RewritesLocalPathsRelativeToTheConfigAndLeavesUris) {
   Tree t;
   nlohmann::json body = {{"applications",
                           {{{"name", "a"}, {"import_path", "main:app"}, {"runtime_env", {{"working_dir", "d"}}}},
-                           {{"name", "b"}, {"import_path", "m:app"}, {"runtime_env", {{"working_dir", "s3://x/y.zip"}, {"py_modules", {"d/sub"}}}}}}}};
+                           {{"name", "b"},
+                            {"import_path", "m:app"},
+                            {"runtime_env", {{"working_dir", "s3://x/y.zip"}, {"py_modules", {"d/sub"}}}}}}}};
   auto pk = localize_runtime_envs(body, t.root.string(), {});
   ASSERT_EQ(pk.size(), 2u);
   EXPECT_EQ(body["applications"][0]["runtime_env"]["working_dir"], pk[0].uri);

@@ -10,13 +10,17 @@ using nlohmann::json;
 
 namespace {
 json app_cfg(int replicas, double cpus) {
-  return {{"name", "rag"}, {"import_path", "rag:app"},
-          {"deployments", {{{"name", "Retriever"}, {"num_replicas", replicas}, {"ray_actor_options", {{"num_cpus", cpus}}}}}}};
+  return {{"name", "rag"},
+          {"import_path", "rag:app"},
+          {"deployments",
+           {{{"name", "Retriever"}, {"num_replicas", replicas}, {"ray_actor_options", {{"num_cpus", cpus}}}}}}};
 }
 json live(const json& cfg, const std::string& source = "declarative") {
-  return {{"controller_info", {{"node_id", "n1"}}},
-          {"http_options", {{"host", "0.0.0.0"}, {"port", 8000}}},
-          {"applications", {{cfg["name"].get<std::string>(), {{"status", "RUNNING"}, {"source", source}, {"deployed_app_config", cfg}}}}}};
+  return {
+      {"controller_info", {{"node_id", "n1"}}},
+      {"http_options", {{"host", "0.0.0.0"}, {"port", 8000}}},
+      {"applications",
+       {{cfg["name"].get<std::string>(), {{"status", "RUNNING"}, {"source", source}, {"deployed_app_config", cfg}}}}}};
 }
 }  // namespace
 
@@ -78,8 +82,12 @@ TEST(ServeDiff, HttpOptionsChangeWarns) {
 }
 
 TEST(ServeDeployPure, LiveResourcesFromNodeRows) {
-  json row = {{"node_id", "n"}, {"node_ip", "127.0.0.1"}, {"is_head_node", true}, {"state", "ALIVE"},
-              {"resources_total", {{"CPU", 2.0}, {"memory", 1e9}, {"node:127.0.0.1", 1.0}, {"object_store_memory", 5e8}}}};
+  json row = {
+      {"node_id", "n"},
+      {"node_ip", "127.0.0.1"},
+      {"is_head_node", true},
+      {"state", "ALIVE"},
+      {"resources_total", {{"CPU", 2.0}, {"memory", 1e9}, {"node:127.0.0.1", 1.0}, {"object_store_memory", 5e8}}}};
   json dead = row;
   dead["state"] = "DEAD";
   auto c = live_cluster_resources({row, dead});

@@ -10,16 +10,33 @@ using nlohmann::json;
 namespace {
 json details(const std::string& app_status, const std::string& dep_status, int running, int target) {
   json reps = json::array();
-  for (int i = 0; i < running; ++i) reps.push_back({{"replica_id", "r" + std::to_string(i)}, {"state", "RUNNING"}, {"node_id", "n1"}, {"actor_id", "a"}, {"pid", 10}});
+  for (int i = 0; i < running; ++i)
+    reps.push_back({{"replica_id", "r" + std::to_string(i)},
+                    {"state", "RUNNING"},
+                    {"node_id", "n1"},
+                    {"actor_id", "a"},
+                    {"pid", 10}});
   if (target > running) reps.push_back({{"replica_id", "p"}, {"state", "STARTING"}});
   return {{"controller_info", {{"node_id", "n1"}}},
           {"proxies", {{"n1", {{"status", "HEALTHY"}}}}},
           {"applications",
-           {{"rag", {{"name", "rag"}, {"status", app_status}, {"message", ""}, {"route_prefix", "/"}, {"source", "declarative"},
-                     {"last_deployed_time_s", 12.5}, {"deployed_app_config", {{"name", "rag"}}},
-                     {"deployments", {{"Retriever", {{"name", "Retriever"}, {"status", dep_status}, {"status_trigger", "X"},
-                                                     {"message", ""}, {"target_num_replicas", target}, {"replicas", reps},
-                                                     {"required_resources", {{"CPU", 0.5}}}}}}}}}}},
+           {{"rag",
+             {{"name", "rag"},
+              {"status", app_status},
+              {"message", ""},
+              {"route_prefix", "/"},
+              {"source", "declarative"},
+              {"last_deployed_time_s", 12.5},
+              {"deployed_app_config", {{"name", "rag"}}},
+              {"deployments",
+               {{"Retriever",
+                 {{"name", "Retriever"},
+                  {"status", dep_status},
+                  {"status_trigger", "X"},
+                  {"message", ""},
+                  {"target_num_replicas", target},
+                  {"replicas", reps},
+                  {"required_resources", {{"CPU", 0.5}}}}}}}}}}},
           {"target_capacity", nullptr}};
 }
 }  // namespace
@@ -39,8 +56,10 @@ TEST(ServeStatus, DeployingIsPending) {
 }
 
 TEST(ServeStatus, FailedAndUnhealthyAreExitFour) {
-  EXPECT_EQ(exit_code_for(serve_health(parse_serve_status(details("DEPLOY_FAILED", "HEALTHY", 0, 1)))), ExitCode::Unhealthy);
-  EXPECT_EQ(exit_code_for(serve_health(parse_serve_status(details("RUNNING", "UNHEALTHY", 1, 1)))), ExitCode::Unhealthy);
+  EXPECT_EQ(exit_code_for(serve_health(parse_serve_status(details("DEPLOY_FAILED", "HEALTHY", 0, 1)))),
+            ExitCode::Unhealthy);
+  EXPECT_EQ(exit_code_for(serve_health(parse_serve_status(details("RUNNING", "UNHEALTHY", 1, 1)))),
+            ExitCode::Unhealthy);
   auto d = details("RUNNING", "HEALTHY", 1, 1);
   d["proxies"]["n1"]["status"] = "UNHEALTHY";
   EXPECT_EQ(exit_code_for(serve_health(parse_serve_status(d))), ExitCode::Unhealthy);
@@ -58,8 +77,11 @@ TEST(ServeStatus, UnknownAppIsNotFoundNamingLiveApps) {
 }
 
 TEST(ServeStatus, NotRunningServe) {
-  json d = {{"deploy_mode", "MULTI_APP"}, {"controller_info", json::object()}, {"proxies", json::object()},
-            {"applications", json::object()}, {"target_capacity", nullptr}};
+  json d = {{"deploy_mode", "MULTI_APP"},
+            {"controller_info", json::object()},
+            {"proxies", json::object()},
+            {"applications", json::object()},
+            {"target_capacity", nullptr}};
   auto s = parse_serve_status(d);
   EXPECT_FALSE(s.serve_running);
   EXPECT_EQ(exit_code_for(serve_health(s)), ExitCode::Ok);
