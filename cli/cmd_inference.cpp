@@ -11,7 +11,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -41,7 +40,8 @@ void add_model_options(CLI::App* cmd, ModelOptions& o, bool required) {
   auto* m = cmd->add_option("--model,-m", o.model, "GGUF file (or Hugging Face checkpoint directory) to load");
   if (required) m->required();
   cmd->add_option("--device", o.device, "Where to run the model: cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
-  cmd->add_option("--threads", o.threads, "CPU threads for the forward pass (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", o.threads, "CPU threads for the forward pass (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--precision", o.precision,
                   "CPU numerics: fast (int8 activations, f16 KV cache; the default) or exact (f32 throughout, "
                   "matches Hugging Face within 0.02; several times slower)")
@@ -59,10 +59,8 @@ void validate_model_options(const ModelOptions& o) {
                 "fetch the bundled test model with scripts/fetch-model.sh, or give the path of a .gguf file");
 }
 
-std::string api_key_from(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  const char* env = std::getenv("RAYCTL_INFERENCE_API_KEY");
-  return env ? env : "";
+std::string api_key_from(const CliContext& ctx, const std::string& flag) {
+  return flag.empty() ? ctx.env("RAYCTL_INFERENCE_API_KEY") : flag;
 }
 
 struct ServeOptions {
@@ -88,16 +86,21 @@ void serve(CliContext& ctx, const ServeOptions& o) {
   cfg.engine.max_tokens_per_step = std::max(o.max_batch_tokens, o.parallel);
   cfg.http.host = o.host;
   cfg.http.port = o.port;
-  cfg.api_key = api_key_from(o.api_key);
+  cfg.api_key = api_key_from(ctx, o.api_key);
   inf::block_shutdown_signals();  // before any thread starts, so all of them inherit it
   inf::InferenceServer server(cfg);
   server.start();
   say_info(ctx.io, fmt::format("listening on {} (loading {} ...)", server.url(), cfg.model_path));
   server.load();
   const auto& be = server.backend();
-  nlohmann::json info = {{"url", server.url()}, {"model", server.model_id()}, {"path", cfg.model_path},
-                         {"device", be.name()}, {"context", server.engine().context()}, {"parallel", o.parallel},
-                         {"max_queued", o.max_queued}, {"auth", !cfg.api_key.empty()},
+  nlohmann::json info = {{"url", server.url()},
+                         {"model", server.model_id()},
+                         {"path", cfg.model_path},
+                         {"device", be.name()},
+                         {"context", server.engine().context()},
+                         {"parallel", o.parallel},
+                         {"max_queued", o.max_queued},
+                         {"auth", !cfg.api_key.empty()},
                          {"kv_cache_blocks", server.engine().options().kv_blocks},
                          {"kv_block_size", server.engine().options().block_size}};
   if (ctx.format() == OutputFormat::Table) {
@@ -105,7 +108,7 @@ void serve(CliContext& ctx, const ServeOptions& o) {
                                server.model_id(), server.url(), be.name(), server.engine().context(), o.parallel,
                                server.engine().options().kv_blocks, server.engine().options().block_size,
                                cfg.api_key.empty() ? "" : ", API key required")
-                 << std::flush;
+                << std::flush;
   } else {
     *ctx.io.out << info.dump() << "\n" << std::flush;
   }
@@ -152,11 +155,17 @@ void run(CliContext& ctx, const RunOptions& o) {
     return;
   }
   print_data(*ctx.io.out, ctx.format(),
-             {{"model", res.model}, {"text", res.text}, {"finish_reason", inf::finish_reason_name(res.finish_reason)},
-              {"usage", {{"prompt_tokens", res.prompt_tokens}, {"completion_tokens", res.completion_tokens},
-                         {"total_tokens", res.prompt_tokens + res.completion_tokens}}},
-              {"timings", {{"load_seconds", res.load_seconds}, {"time_to_first_token_seconds", res.time_to_first_token},
-                           {"decode_tokens_per_second", res.decode_tokens_per_second}}}});
+             {{"model", res.model},
+              {"text", res.text},
+              {"finish_reason", inf::finish_reason_name(res.finish_reason)},
+              {"usage",
+               {{"prompt_tokens", res.prompt_tokens},
+                {"completion_tokens", res.completion_tokens},
+                {"total_tokens", res.prompt_tokens + res.completion_tokens}}},
+              {"timings",
+               {{"load_seconds", res.load_seconds},
+                {"time_to_first_token_seconds", res.time_to_first_token},
+                {"decode_tokens_per_second", res.decode_tokens_per_second}}}});
 }
 
 struct BenchOptions {
@@ -175,13 +184,14 @@ void bench(CliContext& ctx, const BenchOptions& o) {
     throw Error(ErrorKind::Usage, "give exactly one of --url (a running server) or --model (start one in-process)",
                 "rayctl inference bench --model model.gguf --concurrency 1,8");
   for (int c : o.concurrency)
-    if (c < 1 || c > 1024) throw Error(ErrorKind::Usage, fmt::format("--concurrency {}: must be between 1 and 1024", c));
+    if (c < 1 || c > 1024)
+      throw Error(ErrorKind::Usage, fmt::format("--concurrency {}: must be between 1 and 1024", c));
   inf::BenchConfig cfg;
   cfg.concurrency = o.concurrency;
   cfg.requests_per_level = o.requests;
   cfg.max_tokens = o.max_tokens;
   if (!o.prompt.empty()) cfg.prompt = o.prompt;
-  cfg.api_key = api_key_from(o.api_key);
+  cfg.api_key = api_key_from(ctx, o.api_key);
   std::unique_ptr<inf::InferenceServer> server;
   if (!o.model.model.empty()) {
     validate_model_options(o.model);
@@ -214,7 +224,8 @@ void bench(CliContext& ctx, const BenchOptions& o) {
   if (ctx.format() != OutputFormat::Table) {
     print_data(*ctx.io.out, ctx.format(), inf::bench_to_json(cfg, levels));
   } else {
-    Table t({"CONCURRENCY", "REQUESTS", "FAILED", "TOKENS/S", "TTFT P50", "TTFT P90", "ITL P50", "ITL P90", "E2E MEAN"});
+    Table t(
+        {"CONCURRENCY", "REQUESTS", "FAILED", "TOKENS/S", "TTFT P50", "TTFT P90", "ITL P50", "ITL P90", "E2E MEAN"});
     auto ms = [](double s) { return fmt::format("{:.1f} ms", s * 1e3); };
     for (const auto& l : levels)
       t.add_row({std::to_string(l.concurrency), std::to_string(l.requests), std::to_string(l.failed),
@@ -232,7 +243,8 @@ void bench(CliContext& ctx, const BenchOptions& o) {
 }  // namespace
 
 void setup_inference(CLI::App& root, CliContext& ctx) {
-  auto* cmd = root.add_subcommand("inference", "Serve, run and benchmark LLMs with the bundled OpenAI-compatible worker");
+  auto* cmd =
+      root.add_subcommand("inference", "Serve, run and benchmark LLMs with the bundled OpenAI-compatible worker");
   cmd->require_subcommand(1);
   set_examples(cmd,
                "  rayctl inference serve --model SmolLM2-135M-Instruct.Q4_1.gguf --port 8000\n"
@@ -242,12 +254,16 @@ void setup_inference(CLI::App& root, CliContext& ctx) {
   auto so = std::make_shared<ServeOptions>();
   auto* s = cmd->add_subcommand("serve", "Serve a model over HTTP (OpenAI /v1 API, /health, /metrics)");
   add_model_options(s, so->model, true);
-  s->add_option("--host", so->host, "Address to bind (default 127.0.0.1; 0.0.0.0 exposes the server on every interface)");
+  s->add_option("--host", so->host,
+                "Address to bind (default 127.0.0.1; 0.0.0.0 exposes the server on every interface)");
   s->add_option("--port", so->port, "TCP port (0: any free port)")->check(CLI::Range(0, 65535));
   s->add_option("--parallel", so->parallel, "Sequences decoded together in one step")->check(CLI::Range(1, 1024));
-  s->add_option("--max-queued", so->max_queued, "Requests allowed to wait for a slot; beyond that: HTTP 503")->check(CLI::Range(0, 1000000));
-  s->add_option("--max-batch-tokens", so->max_batch_tokens, "Tokens (prefill + decode) in one step")->check(CLI::Range(1, 65536));
-  s->add_option("--api-key", so->api_key, "Require 'Authorization: Bearer KEY' on /v1 routes (or set RAYCTL_INFERENCE_API_KEY)");
+  s->add_option("--max-queued", so->max_queued, "Requests allowed to wait for a slot; beyond that: HTTP 503")
+      ->check(CLI::Range(0, 1000000));
+  s->add_option("--max-batch-tokens", so->max_batch_tokens, "Tokens (prefill + decode) in one step")
+      ->check(CLI::Range(1, 65536));
+  s->add_option("--api-key", so->api_key,
+                "Require 'Authorization: Bearer KEY' on /v1 routes (or set RAYCTL_INFERENCE_API_KEY)");
   s->add_option("--model-name", so->model_name, "Model id clients use in \"model\" (default: the file name)");
   set_examples(s,
                "  rayctl inference serve --model SmolLM2-135M-Instruct.Q4_1.gguf\n"
@@ -264,7 +280,8 @@ void setup_inference(CLI::App& root, CliContext& ctx) {
   r->add_option("--system", ro->system, "A system message (default: the chat template's own, if any)");
   r->add_flag("--raw", ro->raw, "Feed the prompt as is, without the chat template");
   r->add_option("--max-tokens,-n", ro->max_tokens, "Most tokens to generate")->check(CLI::Range(1, 1 << 20));
-  r->add_option("--temperature", ro->temperature, "Sampling temperature (0: greedy, the default)")->check(CLI::Range(0.0, 2.0));
+  r->add_option("--temperature", ro->temperature, "Sampling temperature (0: greedy, the default)")
+      ->check(CLI::Range(0.0, 2.0));
   r->add_option("--top-p", ro->top_p, "Nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
   r->add_option("--top-k", ro->top_k, "Sample among the K most likely tokens (0: off)")->check(CLI::NonNegativeNumber);
   r->add_option("--min-p", ro->min_p, "Drop tokens less likely than min-p × the top one")->check(CLI::Range(0.0, 1.0));
@@ -280,8 +297,10 @@ void setup_inference(CLI::App& root, CliContext& ctx) {
   b->add_option("--url", bo->url, "Base URL of a running OpenAI-compatible server");
   add_model_options(b, bo->model, false);
   b->add_option("--concurrency,-c", bo->concurrency, "Comma-separated concurrency levels")->delimiter(',');
-  b->add_option("--requests", bo->requests, "Requests per level (default: 2 × concurrency, at least 4)")->check(CLI::NonNegativeNumber);
-  b->add_option("--max-tokens", bo->max_tokens, "Tokens generated per request (EOS ignored)")->check(CLI::Range(1, 1 << 20));
+  b->add_option("--requests", bo->requests, "Requests per level (default: 2 × concurrency, at least 4)")
+      ->check(CLI::NonNegativeNumber);
+  b->add_option("--max-tokens", bo->max_tokens, "Tokens generated per request (EOS ignored)")
+      ->check(CLI::Range(1, 1 << 20));
   b->add_option("--prompt", bo->prompt, "Prompt for every request");
   b->add_option("--api-key", bo->api_key, "Bearer token for the server (or RAYCTL_INFERENCE_API_KEY)");
   b->add_option("--plot", bo->plot, "Write an SVG plot of throughput and latency vs concurrency");

@@ -27,20 +27,24 @@ static nlohmann::json version_info() {
 #endif
   );
   curl_version_info_data* cv = curl_version_info(CURLVERSION_NOW);
-  j["libraries"] = {{"libcurl", cv->version}, {"fmt", fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
-                    {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH)}};
+  j["libraries"] = {{"libcurl", cv->version},
+                    {"fmt", fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
+                    {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
+                                                  NLOHMANN_JSON_VERSION_PATCH)}};
   return j;
 }
 
 void setup_version(CLI::App& root, CliContext& ctx) {
   auto* cmd = root.add_subcommand("version", "Print rayctl's version and build information");
-  set_examples(cmd, "  rayctl version\n  rayctl version -o json   # {\"version\": ..., \"commit\": ..., \"cuda\": ...}");
+  set_examples(cmd,
+               "  rayctl version\n  rayctl version -o json   # {\"version\": ..., \"commit\": ..., \"cuda\": ...}");
   cmd->callback([&ctx] {
     auto info = version_info();
     auto f = ctx.format();
     if (f == OutputFormat::Table) {
       *ctx.io.out << "rayctl " << info["version"].get<std::string>() << " (commit " << info["commit"].get<std::string>()
-                  << ", " << info["compiler"].get<std::string>() << ", CUDA " << (info["cuda"].get<bool>() ? "yes" : "no") << ")\n";
+                  << ", " << info["compiler"].get<std::string>() << ", CUDA "
+                  << (info["cuda"].get<bool>() ? "yes" : "no") << ")\n";
     } else {
       print_data(*ctx.io.out, f, info);
     }

@@ -1,9 +1,16 @@
-// The shared --help footer and error printer.
+// The shared --help footer, error printer and environment lookup.
 #include "cli/command.h"
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 namespace rayctl::cli {
+
+std::string process_env(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  return v ? v : "";
+}
 
 void set_examples(CLI::App* cmd, const std::string& examples) { cmd->footer("\nExamples:\n" + examples); }
 
@@ -20,7 +27,8 @@ int report_error(CliContext& ctx, const Error& e) {
   if (e.loc().known() && ctx.io.err_tty) {
     SourceCache cache;
     if (auto line = cache.line(e.loc().file, e.loc().line)) {
-      *ctx.io.err << "  " << *line << '\n' << "  " << std::string(std::max(0, e.loc().column - 1), ' ') << st.red("^") << '\n';
+      *ctx.io.err << "  " << *line << '\n'
+                  << "  " << std::string(std::max(0, e.loc().column - 1), ' ') << st.red("^") << '\n';
     }
   }
   if (!e.hint().empty()) *ctx.io.err << "  " << st.green("hint:") << ' ' << e.hint() << '\n';

@@ -1,7 +1,6 @@
-// How subcommands plug into the rayctl binary. Each cli/cmd_<verb>.cpp declares its options
-// with CLI11 and calls into a library through one setup_<verb> function (cli/commands.h);
-// main.cpp lists them in a table, ninja-style, handles global flags, and turns exceptions into
-// exit codes.
+// How subcommands plug into rayctl. Each cli/cmd_<verb>.cpp declares its options with CLI11
+// and calls into a library through one setup_<verb> function (cli/commands.h); cli/app.cpp
+// lists them in a table, ninja-style, handles global flags, and turns exceptions into exit codes.
 #pragma once
 
 #include "core/error.h"
@@ -15,7 +14,11 @@
 
 namespace rayctl::cli {
 
-// Options every command has (declared once in main.cpp).
+// Reads an environment variable, "" when unset: the process's in the binary, a map in tests.
+using EnvLookup = std::function<std::string(const std::string& name)>;
+std::string process_env(const std::string& name);
+
+// Options every command has (declared once in cli/app.cpp).
 struct GlobalOptions {
   std::string output = "table";  // -o table|json|yaml
   int verbose = 0;               // -v (repeatable)
@@ -27,7 +30,8 @@ struct GlobalOptions {
 struct CliContext {
   IOStreams io;
   GlobalOptions global;
-  int exit_code = 0;  // set by a command's callback; main returns it
+  EnvLookup env = process_env;
+  int exit_code = 0;  // set by a command's callback; run_rayctl returns it
 
   OutputFormat format() const { return parse_output_format(global.output); }
 };
@@ -35,7 +39,7 @@ struct CliContext {
 // Declares one top-level command (its flags and its callback) on the root app.
 using CommandSetup = void (*)(CLI::App& root, CliContext& ctx);
 
-// One row of the command table in main.cpp: the order of the rows is the order in --help.
+// One row of the command table in cli/app.cpp: the order of the rows is the order in --help.
 struct CommandEntry {
   const char* name;
   CommandSetup setup;

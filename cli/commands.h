@@ -1,5 +1,5 @@
-// The top-level commands, one setup_<verb> per cli/cmd_<verb>.cpp; main.cpp's table lists them
-// in the order --help shows them.
+// The top-level commands, one setup_<verb> per cli/cmd_<verb>.cpp; the table in cli/app.cpp
+// lists them in the order --help shows them.
 #pragma once
 
 #include "cli/command.h"

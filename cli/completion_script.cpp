@@ -19,8 +19,7 @@ struct CommandNode {
 void collect(const CLI::App* app, const std::string& path, std::vector<CommandNode>& out) {
   out.push_back({path, app});
   for (const CLI::App* sub : app->get_subcommands([](const CLI::App*) { return true; }))
-    if (!sub->get_group().empty())
-      collect(sub, path.empty() ? sub->get_name() : path + " " + sub->get_name(), out);
+    if (!sub->get_group().empty()) collect(sub, path.empty() ? sub->get_name() : path + " " + sub->get_name(), out);
 }
 
 std::vector<std::string> option_names(const CLI::App* app, bool include_globals_from_root) {
@@ -39,9 +38,12 @@ std::vector<std::string> option_names(const CLI::App* app, bool include_globals_
 std::string escape_single(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else if (c == '\n') out += ' ';
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }
@@ -79,9 +81,11 @@ std::string bash(const std::vector<CommandNode>& nodes, const CLI::App& root) {
      << "    -o|--output) COMPREPLY=($(compgen -W 'table json yaml' -- \"$cur\")); return;;\n"
      << "    --to) COMPREPLY=($(compgen -W 'raycluster rayservice' -- \"$cur\")); return;;\n"
      << "  esac\n"
-     << "  if [[ \"$cur\" == -* ]]; then COMPREPLY=($(compgen -W \"$(__rayctl_opts \"$path\")\" -- \"$cur\")); return; fi\n"
+     << "  if [[ \"$cur\" == -* ]]; then COMPREPLY=($(compgen -W \"$(__rayctl_opts \"$path\")\" -- \"$cur\")); return; "
+        "fi\n"
      << "  local subs; subs=\"$(__rayctl_subs \"$path\")\"\n"
-     << "  if [[ -n \"$subs\" ]]; then COMPREPLY=($(compgen -W \"$subs\" -- \"$cur\")); else COMPREPLY=($(compgen -f -- \"$cur\")); fi\n"
+     << "  if [[ -n \"$subs\" ]]; then COMPREPLY=($(compgen -W \"$subs\" -- \"$cur\")); else COMPREPLY=($(compgen -f "
+        "-- \"$cur\")); fi\n"
      << "}\ncomplete -o filenames -F _rayctl rayctl\n";
   return os.str();
 }
@@ -93,7 +97,8 @@ std::string zsh(const std::vector<CommandNode>& nodes, const CLI::App& root) {
   for (const auto& n : nodes) {
     os << "    '" << n.path << "') print -l --";
     for (const CLI::App* sub : n.app->get_subcommands([](const CLI::App*) { return true; }))
-      if (!sub->get_group().empty()) os << " '" << sub->get_name() << ":" << escape_single(sub->get_description()) << "'";
+      if (!sub->get_group().empty())
+        os << " '" << sub->get_name() << ":" << escape_single(sub->get_description()) << "'";
     os << ";;\n";
   }
   os << "  esac\n}\n_rayctl_opts() {\n  case \"$1\" in\n";
@@ -118,7 +123,8 @@ std::string zsh(const std::vector<CommandNode>& nodes, const CLI::App& root) {
      << "    -o|--output) compadd table json yaml; return;;\n"
      << "    --to) compadd raycluster rayservice; return;;\n"
      << "  esac\n"
-     << "  if [[ $PREFIX == -* ]]; then opts=(${(f)\"$(_rayctl_opts \"$path\")\"}); _describe 'option' opts; return; fi\n"
+     << "  if [[ $PREFIX == -* ]]; then opts=(${(f)\"$(_rayctl_opts \"$path\")\"}); _describe 'option' opts; return; "
+        "fi\n"
      << "  subs=(${(f)\"$(_rayctl_subs \"$path\")\"})\n"
      << "  if (( ${#subs} )); then _describe 'command' subs; else _files; fi\n"
      << "}\n_rayctl \"$@\"\n";
@@ -145,7 +151,8 @@ std::string fish(const std::vector<CommandNode>& nodes, const CLI::App& root) {
     }
     for (const CLI::App* sub : n.app->get_subcommands([](const CLI::App*) { return true; }))
       if (!sub->get_group().empty())
-        os << "complete -c rayctl -n '" << cond << "' -a " << sub->get_name() << " -d '" << escape_single(sub->get_description()) << "'\n";
+        os << "complete -c rayctl -n '" << cond << "' -a " << sub->get_name() << " -d '"
+           << escape_single(sub->get_description()) << "'\n";
     if (!n.path.empty()) {
       std::string last = n.path.substr(n.path.rfind(' ') == std::string::npos ? 0 : n.path.rfind(' ') + 1);
       for (const CLI::Option* o : n.app->get_options())

@@ -1,0 +1,60 @@
+// `rayctl inference` command lines that are refused before any model is loaded: missing or
+// conflicting flags, out-of-range values, a model path that does not exist. In-process.
+#include "cli_harness.h"
+
+#include <gtest/gtest.h>
+
+using namespace rayctl::cli::testing;
+
+TEST(InferenceCli, RunWithoutModelIsAUsageError) {
+  auto r = run_cli({"inference", "run", "What is Ray Serve?"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "--model is required")) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST(InferenceCli, RunWithoutPromptIsAUsageError) {
+  auto r = run_cli({"inference", "run", "--model", "/nonexistent/model.gguf"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "prompt")) << r.err;
+}
+
+TEST(InferenceCli, InferenceNeedsASubcommand) {
+  auto r = run_cli({"inference"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "subcommand")) << r.err;
+}
+
+TEST(InferenceCli, OutOfRangeValuesAreUsageErrors) {
+  EXPECT_EQ(run_cli({"inference", "run", "-m", "m.gguf", "--temperature", "3", "Hi"}).exit_code, 2);
+  EXPECT_EQ(run_cli({"inference", "serve", "-m", "m.gguf", "--port", "70000"}).exit_code, 2);
+  EXPECT_EQ(run_cli({"inference", "serve", "-m", "m.gguf", "--device", "tpu"}).exit_code, 2);
+  EXPECT_EQ(run_cli({"inference", "run", "-m", "m.gguf", "--precision", "half", "Hi"}).exit_code, 2);
+}
+
+TEST(InferenceCli, MissingModelFileIsNotFound) {
+  auto r = run_cli({"inference", "run", "--model", "/nonexistent/model.gguf", "Hi"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "--model /nonexistent/model.gguf: no such file or directory")) << r.err;
+  EXPECT_TRUE(contains(r.err, "hint:")) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST(InferenceCli, BenchNeedsExactlyOneOfUrlAndModel) {
+  auto neither = run_cli({"inference", "bench"});
+  EXPECT_EQ(neither.exit_code, 2);
+  EXPECT_TRUE(contains(neither.err, "give exactly one of --url")) << neither.err;
+  auto both = run_cli({"inference", "bench", "--url", "http://127.0.0.1:1", "--model", "m.gguf"});
+  EXPECT_EQ(both.exit_code, 2);
+  auto level = run_cli({"inference", "bench", "--url", "http://127.0.0.1:1", "--concurrency", "1,0"});
+  EXPECT_EQ(level.exit_code, 2);
+  EXPECT_TRUE(contains(level.err, "--concurrency 0")) << level.err;
+}
+
+#ifndef RAYCTL_HAVE_CUDA
+TEST(InferenceCli, CudaDeviceWithoutCudaIsAUsageError) {
+  auto r = run_cli({"inference", "run", "--model", "/nonexistent/model.gguf", "--device", "cuda", "Hi"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "built without CUDA support")) << r.err;
+}
+#endif
