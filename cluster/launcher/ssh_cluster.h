@@ -13,7 +13,7 @@ namespace rayctl {
 
 class SshCluster : public Cluster {
  public:
-  SshCluster(ClusterTarget target, const ClusterStateStore& store) : t_(std::move(target)), store_(store) {}
+  SshCluster(ClusterTarget target, ClusterStateStore store) : t_(std::move(target)), store_(std::move(store)) {}
 
   const std::string& name() const override { return t_.name; }
   std::string provider() const override { return t_.provider; }
@@ -30,7 +30,7 @@ class SshCluster : public Cluster {
 
  private:
   ClusterTarget t_;
-  const ClusterStateStore& store_;
+  ClusterStateStore store_;  // a copy: the caller's may be a temporary
 };
 
 // How a launcher cluster's dashboard is reached, decided from its record or its head's start
