@@ -128,20 +128,6 @@ std::vector<std::set<std::string>> address_sets(const std::vector<LauncherNode>&
   return out;
 }
 
-void digest_tree(const std::string& local, const std::string& remote, MountDigest& m) {
-  std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(local))
-    if (e.is_regular_file()) files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  Sha256 h;
-  for (const auto& f : files) {
-    std::string rel = fs::relative(f, local).string();
-    h.update(rel + "\0" + sha256_file_hex(f.string()) + "\n");
-    m.files.push_back({f.string(), remote + "/" + rel});
-  }
-  m.hash = h.hex_digest();
-}
-
 void record_node(ClusterRecord& rec, const NodePlan& p, const NodeOutcome* o,
                  const std::vector<std::string>& reported = {}) {
   NodeRecord* r = rec.find(p.node);
@@ -277,26 +263,6 @@ ClusterRecord base_record(const LauncherConfig& cfg, const ClusterPlan& plan, co
 }
 
 }  // namespace
-
-std::vector<MountDigest> digest_file_mounts(const LauncherConfig& cfg) {
-  std::vector<MountDigest> out;
-  for (const auto& [remote, local] : cfg.file_mounts) {
-    MountDigest m{remote, local, {}, {}};
-    std::error_code ec;
-    if (fs::is_directory(local, ec))
-      digest_tree(local, remote, m);
-    else if (fs::is_regular_file(local, ec)) {
-      m.hash = sha256_file_hex(local);
-      m.files.push_back({local, remote});
-    } else {
-      auto it = cfg.locs.find("file_mounts." + remote);
-      throw Error(ErrorKind::Invalid, "file_mounts: local path " + local + " (for " + remote + ") does not exist",
-                  "fix the path in the cluster file", it != cfg.locs.end() ? it->second : SourceLoc{cfg.file});
-    }
-    out.push_back(std::move(m));
-  }
-  return out;
-}
 
 namespace {
 

@@ -135,6 +135,46 @@ nlohmann::json read_json_opt(const std::string& path) {
   }
 }
 
+// A typed optional key of config.json: absent or null gives the default; the wrong JSON type is
+// an error naming the key (nlohmann's value() would throw a bare type_error).
+double hf_number(const nlohmann::json& o, const char* key, double def, const char* where, const std::string& cfg_path) {
+  auto it = o.find(key);
+  if (it == o.end() || it->is_null()) return def;
+  if (!it->is_number()) invalid(cfg_path, std::string(where) + "\"" + key + "\" is not a number", "fix config.json");
+  return it->get<double>();
+}
+
+// RoPE theta and scaling from config.json into `c`.
+void read_hf_rope(const nlohmann::json& j, const std::string& cfg_path, ModelConfig& c) {
+  auto number = [&](const nlohmann::json& o, const char* key, double def, const char* where) {
+    return hf_number(o, key, def, where, cfg_path);
+  };
+  // RoPE: transformers 5 writes "rope_parameters" {rope_type, rope_theta, factor, ...}; 4.x wrote
+  // "rope_theta" at the top and "rope_scaling" {rope_type or type, factor, ...} or null.
+  const nlohmann::json* rope = nullptr;
+  const char* rope_key = "rope_parameters.";
+  if (auto it = j.find("rope_parameters"); it != j.end() && it->is_object()) {
+    rope = &*it;
+  } else if (auto sc = j.find("rope_scaling"); sc != j.end() && sc->is_object()) {
+    rope = &*sc;
+    rope_key = "rope_scaling.";
+  }
+  c.rope_theta = float(number(j, "rope_theta", 10000.0, ""));
+  if (rope) {
+    const auto& r = *rope;
+    c.rope_theta = float(number(r, "rope_theta", c.rope_theta, rope_key));
+    c.rope_scaling.type = r.value("rope_type", r.value("type", ""));
+    c.rope_scaling.factor = float(number(r, "factor", 1.0, rope_key));
+    c.rope_scaling.low_freq_factor = float(number(r, "low_freq_factor", 1.0, rope_key));
+    c.rope_scaling.high_freq_factor = float(number(r, "high_freq_factor", 4.0, rope_key));
+    c.rope_scaling.original_context = int32_t(number(r, "original_max_position_embeddings", 0, rope_key));
+    if (c.rope_scaling.type == "default") c.rope_scaling.type.clear();
+    if (!c.rope_scaling.type.empty() && c.rope_scaling.type != "linear" && c.rope_scaling.type != "llama3")
+      invalid(cfg_path, "RoPE scaling \"" + c.rope_scaling.type + "\" is not supported",
+              "rayctl implements linear and llama3");
+  }
+}
+
 void load_hf_config(ModelFileImpl& m) {
   const nlohmann::json& j = m.hf->config();
   ModelConfig& c = m.config;
@@ -167,13 +207,8 @@ void load_hf_config(ModelFileImpl& m) {
   c.rope_dim = c.head_dim;
   c.n_ctx_train = j.contains("max_position_embeddings") ? need("max_position_embeddings") : 2048;
   const std::string cfg_path = m.path + "/config.json";
-  // A typed optional key: absent or null gives the default; the wrong JSON type is an error
-  // naming the key (nlohmann's value() would throw a bare type_error).
   auto number = [&](const nlohmann::json& o, const char* key, double def, const char* where) {
-    auto it = o.find(key);
-    if (it == o.end() || it->is_null()) return def;
-    if (!it->is_number()) invalid(cfg_path, std::string(where) + "\"" + key + "\" is not a number", "fix config.json");
-    return it->get<double>();
+    return hf_number(o, key, def, where, cfg_path);
   };
   auto flag = [&](const char* key, bool def) {
     auto it = j.find(key);
@@ -192,30 +227,7 @@ void load_hf_config(ModelFileImpl& m) {
     invalid(cfg_path, "\"mlp_bias\": true is not supported", "rayctl runs MLPs without biases");
   if (c.arch == ModelArch::Qwen2 && flag("use_sliding_window", false))
     invalid(cfg_path, "\"use_sliding_window\": true is not supported", "rayctl attends over the whole context");
-  // RoPE: transformers 5 writes "rope_parameters" {rope_type, rope_theta, factor, ...}; 4.x wrote
-  // "rope_theta" at the top and "rope_scaling" {rope_type or type, factor, ...} or null.
-  const nlohmann::json* rope = nullptr;
-  const char* rope_key = "rope_parameters.";
-  if (auto it = j.find("rope_parameters"); it != j.end() && it->is_object()) {
-    rope = &*it;
-  } else if (auto sc = j.find("rope_scaling"); sc != j.end() && sc->is_object()) {
-    rope = &*sc;
-    rope_key = "rope_scaling.";
-  }
-  c.rope_theta = float(number(j, "rope_theta", 10000.0, ""));
-  if (rope) {
-    const auto& r = *rope;
-    c.rope_theta = float(number(r, "rope_theta", c.rope_theta, rope_key));
-    c.rope_scaling.type = r.value("rope_type", r.value("type", ""));
-    c.rope_scaling.factor = float(number(r, "factor", 1.0, rope_key));
-    c.rope_scaling.low_freq_factor = float(number(r, "low_freq_factor", 1.0, rope_key));
-    c.rope_scaling.high_freq_factor = float(number(r, "high_freq_factor", 4.0, rope_key));
-    c.rope_scaling.original_context = int32_t(number(r, "original_max_position_embeddings", 0, rope_key));
-    if (c.rope_scaling.type == "default") c.rope_scaling.type.clear();
-    if (!c.rope_scaling.type.empty() && c.rope_scaling.type != "linear" && c.rope_scaling.type != "llama3")
-      invalid(cfg_path, "RoPE scaling \"" + c.rope_scaling.type + "\" is not supported",
-              "rayctl implements linear and llama3");
-  }
+  read_hf_rope(j, cfg_path, c);
   if (c.n_head % c.n_head_kv != 0)
     invalid(cfg_path, "num_attention_heads is not a multiple of num_key_value_heads", "fix config.json");
 }
