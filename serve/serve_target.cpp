@@ -33,8 +33,6 @@ std::unique_ptr<ServeTarget> ServeTarget::open(const ServeTargetOptions& opt, co
   auto t = std::unique_ptr<ServeTarget>(new ServeTarget());
   t->io_ = io;
   t->cluster_arg_ = opt.addr.cluster;
-  t->endpoint_.token = resolve_dashboard_token(opt.addr.token_file, env);
-  t->endpoint_.timeout = opt.addr.request_timeout;
   if (opt.addr.cluster.empty()) {
     if (opt.kube.has_kube_flags())
       throw Error(ErrorKind::Usage, "--kubeconfig/--context/-n need the RayService to act on",
@@ -45,6 +43,8 @@ std::unique_ptr<ServeTarget> ServeTarget::open(const ServeTargetOptions& opt, co
   }
   if (!opt.addr.address.empty())
     throw Error(ErrorKind::Usage, "--cluster and --address both name a dashboard", "pass only one of them");
+  t->endpoint_.token = resolve_dashboard_token(opt.addr.token_file, env);
+  t->endpoint_.timeout = opt.addr.request_timeout;
   ClusterRef ref = opt.kube;
   ref.target = opt.addr.cluster;
   t->cluster_ = open_cluster(ref, io);
