@@ -39,7 +39,8 @@ void setup_logs(CLI::App& root, CliContext& ctx) {
   cmd->add_option("--node", c->opt.nodes, "Node name or host (repeatable); default: every node");
   cmd->add_flag("-f,--follow", c->opt.follow, "Keep printing new lines (Ctrl-C to stop)");
   cmd->add_option("--tail", c->opt.tail, "Lines from the end of each file")->default_val(100);
-  cmd->add_option("--component", c->opt.component, "raylet | gcs | dashboard | serve | worker | monitor");
+  cmd->add_option("--component", c->opt.component, "Only this component's log files")
+      ->check(CLI::IsMember({"raylet", "gcs", "dashboard", "serve", "worker", "monitor"}));
   cmd->add_flag("--accept-new-host-keys", c->opt.connect.accept_new_host_keys,
                 "Record unknown host keys in known_hosts");
   set_examples(

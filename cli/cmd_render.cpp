@@ -74,7 +74,7 @@ void setup_render(CLI::App& root, CliContext& ctx) {
   cmd->add_option("--serve", o->serve, "Serve config to embed as serveConfigV2 (--to rayservice)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--name", o->name, "metadata.name (default: cluster_name)");
-  cmd->add_option("--namespace", o->namespace_, "metadata.namespace");
+  cmd->add_option("-n,--namespace", o->namespace_, "metadata.namespace")->type_name("NS");
   cmd->add_option("--ray-version", o->ray_version, "rayVersion and image tag")->capture_default_str();
   set_examples(cmd,
                "  rayctl render --to raycluster manifests/cluster/onprem.yaml > raycluster.yaml\n"

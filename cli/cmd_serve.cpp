@@ -15,7 +15,7 @@ namespace {
 
 struct ServeCommonOptions {
   ServeTargetOptions target;
-  double request_timeout_s = 30;
+  std::string request_timeout = "30s";
 };
 
 void add_common(CLI::App* cmd, ServeCommonOptions& o) {
@@ -25,12 +25,15 @@ void add_common(CLI::App* cmd, ServeCommonOptions& o) {
                   "A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes");
   cmd->add_option("--token-file", o.target.addr.token_file,
                   "File with the cluster's auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)");
-  cmd->add_option("--request-timeout", o.request_timeout_s, "Seconds per HTTP request (default 30)");
+  cmd->add_option("--request-timeout", o.request_timeout,
+                  "Longest wait for one HTTP request (a duration: 30s, 2m, or plain seconds; default 30s)")
+      ->type_name("DURATION");
   add_kube_flags(cmd, o.target.kube);
 }
 
 std::unique_ptr<ServeTarget> open_target(ServeCommonOptions& o, CliContext& ctx) {
-  o.target.addr.request_timeout = std::chrono::milliseconds(static_cast<long long>(o.request_timeout_s * 1000));
+  o.target.addr.request_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(o.request_timeout, "--request-timeout"));
   return ServeTarget::open(o.target, ctx.env, ctx.io);
 }
 
@@ -167,23 +170,39 @@ void setup_config(CLI::App* serve, CliContext& ctx) {
   });
 }
 
+// `serve delete` without an APP shuts Serve down: asked on a terminal, refused without one
+// unless -y (a CI script that meant it says so; one that forgot an APP loses nothing).
+void confirm_shutdown(CliContext& ctx) {
+  Confirmer ask = terminal_confirmer(ctx.io);
+  if (!ask)
+    throw Error(ErrorKind::Usage, "serve delete with no APP deletes every application and shuts Serve down",
+                "name the applications to delete, or pass -y to shut Serve down");
+  if (!ask("Delete every Serve application and shut Serve down?"))
+    throw Error(ErrorKind::Cancelled, "serve delete: not confirmed; nothing was deleted");
+}
+
 void setup_delete(CLI::App* serve, CliContext& ctx) {
   auto* cmd =
       serve->add_subcommand("delete", "Delete applications (all: shut Serve down) and wait until they are gone");
   struct Opts {
     ServeCommonOptions common;
     std::vector<std::string> apps;
-    bool no_wait = false;
+    bool no_wait = false, yes = false;
     std::string timeout = "2m";
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("APP", o->apps, "Applications to delete (none: every application, and Serve itself)");
   add_common(cmd, o->common);
   cmd->add_flag("--no-wait", o->no_wait, "Return once Serve accepted the request");
+  cmd->add_flag("-y,--yes", o->yes, "Shut Serve down without asking when no APP is named");
   add_timeout_flag(cmd, o->timeout, "How long to wait until they are gone");
-  set_examples(cmd, "  rayctl serve delete rag\n  rayctl serve delete          # shuts Serve down");
+  set_examples(cmd,
+               "  rayctl serve delete rag\n"
+               "  rayctl serve delete          # asks, then shuts Serve down (like `serve shutdown`)\n"
+               "  rayctl serve delete -y       # the same without asking (CI)");
   cmd->callback([o, &ctx] {
     auto timeout = parse_duration(o->timeout);
+    if (o->apps.empty() && !o->yes) confirm_shutdown(ctx);
     auto target = open_target(o->common, ctx);
     auto gone = delete_serve_apps(target->dashboard("delete"), o->apps, !o->no_wait, timeout);
     auto f = ctx.format();

@@ -3,12 +3,48 @@
 
 #include <curl/curl.h>
 #include <fmt/format.h>
+#include <openssl/crypto.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#ifndef RAYCTL_INFERENCE_ONLY
+#include <libssh2.h>
+#endif
+#ifdef RAYCTL_HAVE_ICU
+#include <unicode/uversion.h>
+#endif
 
 namespace rayctl::cli {
 
 // The commit the binary was built from, with "-dirty" when tracked files had changes; written at
 // every build by cli/build_stamp.cmake.
 const char* build_commit();
+
+// The versions of the libraries linked in, as they report themselves at run time where they can
+// (a shared library upgraded under the binary shows its new version), else as compiled against.
+static nlohmann::json library_versions() {
+  nlohmann::json libs;
+  libs["libcurl"] = curl_version_info(CURLVERSION_NOW)->version;
+  libs["openssl"] = OpenSSL_version(OPENSSL_VERSION);
+#ifndef RAYCTL_INFERENCE_ONLY
+  libs["libssh2"] = libssh2_version(0);
+#endif
+  char pcre2[32] = {};
+  pcre2_config(PCRE2_CONFIG_VERSION, pcre2);
+  libs["pcre2"] = pcre2;
+#ifdef RAYCTL_HAVE_ICU
+  UVersionInfo icu;
+  char icu_text[U_MAX_VERSION_STRING_LENGTH] = {};
+  u_getVersion(icu);
+  u_versionToString(icu, icu_text);
+  libs["icu"] = icu_text;
+#endif
+  libs["yaml_cpp"] = RAYCTL_YAML_CPP_VERSION;
+  libs["cli11"] = CLI11_VERSION;
+  libs["fmt"] = fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100);
+  libs["nlohmann_json"] =
+      fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH);
+  return libs;
+}
 
 static nlohmann::json version_info() {
   nlohmann::json j;
@@ -26,11 +62,7 @@ static nlohmann::json version_info() {
                               "gcc", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__
 #endif
   );
-  curl_version_info_data* cv = curl_version_info(CURLVERSION_NOW);
-  j["libraries"] = {{"libcurl", cv->version},
-                    {"fmt", fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
-                    {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
-                                                  NLOHMANN_JSON_VERSION_PATCH)}};
+  j["libraries"] = library_versions();
   return j;
 }
 

@@ -16,8 +16,9 @@ void set_examples(CLI::App* cmd, const std::string& examples) { cmd->footer("\nE
 
 int report_error(CliContext& ctx, const Error& e) {
   int code = static_cast<int>(exit_code_for(e.kind()));
-  if (ctx.global.output == "json") {
-    *ctx.io.out << nlohmann::json{{"error", to_json(e)}}.dump(2) << '\n';
+  ctx.io.out->flush();  // whatever data came before the error stays before it in a shared log
+  if (ctx.global.output == "json" || ctx.global.output == "yaml") {
+    print_data(*ctx.io.err, ctx.format(), {{"error", to_json(e)}});
     return code;
   }
   Style st{ctx.io.color};

@@ -47,7 +47,8 @@ struct CommandEntry {
 
 // Adds "Examples:" text to a command's --help footer.
 void set_examples(CLI::App* cmd, const std::string& examples);
-// Prints an Error for humans (stderr) or as JSON (stdout with -o json) and returns its exit code.
+// Prints an Error on stderr, for humans or as {"error": ...} with -o json|yaml (gh, kubectl: data
+// on stdout, errors on stderr), after flushing stdout; returns its exit code.
 int report_error(CliContext& ctx, const Error& e);
 
 }  // namespace rayctl::cli

@@ -27,7 +27,7 @@ __rayctl_opts() {
   local g='--help -h --version --output -o --verbose -v --quiet -q --no-color'
   case "$1" in
     'validate') echo "$g --help -h --cluster --strict";;
-    'render') echo "$g --help -h --to --serve --name --namespace --ray-version";;
+    'render') echo "$g --help -h --to --serve --name --namespace -n --ray-version";;
     'inference') echo "$g --help -h";;
     'inference serve') echo "$g --help -h --model -m --device --threads --precision --ctx --host --port --parallel --max-queued --max-batch-tokens --api-key --model-name";;
     'inference run') echo "$g --help -h --model -m --device --threads --precision --ctx --system --raw --max-tokens -n --temperature --top-p --top-k --min-p --seed";;
@@ -42,25 +42,74 @@ __rayctl_opts() {
     'serve deploy') echo "$g --help -h --address --cluster --token-file --request-timeout --kubeconfig --context --namespace -n --merge --yes -y --no-wait --timeout --force";;
     'serve status') echo "$g --help -h --address --cluster --token-file --request-timeout --kubeconfig --context --namespace -n --live";;
     'serve config') echo "$g --help -h --address --cluster --token-file --request-timeout --kubeconfig --context --namespace -n";;
-    'serve delete') echo "$g --help -h --address --cluster --token-file --request-timeout --kubeconfig --context --namespace -n --no-wait --timeout";;
+    'serve delete') echo "$g --help -h --address --cluster --token-file --request-timeout --kubeconfig --context --namespace -n --no-wait --yes -y --timeout";;
     'version') echo "$g --help -h";;
     'completion') echo "$g --help -h";;
     *) echo "$g";;
   esac
 }
+__rayctl_values() {
+  case "$1|$2" in
+    'render|--to') echo 'raycluster rayservice';;
+    'render|--namespace'|'render|-n') rayctl __complete namespaces $3 2>/dev/null;;
+    'inference serve|--device') echo 'cpu cuda';;
+    'inference serve|--precision') echo 'fast exact';;
+    'inference run|--device') echo 'cpu cuda';;
+    'inference run|--precision') echo 'fast exact';;
+    'inference bench|--device') echo 'cpu cuda';;
+    'inference bench|--precision') echo 'fast exact';;
+    'up|--context') rayctl __complete contexts $3 2>/dev/null;;
+    'up|--namespace'|'up|-n') rayctl __complete namespaces $3 2>/dev/null;;
+    'down|--context') rayctl __complete contexts $3 2>/dev/null;;
+    'down|--namespace'|'down|-n') rayctl __complete namespaces $3 2>/dev/null;;
+    'exec|--context') rayctl __complete contexts $3 2>/dev/null;;
+    'exec|--namespace'|'exec|-n') rayctl __complete namespaces $3 2>/dev/null;;
+    'attach|--context') rayctl __complete contexts $3 2>/dev/null;;
+    'attach|--namespace'|'attach|-n') rayctl __complete namespaces $3 2>/dev/null;;
+    'logs|--context') rayctl __complete contexts $3 2>/dev/null;;
+    'logs|--namespace'|'logs|-n') rayctl __complete namespaces $3 2>/dev/null;;
+    'logs|--component') echo 'raylet gcs dashboard serve worker monitor';;
+    'status|--context') rayctl __complete contexts $3 2>/dev/null;;
+    'status|--namespace'|'status|-n') rayctl __complete namespaces $3 2>/dev/null;;
+    'serve deploy|--cluster') rayctl __complete clusters $3 2>/dev/null;;
+    'serve deploy|--context') rayctl __complete contexts $3 2>/dev/null;;
+    'serve deploy|--namespace'|'serve deploy|-n') rayctl __complete namespaces $3 2>/dev/null;;
+    'serve status|--cluster') rayctl __complete clusters $3 2>/dev/null;;
+    'serve status|--context') rayctl __complete contexts $3 2>/dev/null;;
+    'serve status|--namespace'|'serve status|-n') rayctl __complete namespaces $3 2>/dev/null;;
+    'serve config|--cluster') rayctl __complete clusters $3 2>/dev/null;;
+    'serve config|--context') rayctl __complete contexts $3 2>/dev/null;;
+    'serve config|--namespace'|'serve config|-n') rayctl __complete namespaces $3 2>/dev/null;;
+    'serve delete|--cluster') rayctl __complete clusters $3 2>/dev/null;;
+    'serve delete|--context') rayctl __complete contexts $3 2>/dev/null;;
+    'serve delete|--namespace'|'serve delete|-n') rayctl __complete namespaces $3 2>/dev/null;;
+  esac
+}
+__rayctl_targets() {
+  case "$1" in
+    'down') rayctl __complete clusters 2>/dev/null;;
+    'exec') rayctl __complete clusters 2>/dev/null;;
+    'attach') rayctl __complete clusters 2>/dev/null;;
+    'logs') rayctl __complete clusters 2>/dev/null;;
+    'status') rayctl __complete clusters 2>/dev/null;;
+  esac
+}
 _rayctl() {
-  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" path='' i w
+  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" path='' kube='' i w v
   for ((i=1; i<COMP_CWORD; i++)); do
     w="${COMP_WORDS[i]}"
+    case "$w" in --kubeconfig|--context) ((i+1 < COMP_CWORD)) && kube="$kube $w ${COMP_WORDS[i+1]}";; esac
     [[ "$w" == -* ]] && continue
     [[ " $(__rayctl_subs "$path") " == *" $w "* ]] && path="${path:+$path }$w"
   done
   case "$prev" in
     -o|--output) COMPREPLY=($(compgen -W 'table json yaml' -- "$cur")); return;;
-    --to) COMPREPLY=($(compgen -W 'raycluster rayservice' -- "$cur")); return;;
   esac
+  v="$(__rayctl_values "$path" "$prev" "$kube")"
+  if [[ -n "$v" ]]; then COMPREPLY=($(compgen -W "$v" -- "$cur")); return; fi
   if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$(__rayctl_opts "$path")" -- "$cur")); return; fi
   local subs; subs="$(__rayctl_subs "$path")"
-  if [[ -n "$subs" ]]; then COMPREPLY=($(compgen -W "$subs" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
+  if [[ -n "$subs" ]]; then COMPREPLY=($(compgen -W "$subs" -- "$cur")); return; fi
+  COMPREPLY=($(compgen -W "$(__rayctl_targets "$path")" -- "$cur") $(compgen -f -- "$cur"))
 }
 complete -o filenames -F _rayctl rayctl

@@ -2,7 +2,7 @@
 complete -c rayctl -f
 complete -c rayctl -l help -d 'Print this help message and exit'
 complete -c rayctl -l version -d 'Display program version information and exit'
-complete -c rayctl -l output -d 'Output format: table, json or yaml' -xa 'table json yaml'
+complete -c rayctl -l output -d 'Output format: table, json or yaml (kubectl'\''s wide is refused: json has every field)' -xa 'table json yaml'
 complete -c rayctl -l verbose -d 'More detail on stderr (repeatable)'
 complete -c rayctl -l quiet -d 'Only errors and requested data'
 complete -c rayctl -l no-color -d 'No ANSI colours (also: NO_COLOR=1)'
@@ -20,18 +20,18 @@ complete -c rayctl -n '__fish_use_subcommand' -a version -d 'Print rayctl'\''s v
 complete -c rayctl -n '__fish_use_subcommand' -a completion -d 'Print a shell completion script (bash, zsh or fish)'
 complete -c rayctl -n '__fish_seen_subcommand_from validate' -l cluster -d 'Check Serve configs against this cluster (launcher file, RayCluster or RayService)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from validate' -l strict -d 'Fail on warnings too'
-complete -c rayctl -n '__fish_seen_subcommand_from render' -l to -d 'Object to produce' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from render' -l to -d 'Object to produce' -xa 'raycluster rayservice'
 complete -c rayctl -n '__fish_seen_subcommand_from render' -l serve -d 'Serve config to embed as serveConfigV2 (--to rayservice)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from render' -l name -d 'metadata.name (default: cluster_name)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from render' -l namespace -d 'metadata.namespace' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from render' -l namespace -d 'metadata.namespace' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from render' -l ray-version -d 'rayVersion and image tag' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_seen_subcommand_from serve run bench' -a serve -d 'Serve a model over HTTP (OpenAI /v1 API, /health, /metrics)'
 complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_seen_subcommand_from serve run bench' -a run -d 'Answer one prompt with a local model, streaming the reply to stdout'
 complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_seen_subcommand_from serve run bench' -a bench -d 'Measure TTFT, inter-token latency and tokens/s against concurrency'
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l model -d 'GGUF file (or Hugging Face checkpoint directory) to load' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from serve' -l device -d 'Where to run the model: cpu or cuda' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from serve' -l device -d 'Where to run the model: cpu or cuda' -xa 'cpu cuda'
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l threads -d 'CPU threads for the forward pass (default: all cores)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from serve' -l precision -d 'CPU numerics: fast (int8 activations, f16 KV cache; the default) or exact (f32 throughout, matches Hugging Face within 0.02; several times slower)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from serve' -l precision -d 'CPU numerics: fast (int8 activations, f16 KV cache; the default) or exact (f32 throughout, matches Hugging Face within 0.02; several times slower)' -xa 'fast exact'
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l ctx -d 'Longest sequence, prompt + completion, in tokens (default: min(model'\''s, 4096))' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l host -d 'Address to bind (default 127.0.0.1; 0.0.0.0 exposes the server on every interface)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l port -d 'TCP port (0: any free port)' -r -F
@@ -41,9 +41,9 @@ complete -c rayctl -n '__fish_seen_subcommand_from serve' -l max-batch-tokens -d
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l api-key -d 'Require '\''Authorization: Bearer KEY'\'' on /v1 routes (or set RAYCTL_INFERENCE_API_KEY)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l model-name -d 'Model id clients use in "model" (default: the file name)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l model -d 'GGUF file (or Hugging Face checkpoint directory) to load' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from run' -l device -d 'Where to run the model: cpu or cuda' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from run' -l device -d 'Where to run the model: cpu or cuda' -xa 'cpu cuda'
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l threads -d 'CPU threads for the forward pass (default: all cores)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from run' -l precision -d 'CPU numerics: fast (int8 activations, f16 KV cache; the default) or exact (f32 throughout, matches Hugging Face within 0.02; several times slower)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from run' -l precision -d 'CPU numerics: fast (int8 activations, f16 KV cache; the default) or exact (f32 throughout, matches Hugging Face within 0.02; several times slower)' -xa 'fast exact'
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l ctx -d 'Longest sequence, prompt + completion, in tokens (default: min(model'\''s, 4096))' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l system -d 'A system message (default: the chat template'\''s own, if any)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l raw -d 'Feed the prompt as is, without the chat template'
@@ -55,9 +55,9 @@ complete -c rayctl -n '__fish_seen_subcommand_from run' -l min-p -d 'Drop tokens
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l seed -d 'Random seed for sampling' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l url -d 'Base URL of a running OpenAI-compatible server' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l model -d 'GGUF file (or Hugging Face checkpoint directory) to load' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from bench' -l device -d 'Where to run the model: cpu or cuda' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from bench' -l device -d 'Where to run the model: cpu or cuda' -xa 'cpu cuda'
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l threads -d 'CPU threads for the forward pass (default: all cores)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from bench' -l precision -d 'CPU numerics: fast (int8 activations, f16 KV cache; the default) or exact (f32 throughout, matches Hugging Face within 0.02; several times slower)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from bench' -l precision -d 'CPU numerics: fast (int8 activations, f16 KV cache; the default) or exact (f32 throughout, matches Hugging Face within 0.02; several times slower)' -xa 'fast exact'
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l ctx -d 'Longest sequence, prompt + completion, in tokens (default: min(model'\''s, 4096))' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l concurrency -d 'Comma-separated concurrency levels' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l requests -d 'Requests per level (default: 2 × concurrency, at least 4)' -r -F
@@ -74,32 +74,35 @@ complete -c rayctl -n '__fish_seen_subcommand_from up' -l accept-new-host-keys -
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l timeout -d 'How long to wait for every node to be ALIVE (SSH: then as long again for the head'\''s dashboard; Kubernetes: for the object to be ready) (a duration: 90s, 5m, 1h, or plain seconds; default 5m)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l concurrency -d 'Nodes set up at once' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from up' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from up' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from up' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l no-wait -d 'Kubernetes: return once the API server accepted the object'
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l force-conflicts -d 'Kubernetes: take over fields another field manager owns'
 complete -c rayctl -n '__fish_seen_subcommand_from down' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from down' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from down' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from down' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from down' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from down' -l workers-only -d 'Stop the workers and keep the head running (SSH)'
 complete -c rayctl -n '__fish_seen_subcommand_from down' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts'
 complete -c rayctl -n '__fish_seen_subcommand_from down' -l no-wait -d 'Kubernetes: return once the object is deleted'
 complete -c rayctl -n '__fish_seen_subcommand_from down' -l timeout -d 'Kubernetes: how long to wait until the pods are gone (a duration: 90s, 5m, 1h, or plain seconds; default 10m)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from down' -l yes -d 'Accepted for compatibility with `ray down` (down never asks)'
+complete -c rayctl -n '__fish_seen_subcommand_from down' -F -a '(rayctl __complete clusters 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from exec' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from exec' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from exec' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from exec' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from exec' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from exec' -l node -d 'Node name or host (repeatable); default: the head' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from exec' -l all -d 'Run on every node in parallel and print a per-node table'
 complete -c rayctl -n '__fish_seen_subcommand_from exec' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts'
+complete -c rayctl -n '__fish_seen_subcommand_from exec' -F -a '(rayctl __complete clusters 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from attach' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from attach' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from attach' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from attach' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from attach' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from attach' -l node -d 'Node name or host; default: the head' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from attach' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts'
+complete -c rayctl -n '__fish_seen_subcommand_from attach' -F -a '(rayctl __complete clusters 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from logs' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from logs' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l container -d 'Kubernetes: container (default: the Ray container)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l group -d 'Kubernetes: only pods of this worker group' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l pod -d 'Kubernetes: only this pod' -r -F
@@ -107,49 +110,52 @@ complete -c rayctl -n '__fish_seen_subcommand_from logs' -l timestamps -d 'Kuber
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l node -d 'Node name or host (repeatable); default: every node' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l follow -d 'Keep printing new lines (Ctrl-C to stop)'
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l tail -d 'Lines from the end of each file' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from logs' -l component -d 'raylet | gcs | dashboard | serve | worker | monitor' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from logs' -l component -d 'Only this component'\''s log files' -xa 'raylet gcs dashboard serve worker monitor'
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts'
+complete -c rayctl -n '__fish_seen_subcommand_from logs' -F -a '(rayctl __complete clusters 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from status' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from status' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts'
+complete -c rayctl -n '__fish_seen_subcommand_from status' -F -a '(rayctl __complete clusters 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from serve; and not __fish_seen_subcommand_from deploy status config delete' -a deploy -d 'Deploy a Serve config, show what changes, and wait until it is RUNNING'
 complete -c rayctl -n '__fish_seen_subcommand_from serve; and not __fish_seen_subcommand_from deploy status config delete' -a status -d 'Applications, deployments and replicas, with an exit code for health'
 complete -c rayctl -n '__fish_seen_subcommand_from serve; and not __fish_seen_subcommand_from deploy status config delete' -a config -d 'The live config of each application (YAML, as deployed)'
 complete -c rayctl -n '__fish_seen_subcommand_from serve; and not __fish_seen_subcommand_from deploy status config delete' -a delete -d 'Delete applications (all: shut Serve down) and wait until they are gone'
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l address -d 'Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -xa '(rayctl __complete clusters 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l request-timeout -d 'Longest wait for one HTTP request (a duration: 30s, 2m, or plain seconds; default 30s)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l merge -d 'Keep live applications the file does not name (GET, merge, PUT)'
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l yes -d 'Delete live applications the file leaves out without asking'
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l no-wait -d 'Return once Serve accepted the config'
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l timeout -d 'How long to wait for RUNNING (a duration: 90s, 5m, 1h, or plain seconds; default 10m)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l force -d 'Deploy even if the live cluster can never schedule a replica'
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l address -d 'Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from status' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -xa '(rayctl __complete clusters 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from status' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l request-timeout -d 'Longest wait for one HTTP request (a duration: 30s, 2m, or plain seconds; default 30s)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from status' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from status' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from status' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from status' -l live -d 'RayService: ask the head'\''s dashboard through the API server'\''s service proxy instead of the status'
 complete -c rayctl -n '__fish_seen_subcommand_from config' -l address -d 'Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from config' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -xa '(rayctl __complete clusters 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from config' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from config' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l request-timeout -d 'Longest wait for one HTTP request (a duration: 30s, 2m, or plain seconds; default 30s)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from config' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from config' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from config' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from config' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from delete' -l address -d 'Dashboard URL (default: $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE); rayservice/NAME on Kubernetes' -xa '(rayctl __complete clusters 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from delete' -l token-file -d 'File with the cluster'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l request-timeout -d 'Seconds per HTTP request (default 30)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l request-timeout -d 'Longest wait for one HTTP request (a duration: 30s, 2m, or plain seconds; default 30s)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from delete' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from delete' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from delete' -l no-wait -d 'Return once Serve accepted the request'
+complete -c rayctl -n '__fish_seen_subcommand_from delete' -l yes -d 'Shut Serve down without asking when no APP is named'
 complete -c rayctl -n '__fish_seen_subcommand_from delete' -l timeout -d 'How long to wait until they are gone (a duration: 90s, 5m, 1h, or plain seconds; default 2m)' -r -F

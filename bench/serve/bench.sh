@@ -84,14 +84,14 @@ serve_cli() {
 }
 printf '%-6s %-12s %-12s %-12s %-12s %-12s %-12s %-8s\n' round baseline_s rayctl_s r_prepare_s r_put_s r_wait_s r_overhead_ms serve_cli_s
 for i in $(seq 1 "$DEPLOYS"); do
-  "$RAYCTL" serve delete >/dev/null; sleep 1
+  "$RAYCTL" serve delete -y >/dev/null; sleep 1
   b=$(baseline)
-  "$RAYCTL" serve delete >/dev/null; sleep 1
+  "$RAYCTL" serve delete -y >/dev/null; sleep 1
   t0=$(date +%s.%N); "$RAYCTL" serve deploy "$TMP/remote.yaml" -y -o json > "$TMP/rd.json" 2>/dev/null; t1=$(date +%s.%N)
   read -r prep put wait < <("$PY" -c "import json; t=json.load(open('$TMP/rd.json'))['timings']; print(t['prepare_s'], t['put_s'], t['wait_s'])")
   r=$(echo "$t1 - $t0" | bc -l)
   ovh=$(echo "($r - $put - $wait) * 1000" | bc -l)
-  "$RAYCTL" serve delete >/dev/null; sleep 1
+  "$RAYCTL" serve delete -y >/dev/null; sleep 1
   s=$(serve_cli)
   printf '%-6s %-12.3f %-12.3f %-12.3f %-12.3f %-12.3f %-12.0f %-8.3f\n' "$i" "$b" "$r" "$prep" "$put" "$wait" "$ovh" "$s"
 done

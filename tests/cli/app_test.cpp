@@ -57,26 +57,74 @@ TEST(Root, ExtraArgumentsAfterACommandAreAUsageErrorNotAnUnknownCommand) {
   EXPECT_FALSE(contains(r.err, "unknown command")) << r.err;
 }
 
-// rayctl's own errors are one JSON object on stdout with -o json; the command-line parser's
-// complaints stay text on stderr whatever -o says.
-TEST(Root, JsonErrorsGoToStdoutAndParseErrorsStayOnStderr) {
+// With -o json every error is one JSON object on stderr (gh, kubectl): rayctl's own, an unknown
+// command, and the command-line parser's complaints alike; stdout keeps only data.
+TEST(Root, JsonErrorsGoToStderrWhateverRaisedThem) {
   auto r = run_cli({"-o", "json", "inference", "run", "--model", "/nonexistent/model.gguf", "Hi"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(r.err.empty()) << r.err;
-  auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  auto j = nlohmann::json::parse(r.err);
   EXPECT_EQ(j["error"]["kind"], "not_found");
   EXPECT_EQ(j["error"]["exit_code"], 1);
-  EXPECT_TRUE(contains(j["error"]["message"].get<std::string>(), "/nonexistent/model.gguf")) << r.out;
-  EXPECT_TRUE(j["error"]["hint"].is_string()) << r.out;
+  EXPECT_TRUE(contains(j["error"]["message"].get<std::string>(), "/nonexistent/model.gguf")) << r.err;
+  EXPECT_TRUE(j["error"]["hint"].is_string()) << r.err;
 
   auto unknown = run_cli({"-o", "json", "valdate"});
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_EQ(nlohmann::json::parse(unknown.out)["error"]["kind"], "usage");
+  EXPECT_TRUE(unknown.out.empty()) << unknown.out;
+  EXPECT_EQ(nlohmann::json::parse(unknown.err)["error"]["kind"], "usage");
 
-  auto parse = run_cli({"-o", "json", "inference", "run", "Hi"});
+  // -o comes after the error here: the parser stops at the missing --model before storing it.
+  auto parse = run_cli({"inference", "run", "Hi", "-o", "json"});
   EXPECT_EQ(parse.exit_code, 2);
   EXPECT_TRUE(parse.out.empty()) << parse.out;
-  EXPECT_TRUE(contains(parse.err, "--model is required")) << parse.err;
+  auto pj = nlohmann::json::parse(parse.err);
+  EXPECT_EQ(pj["error"]["kind"], "usage");
+  EXPECT_TRUE(contains(pj["error"]["message"].get<std::string>(), "--model is required")) << parse.err;
+  EXPECT_EQ(pj["error"]["hint"], "rayctl inference run --help shows its usage");
+
+  auto text = run_cli({"inference", "run", "Hi"});
+  EXPECT_EQ(text.exit_code, 2);
+  EXPECT_TRUE(contains(text.err, "error: --model is required")) << text.err;
+}
+
+TEST(Root, AMistypedSubcommandSuggestsTheNearestOne) {
+  auto r = run_cli({"serve", "delpoy", "app.yaml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "unknown command 'delpoy' for 'rayctl serve'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "did you mean 'deploy'?")) << r.err;
+
+  auto inference = run_cli({"inference", "srve"});
+  EXPECT_EQ(inference.exit_code, 2);
+  EXPECT_TRUE(contains(inference.err, "did you mean 'serve'?")) << inference.err;
+
+  auto none = run_cli({"serve"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_TRUE(contains(none.err, "rayctl serve --help")) << none.err;
+}
+
+// kubectl and gh list inherited flags in every subcommand's help.
+TEST(Root, EverySubcommandsHelpListsTheGlobalFlags) {
+  for (const std::vector<std::string>& words : std::vector<std::vector<std::string>>{
+           {"validate"}, {"up"}, {"serve", "deploy"}, {"serve", "delete"}, {"inference", "run"}, {"version"}}) {
+    auto args = words;
+    args.push_back("--help");
+    auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto at = r.out.find("Global Flags:");
+    ASSERT_NE(at, std::string::npos) << words.back() << ":\n" << r.out;
+    for (const char* flag : {"-o,--output", "-v,--verbose", "-q,--quiet", "--no-color"})
+      EXPECT_NE(r.out.find(flag, at), std::string::npos) << flag << " in " << words.back();
+  }
+  EXPECT_FALSE(contains(run_cli({"--help"}).out, "Global Flags:"));  // the root lists them as its own
+}
+
+TEST(Root, OutputWideIsRefusedWithWhatToUseInstead) {
+  auto r = run_cli({"version", "-o", "wide"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_TRUE(contains(r.err, "-o wide adds no columns")) << r.err;
+  EXPECT_TRUE(contains(r.err, "-o json")) << r.err;
 }
 
 TEST(Root, ErrorsAreColouredOnlyWhenColourIsOn) {

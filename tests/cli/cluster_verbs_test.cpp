@@ -39,5 +39,40 @@ TEST(ClusterVerbs, TimeoutIsADurationOnEveryVerb) {
   }
 }
 
+TEST(ClusterVerbs, RequestTimeoutIsADurationToo) {
+  auto r = run_cli({"serve", "status", "--request-timeout", "soon", "--address", "http://127.0.0.1:9"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "--request-timeout 'soon' is not a duration")) << r.err;
+}
+
+// `serve delete` with no APP shuts Serve down: without a terminal it needs -y, on one it asks,
+// and a "no" deletes nothing. None of these reach a dashboard (port 9 is closed: a request would
+// fail with "unreachable", exit 6, which no case expects).
+TEST(ClusterVerbs, ServeDeleteWithoutAnAppNeedsYesOrAConfirmation) {
+  auto ci = run_cli({"serve", "delete", "--address", "http://127.0.0.1:9"});
+  EXPECT_EQ(ci.exit_code, 2) << ci.err;
+  EXPECT_TRUE(contains(ci.err, "pass -y to shut Serve down")) << ci.err;
+
+  FakeProcess terminal;
+  terminal.tty = true;
+  terminal.stdin_text = "n\n";
+  auto declined = run_cli({"serve", "delete", "--address", "http://127.0.0.1:9"}, terminal);
+  EXPECT_EQ(declined.exit_code, 130) << declined.err;  // cancelled, as a declined `serve deploy` is
+  EXPECT_TRUE(contains(declined.err, "shut Serve down? [y/N]")) << declined.err;
+  EXPECT_TRUE(contains(declined.err, "nothing was deleted")) << declined.err;
+
+  auto yes = run_cli({"serve", "delete", "-y", "--address", "http://127.0.0.1:9", "--request-timeout", "2s"});
+  EXPECT_EQ(yes.exit_code, 6) << yes.err;  // it went ahead: the closed port answers "unreachable"
+  auto named = run_cli({"serve", "delete", "rag", "--address", "http://127.0.0.1:9", "--request-timeout", "2s"});
+  EXPECT_EQ(named.exit_code, 6) << named.err;  // an APP is its own scope: no question
+}
+
+TEST(ClusterVerbs, NamespaceIsDashNEverywhere) {
+  auto r = run_cli({"render", "--help"});
+  EXPECT_TRUE(contains(r.out, "-n,--namespace")) << r.out;
+  for (const char* verb : {"up", "down", "status", "logs"})
+    EXPECT_TRUE(contains(run_cli({verb, "--help"}).out, "-n,--namespace")) << verb;
+}
+
 }  // namespace
 }  // namespace rayctl::cli::testing

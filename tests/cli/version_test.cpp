@@ -21,7 +21,11 @@ TEST(Version, JsonFieldsAreStable) {
   EXPECT_EQ(j["cuda"], false);
 #endif
   EXPECT_TRUE(j["compiler"].is_string()) << r.out;
-  for (const char* lib : {"libcurl", "fmt", "nlohmann_json"}) EXPECT_TRUE(j["libraries"][lib].is_string()) << lib;
+  for (const char* lib : {"libcurl", "openssl", "libssh2", "yaml_cpp", "cli11", "pcre2", "fmt", "nlohmann_json"}) {
+    ASSERT_TRUE(j["libraries"][lib].is_string()) << lib << " missing in " << r.out;
+    EXPECT_FALSE(j["libraries"][lib].get<std::string>().empty()) << lib;
+  }
+  EXPECT_TRUE(j["libraries"]["openssl"].get<std::string>().rfind("OpenSSL ", 0) == 0) << r.out;
   EXPECT_TRUE(r.err.empty()) << r.err;
 }
 

@@ -167,7 +167,7 @@ expect 0 "$RAYCTL" serve status -o json
 [ "$(json '"rag" in d["applications"]')" = True ] || fail "rag was deleted too"
 
 step "delete everything → gone"
-expect 0 "$RAYCTL" serve delete
+expect 0 "$RAYCTL" serve delete -y
 expect 0 "$RAYCTL" serve status -o json
 [ "$(json 'len(d["applications"])')" = 0 ] || fail "applications left after delete"
 
@@ -198,7 +198,7 @@ contains "--timeout"
 contains "gpu/Echo"
 contains "0/1 running"
 expect 3 "$RAYCTL" serve status gpu
-expect 0 "$RAYCTL" serve delete --cluster "$CLUSTER" --timeout 60s
+expect 0 "$RAYCTL" serve delete -y --cluster "$CLUSTER" --timeout 60s
 expect 0 "$RAYCTL" serve status -o json
 [ "$(json 'len(d["applications"])')" = 0 ] || fail "applications left after delete"
 

@@ -65,7 +65,7 @@ ok "serve deploy --cluster FILE: working_dir uploaded through the tunnel; the ap
 
 run 0 config "$RAYCTL" serve config echo --cluster "$NAME"
 grep -q "working_dir: gcs://_ray_pkg_" "$WORK/config.out" || fail "serve config: $(cat "$WORK/config.out")"
-run 0 delete "$RAYCTL" serve delete --cluster "$NAME"
+run 0 delete "$RAYCTL" serve delete -y --cluster "$NAME"
 run 0 status2 "$RAYCTL" serve status --cluster "$NAME" -o json
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d['applications'] == {} else 1)" "$WORK/status2.out" ||
   fail "applications left after delete"
