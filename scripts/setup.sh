@@ -9,6 +9,7 @@ PKGS=(
   clang libclang-rt-14-dev           # libFuzzer + sanitizers
   openssh-server openssh-client iproute2 procps psmisc openssl rsync  # SSH rig (rsync: the `ray up` baseline), k8s certificates
   python3 python3-venv python3-pip   # Ray from PyPI, HF reference checks
+  mandoc groff-base                  # man pages linted as a test (mandoc -Tlint, groff -ww)
 )
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
