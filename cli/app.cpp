@@ -29,6 +29,7 @@ const CommandEntry kCommands[] = {
     {"logs", setup_logs},
     {"status", setup_status},
     {"serve", setup_serve},
+    {"dashboard", setup_dashboard},
 #endif
     {"version", setup_version},
     {"completion", setup_completion},

@@ -16,6 +16,7 @@ complete -c rayctl -n '__fish_use_subcommand' -a attach -d 'Open an interactive 
 complete -c rayctl -n '__fish_use_subcommand' -a logs -d 'Print (or follow) Ray'\''s log files on the cluster'\''s nodes (or its pods'\'' logs)'
 complete -c rayctl -n '__fish_use_subcommand' -a status -d 'Show a cluster: each node reachable, Ray alive, resources (or a KubeRay object'\''s health)'
 complete -c rayctl -n '__fish_use_subcommand' -a serve -d 'Deploy and inspect Ray Serve applications through the dashboard'
+complete -c rayctl -n '__fish_use_subcommand' -a dashboard -d 'Open the head'\''s Ray dashboard on a local port (SSH tunnel or service proxy) until Ctrl-C'
 complete -c rayctl -n '__fish_use_subcommand' -a version -d 'Print rayctl'\''s version and build information'
 complete -c rayctl -n '__fish_use_subcommand' -a completion -d 'Print a shell completion script (bash, zsh or fish)'
 complete -c rayctl -n '__fish_seen_subcommand_from validate' -l cluster -d 'Check Serve configs against this cluster (launcher file, RayCluster or RayService)' -r -F
@@ -159,3 +160,8 @@ complete -c rayctl -n '__fish_seen_subcommand_from delete' -l namespace -d 'Kube
 complete -c rayctl -n '__fish_seen_subcommand_from delete' -l no-wait -d 'Return once Serve accepted the request'
 complete -c rayctl -n '__fish_seen_subcommand_from delete' -l yes -d 'Shut Serve down without asking when no APP is named'
 complete -c rayctl -n '__fish_seen_subcommand_from delete' -l timeout -d 'How long to wait until they are gone (a duration: 90s, 5m, 1h, or plain seconds; default 2m)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from dashboard' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from dashboard' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from dashboard' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from dashboard' -l port -d 'Local port on 127.0.0.1 (0: any free port)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from dashboard' -F -a '(rayctl __complete clusters 2>/dev/null)'

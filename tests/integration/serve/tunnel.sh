@@ -3,7 +3,7 @@
 # network-namespace hosts with real sshd; needs root). The head runs on rctl-h1 with Ray's
 # default dashboard binding (127.0.0.1 on the head), so nothing outside h1 can reach it
 # directly: status, a deploy with a local working_dir (package upload through the tunnel),
-# config and delete must all go over SSH. Usage: tunnel.sh RAYCTL_BINARY
+# config, delete and `rayctl dashboard` must all go over SSH. Usage: tunnel.sh RAYCTL_BINARY
 source "$(dirname "$0")/../ssh/lib.sh"
 HERE="$REPO/tests/integration/serve"
 NAME=serve-tunnel
@@ -70,6 +70,20 @@ run 0 status2 "$RAYCTL" serve status --cluster "$NAME" -o json
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d['applications'] == {} else 1)" "$WORK/status2.out" ||
   fail "applications left after delete"
 ok "serve config / delete --cluster through the tunnel"
+
+# `rayctl dashboard NAME`: the head's loopback-only dashboard on a local port, for a browser;
+# Ctrl-C (SIGINT) ends it with exit 0.
+"$RAYCTL" dashboard "$NAME" --port 0 -o json >"$WORK/dash.out" 2>"$WORK/dash.err" &
+DASH=$!
+for _ in $(seq 50); do [ -s "$WORK/dash.out" ] && break; sleep 0.2; done
+DASH_URL="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$WORK/dash.out")" ||
+  { cat "$WORK/dash.out" "$WORK/dash.err"; fail "rayctl dashboard printed no URL"; }
+[[ "$DASH_URL" == http://127.0.0.1:* ]] || fail "dashboard URL is not local: $DASH_URL"
+curl -sf -m 20 "$DASH_URL/api/version" | grep -q '"ray_version"' || fail "the dashboard API does not answer at $DASH_URL"
+curl -sf -m 20 "$DASH_URL/" | grep -qi '<html' || fail "the dashboard page does not load at $DASH_URL"
+kill -INT "$DASH"
+wait "$DASH" || fail "rayctl dashboard exited $? after Ctrl-C: $(cat "$WORK/dash.err")"
+ok "dashboard NAME: the loopback-only dashboard served locally at $DASH_URL until Ctrl-C"
 
 run 0 down "$RAYCTL" down "$NAME"
 [ "$(ray_procs rctl-h1)" = 0 ] || fail "Ray processes left on rctl-h1"
