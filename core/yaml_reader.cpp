@@ -1,6 +1,7 @@
 // YamlMapReader: schema-in-code reading of YAML mappings with positioned diagnostics.
 #include "core/yaml_reader.h"
 
+#include "core/json_yaml.h"
 #include "core/suggest.h"
 
 #include <fmt/format.h>
@@ -40,7 +41,9 @@ std::optional<double> parse_double(const std::string& s) {
   return v;
 }
 
-static bool is_plain(const YAML::Node& n) { return n.IsScalar() && n.Tag() != "!"; }
+// How the file's reader (doc.dialect: PyYAML for Ray's files) types a scalar: `no_restart: yes`
+// is a boolean, `port: 8_000` an integer, `x: 1e3` a string for PyYAML.
+static YamlScalar typed(const YamlDocument& doc, const YAML::Node& n) { return resolve_scalar(n, doc.dialect); }
 
 YamlMapReader::YamlMapReader(const YamlDocument& doc, YAML::Node map, std::string path, Diagnostics& diags)
     : doc_(doc), map_(std::move(map)), path_(std::move(path)), diags_(diags) {
@@ -81,9 +84,10 @@ SourceLoc YamlMapReader::value_loc(const std::string& key) const {
 
 void YamlMapReader::wrong_type(const std::string& key, const YAML::Node& n, const char* expected) {
   std::string shown = n.IsScalar() ? fmt::format(" ('{}')", n.Scalar()) : std::string();
-  diags_.error(diag_id::kWrongType, doc_.loc(n),
-               fmt::format("'{}' must be {}, not {}{}", child_path(key), expected, yaml_kind_name(n), shown),
-               fmt::format("write '{}' as {}", key, expected));
+  diags_.error(
+      diag_id::kWrongType, doc_.loc(n),
+      fmt::format("'{}' must be {}, not {}{}", child_path(key), expected, yaml_kind_name(n, doc_.dialect), shown),
+      fmt::format("write '{}' as {}", key, expected));
 }
 
 void YamlMapReader::missing(const std::string& key) {
@@ -111,7 +115,8 @@ std::optional<int64_t> YamlMapReader::integer(const std::string& key, int64_t mi
     if (required) missing(key);
     return std::nullopt;
   }
-  std::optional<int64_t> v = is_plain(n) ? parse_int(n.Scalar()) : std::nullopt;
+  YamlScalar t = typed(doc_, n);
+  std::optional<int64_t> v = t.kind == YamlScalar::Kind::Int ? t.integer : std::nullopt;
   if (!v) {
     wrong_type(key, n, "an integer");
     return std::nullopt;
@@ -132,7 +137,9 @@ std::optional<double> YamlMapReader::number(const std::string& key, double min, 
     if (required) missing(key);
     return std::nullopt;
   }
-  std::optional<double> v = is_plain(n) ? parse_double(n.Scalar()) : std::nullopt;
+  YamlScalar t = typed(doc_, n);
+  std::optional<double> v;
+  if ((t.kind == YamlScalar::Kind::Int || t.kind == YamlScalar::Kind::Float) && !std::isnan(t.number)) v = t.number;
   if (!v) {
     wrong_type(key, n, "a number");
     return std::nullopt;
@@ -153,11 +160,7 @@ std::optional<bool> YamlMapReader::boolean(const std::string& key, bool required
     if (required) missing(key);
     return std::nullopt;
   }
-  if (is_plain(n)) {
-    const std::string& s = n.Scalar();
-    if (s == "true" || s == "True" || s == "TRUE") return true;
-    if (s == "false" || s == "False" || s == "FALSE") return false;
-  }
+  if (YamlScalar t = typed(doc_, n); t.kind == YamlScalar::Kind::Bool) return t.boolean;
   wrong_type(key, n, "a boolean (true or false)");
   return std::nullopt;
 }

@@ -2,6 +2,7 @@
 #include "core/yaml_source.h"
 
 #include "core/error.h"
+#include "core/json_yaml.h"
 #include "core/state_store.h"
 #include "core/yaml_reader.h"
 
@@ -206,16 +207,18 @@ YamlFile YamlFile::parse(const std::string& label, std::string text, int line_of
   return f;
 }
 
-std::string yaml_kind_name(const YAML::Node& n) {
+std::string yaml_kind_name(const YAML::Node& n, YamlDialect dialect) {
   if (!n.IsDefined() || n.IsNull()) return "null";
   if (n.IsMap()) return "a mapping";
   if (n.IsSequence()) return "a list";
-  if (n.Tag() == "!") return "a string";  // quoted
-  const std::string& v = n.Scalar();
-  if (v == "true" || v == "false" || v == "True" || v == "False") return "a boolean";
-  if (parse_int(v)) return "an integer";
-  if (parse_double(v)) return "a number";
-  return "a string";
+  switch (resolve_scalar(n, dialect).kind) {
+    case YamlScalar::Kind::Null: return "null";
+    case YamlScalar::Kind::Bool: return "a boolean";
+    case YamlScalar::Kind::Int: return "an integer";
+    case YamlScalar::Kind::Float: return "a number";
+    case YamlScalar::Kind::Timestamp: return "a date";
+    default: return "a string";
+  }
 }
 
 }  // namespace rayctl

@@ -14,13 +14,21 @@
 
 namespace rayctl {
 
+// Which reader's typing of plain scalars a document gets. YAML 1.2 is never right here: Ray reads
+// launcher files and Serve configs with PyYAML (YAML 1.1: yes/no/on/off are booleans, 0o17 is a
+// string, 017 octal, 1:30 sexagesimal, 1e3 a string), and Kubernetes reads manifests with
+// sigs.k8s.io/yaml, which is goyaml v2 (YAML 1.1 booleans plus y/n, Go's number syntax).
+// The typing itself is in core/json_yaml.h (resolve_scalar).
+enum class YamlDialect { PyYaml, GoYamlV2 };
+
 // One document of a (possibly multi-document) YAML stream.
 struct YamlDocument {
   std::string file;  // label used in diagnostics (the path as the user gave it)
   YAML::Node root;
-  int index = 0;          // 0-based document index in the stream
-  int line_offset = 0;    // added to yaml-cpp's 0-based line, plus 1
-  int column_offset = 0;  // added to yaml-cpp's 0-based column, plus 1
+  int index = 0;                              // 0-based document index in the stream
+  int line_offset = 0;                        // added to yaml-cpp's 0-based line, plus 1
+  int column_offset = 0;                      // added to yaml-cpp's 0-based column, plus 1
+  YamlDialect dialect = YamlDialect::PyYaml;  // KubeRay manifests: GoYamlV2 (set by their loaders)
 
   SourceLoc loc(const YAML::Node& n) const;  // position of a node (or of the document when n is null)
   SourceLoc start() const;                   // position of the document's root
@@ -54,7 +62,7 @@ inline constexpr size_t kMaxYamlDepth = 1000;
 // above any real config or manifest, it bounds memory for streams of thousands of "---".
 inline constexpr size_t kMaxYamlDocuments = 1000;
 
-// Name of a YAML node's type for messages: "a mapping", "a list", "a string", "null".
-std::string yaml_kind_name(const YAML::Node& n);
+// Name of a YAML node's type for messages: "a mapping", "a list", "a string", "null" (PyYAML typing).
+std::string yaml_kind_name(const YAML::Node& n, YamlDialect dialect = YamlDialect::PyYaml);
 
 }  // namespace rayctl

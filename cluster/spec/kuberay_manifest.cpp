@@ -30,7 +30,12 @@ YAML::Node child(const YAML::Node& map, const char* key) {
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
-bool is_string_scalar(const YAML::Node& n) { return n.IsScalar() && yaml_to_json(n).is_string(); }
+// As Kubernetes reads it (goyaml v2 gives a timestamp-looking value to a map of strings as its text).
+bool is_string_scalar(const YAML::Node& n) {
+  if (!n.IsScalar()) return false;
+  YamlScalar::Kind k = resolve_scalar(n, YamlDialect::GoYamlV2).kind;
+  return k == YamlScalar::Kind::String || k == YamlScalar::Kind::Timestamp;
+}
 
 // Reads a map of strings (rayStartParams, resources). Kubernetes rejects non-string values.
 std::map<std::string, std::string> read_string_map(const YamlDocument& doc, const YAML::Node& n,
@@ -40,7 +45,7 @@ std::map<std::string, std::string> read_string_map(const YamlDocument& doc, cons
   if (!n.IsDefined() || n.IsNull()) return out;
   if (!n.IsMap()) {
     diags.error(diag_id::kWrongType, doc.loc(n),
-                fmt::format("'{}' must be a mapping of strings, not {}", path, yaml_kind_name(n)),
+                fmt::format("'{}' must be a mapping of strings, not {}", path, yaml_kind_name(n, doc.dialect)),
                 "write it as 'key: \"value\"' lines");
     return out;
   }
@@ -50,14 +55,14 @@ std::map<std::string, std::string> read_string_map(const YamlDocument& doc, cons
     locs[loc_prefix + key] = doc.loc(it->second);
     if (!it->second.IsScalar()) {
       diags.error(diag_id::kWrongType, doc.loc(it->second),
-                  fmt::format("'{}.{}' must be a string, not {}", path, key, yaml_kind_name(it->second)),
+                  fmt::format("'{}.{}' must be a string, not {}", path, key, yaml_kind_name(it->second, doc.dialect)),
                   "Kubernetes stores these values as strings; write the value in quotes");
       continue;
     }
     if (!is_string_scalar(it->second)) {
       diags.error(diag_id::kWrongType, doc.loc(it->second),
                   fmt::format("'{}.{}' must be a string, but {} is read as a {}", path, key, it->second.Scalar(),
-                              yaml_to_json(it->second).is_boolean() ? "boolean" : "number"),
+                              yaml_to_json(it->second, YamlDialect::GoYamlV2).is_boolean() ? "boolean" : "number"),
                   fmt::format("quote it: {}: \"{}\" (the API server rejects a non-string value here)", key,
                               it->second.Scalar()));
     }
@@ -416,8 +421,12 @@ bool looks_like_kuberay_manifest(const YAML::Node& root) {
          kind.IsScalar();
 }
 
-std::optional<KubeRayManifest> load_kuberay_manifest(const YamlDocument& doc, Diagnostics& diags,
+std::optional<KubeRayManifest> load_kuberay_manifest(const YamlDocument& parsed, Diagnostics& diags,
                                                      const std::string& source_text) {
+  // Kubernetes reads manifests with sigs.k8s.io/yaml (goyaml v2): its typing, not PyYAML's. The
+  // serveConfigV2 string inside is Ray's, read with PyYAML (a document of its own).
+  YamlDocument doc = parsed;
+  doc.dialect = YamlDialect::GoYamlV2;
   YamlMapReader r(doc, doc.root, "", diags);
   if (!r.is_map()) return std::nullopt;
   KubeRayManifest m;

@@ -11,8 +11,11 @@
 
 using namespace rayctl;
 
-TEST(JsonYaml, CoreSchemaTyping) {
-  auto j = yaml_to_json(YAML::Load("a: 1\nb: '1'\nc: true\nd: ~\ne: 0.5\nf: hello\ng: [1, x]\nh: 1e3\n"));
+TEST(JsonYaml, PyYamlTyping) {
+  // Ray's reader (PyYAML, YAML 1.1): 1e3 has no dot, so it is a string; yes/off are booleans.
+  auto j =
+      yaml_to_json(YAML::Load("a: 1\nb: '1'\nc: true\nd: ~\ne: 0.5\nf: hello\ng: [1, x]\nh: 1.0e+3\n"
+                              "i: 1e3\nj: yes\nk: off\nl: 0o17\nm: 017\nn: 1_000\no: 1:30\n"));
   EXPECT_TRUE(j["a"].is_number_integer());
   EXPECT_TRUE(j["b"].is_string());
   EXPECT_TRUE(j["c"].is_boolean());
@@ -21,6 +24,33 @@ TEST(JsonYaml, CoreSchemaTyping) {
   EXPECT_EQ(j["f"], "hello");
   EXPECT_EQ(j["g"][1], "x");
   EXPECT_DOUBLE_EQ(j["h"].get<double>(), 1000.0);
+  EXPECT_EQ(j["i"], "1e3");
+  EXPECT_EQ(j["j"], true);
+  EXPECT_EQ(j["k"], false);
+  EXPECT_EQ(j["l"], "0o17");
+  EXPECT_EQ(j["m"], 15);
+  EXPECT_EQ(j["n"], 1000);
+  EXPECT_EQ(j["o"], 90);
+}
+
+TEST(JsonYaml, GoYamlTypingForKubernetesManifests) {
+  // sigs.k8s.io/yaml (goyaml v2): y/n are booleans too, Go's number syntax (0o17, 1e3), no base 60.
+  auto j = yaml_to_json(YAML::Load("a: y\nb: 0o17\nc: 1e3\nd: 1:30\ne: 017\nf: 2024-01-02\ng: yes\n"),
+                        YamlDialect::GoYamlV2);
+  EXPECT_EQ(j["a"], true);
+  EXPECT_EQ(j["b"], 15);
+  EXPECT_DOUBLE_EQ(j["c"].get<double>(), 1000.0);
+  EXPECT_EQ(j["d"], "1:30");
+  EXPECT_EQ(j["e"], 15);
+  EXPECT_EQ(j["f"], "2024-01-02");
+  EXPECT_EQ(j["g"], true);
+}
+
+TEST(JsonYaml, EmitsQuotesForStringsAnyReaderWouldType) {
+  nlohmann::json j = {{"a", "yes"}, {"b", "y"}, {"c", "1e3"}, {"d", "0o17"}, {"e", "1:30"}, {"f", "~"}};
+  std::string text = to_yaml_text(j);
+  EXPECT_EQ(yaml_to_json(YAML::Load(text)), j) << text;
+  EXPECT_EQ(yaml_to_json(YAML::Load(text), YamlDialect::GoYamlV2), j) << text;
 }
 
 TEST(JsonYaml, RoundTripKeepsStringsThatLookLikeOtherTypes) {

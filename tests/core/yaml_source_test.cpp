@@ -165,7 +165,9 @@ TEST(YamlMapReader, UnknownKeySuggestsClosestKnownKey) {
 }
 
 TEST(YamlMapReader, TypesAndRanges) {
-  auto f = YamlFile::parse("t.yaml", "n: '4'\nm: -1\nb: yes\nl: [a, {x: 1}]\ne: Foo\nf: 1.5\n");
+  auto f = YamlFile::parse("t.yaml",
+                           "n: '4'\nm: -1\nb: maybe\nl: [a, {x: 1}]\ne: Foo\nf: 1.5\n"
+                           "y: yes\ni: 1_000\ng: 1e3\n");
   const auto& d = f.documents[0];
   Diagnostics diags;
   YamlMapReader r(d, d.root, "", diags);
@@ -175,7 +177,10 @@ TEST(YamlMapReader, TypesAndRanges) {
   EXPECT_FALSE(r.str_list("l"));
   EXPECT_FALSE(r.one_of("e", {"Disabled", "HeadOnly", "EveryNode"}));
   EXPECT_EQ(r.number("f").value(), 1.5);
-  ASSERT_EQ(diags.error_count(), 5u);
+  EXPECT_EQ(r.boolean("y"), true);          // PyYAML (YAML 1.1), as Ray reads it
+  EXPECT_EQ(r.integer("i").value(), 1000);  // 1_000
+  EXPECT_FALSE(r.number("g"));              // 1e3 is a string for PyYAML (no dot)
+  ASSERT_EQ(diags.error_count(), 6u);
   EXPECT_EQ(diags.items()[0].id, "RL010");
   EXPECT_EQ(diags.items()[1].id, "RL011");
   EXPECT_EQ(diags.items()[1].loc.str(), "t.yaml:2:4");
