@@ -165,14 +165,19 @@ void check_service(const KubeRayManifest& m, Diagnostics& diags) {
                 "remove the name: the RayService owns the stable '<name>-head-svc' Service");
   if (m.cluster.groups.empty() || !m.cluster.groups.front().is_head) return;
   const RayGroupSpec& head = m.cluster.groups.front();
-  bool serve_port =
-      std::any_of(head.ports.begin(), head.ports.end(), [](const ContainerPort& p) { return p.name == "serve"; });
+  // KubeRay (common/service.go getServicePorts): a head container that declares no ports gets the
+  // default ports, serve 8000 included; declared ports replace them, and only those named
+  // "serve" or "serve-*" (isServingPort) make the serve Service.
+  bool serve_port = head.ports.empty() || std::any_of(head.ports.begin(), head.ports.end(), [](const ContainerPort& p) {
+                      return p.name == "serve" || p.name.rfind("serve-", 0) == 0;
+                    });
   if (!serve_port && !m.locs.count("spec.serveService")) {
     auto& d = diags.error(
         diag_id::kNoServePort, loc_or(head.locs, "ports", loc_or(head.locs, "container", head.loc)),
-        "the RayService head container has no port named 'serve', so KubeRay creates no serve Service "
-        "and the RayService never becomes Ready",
-        "add to containers[0].ports: '- name: serve' with 'containerPort: 8000' (or set spec.serveService)");
+        "the RayService head container declares ports but none named 'serve' (or 'serve-*'), so KubeRay "
+        "creates no serve Service and the RayService never becomes Ready",
+        "add to containers[0].ports: '- name: serve' with 'containerPort: 8000' (or set spec.serveService, or "
+        "declare no ports to get KubeRay's defaults)");
     related(d, head.loc, "head group");
   }
 }
@@ -292,8 +297,9 @@ void check_node_types(const LauncherConfig& c, Diagnostics& diags) {
 
 }  // namespace
 
-void check_launcher_config(const LauncherConfig& c, Diagnostics& diags) {
+void check_launcher_config(const LauncherConfig& c, Diagnostics& diags, LauncherUse use) {
   const std::vector<std::string>& head_start = c.head_start_ray_commands;
+  if (use == LauncherUse::Up) check_launcher_up_support(c, diags);
   if (c.provider_type == "local" && c.locs.count("provider")) check_local(c, diags);
   check_node_types(c, diags);
   bool starts = std::any_of(head_start.begin(), head_start.end(), [](const std::string& s) {

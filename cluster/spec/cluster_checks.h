@@ -8,6 +8,7 @@
 #include "cluster/spec/cluster_diag_ids.h"
 #include "cluster/spec/kuberay_manifest.h"
 #include "cluster/spec/launcher_config.h"
+#include "cluster/spec/launcher_support.h"
 #include "core/diagnostics.h"
 
 #include <string>
@@ -15,7 +16,8 @@
 
 namespace rayctl {
 
-void check_launcher_config(const LauncherConfig& c, Diagnostics& diags);
+// `use` Up adds what `rayctl up` refuses or ignores (launcher_support.h); Render leaves it out.
+void check_launcher_config(const LauncherConfig& c, Diagnostics& diags, LauncherUse use = LauncherUse::Up);
 void check_kuberay_manifest(const KubeRayManifest& m, Diagnostics& diags);
 
 // KubeRay's name limits: a RayCluster's name + "-serve-svc" must fit 63 characters.

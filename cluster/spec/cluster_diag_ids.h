@@ -28,6 +28,9 @@ inline constexpr const char* kDuplicateHost = "RL225";      // the same host lis
 inline constexpr const char* kWorkersCapped = "RL226";      // local min/max_workers above len(worker_ips)
 inline constexpr const char* kNoRayStart = "RL227";         // head start commands without `ray start --head`
 inline constexpr const char* kBadBastion = "RL228";         // provider.bastion not [user@]host[:port]
+inline constexpr const char* kCloudProvider = "RL229";      // provider not local (or coordinator only): up has no nodes
+inline constexpr const char* kDockerOnHost = "RL230";       // docker image set: rayctl runs Ray on the host
+inline constexpr const char* kIgnoredByUp = "RL231";        // a field Ray acts on that `rayctl up` ignores
 }  // namespace diag_id
 
 }  // namespace rayctl

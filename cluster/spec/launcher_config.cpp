@@ -50,6 +50,15 @@ std::map<std::string, double> read_resources(YamlMapReader& parent, const std::s
   return out;
 }
 
+// Records a field `rayctl up` ignores (launcher_support.h) unless its value changes nothing.
+void note_ignored(YamlMapReader& r, const std::string& key, LauncherConfig& c, bool no_effect) {
+  YAML::Node n = r.node(key);
+  if (!n.IsDefined() || n.IsNull() || no_effect) return;
+  if ((n.IsSequence() || n.IsMap()) && n.size() == 0) return;
+  if (n.IsScalar() && n.Scalar().empty()) return;
+  c.ignored_fields[r.child_path(key)] = r.key_loc(key);
+}
+
 std::vector<std::string> commands(YamlMapReader& r, const std::string& key, const std::vector<std::string>& dflt) {
   if (!r.has(key)) {
     r.node(key);
@@ -67,6 +76,8 @@ void read_auth(YamlMapReader& top, LauncherConfig& c, bool local) {
   if (auto v = a.str("ssh_private_key")) c.ssh.private_key = expand_home(*v);
   if (auto v = a.str("ssh_proxy_command")) c.ssh.proxy_command = *v;
   a.str("ssh_public_key");
+  note_ignored(a, "ssh_proxy_command", c, false);
+  note_ignored(a, "ssh_public_key", c, false);
   c.locs["auth.ssh_private_key"] = a.value_loc("ssh_private_key");
   a.report_unknown(Severity::Error);
 }
@@ -86,6 +97,20 @@ void read_docker(YamlMapReader& top, LauncherConfig& c) {
   d.boolean("disable_shm_size_detection");
   d.boolean("use_podman");
   c.locs["docker"] = top.key_loc("docker");
+  for (const char* k : {"image", "head_image", "worker_image"})
+    if (d.has(k) && !d.node(k).IsNull() && !d.node(k).Scalar().empty()) {
+      c.locs["docker.image"] = d.value_loc(k);
+      break;
+    }
+  bool options = false;  // without an image Docker is off (as in Ray); options then do nothing
+  const YAML::Node block = top.node("docker");
+  for (auto it = block.begin(); it != block.end(); ++it) {
+    const YAML::Node v = it->second;
+    bool empty = v.IsNull() || (v.IsScalar() && (v.Scalar().empty() || v.Scalar() == "false")) ||
+                 ((v.IsSequence() || v.IsMap()) && v.size() == 0);
+    options = options || !empty;
+  }
+  note_ignored(top, "docker", c, c.docker.enabled() || !options);
   d.report_unknown(Severity::Error);
 }
 
@@ -150,6 +175,7 @@ void read_provider(YamlMapReader& top, LauncherConfig& c) {
     for (size_t i = 0; i < ips.size(); ++i) c.locs[fmt::format("provider.worker_ips[{}]", i)] = p.doc().loc(ips[i]);
   bool coordinator = p.has("coordinator_address");
   p.str("coordinator_address");
+  note_ignored(p, "coordinator_address", c, false);
   if (!coordinator && (!p.has("head_ip") || !p.has("worker_ips")))
     top.diags().error(
         diag_id::kMissingKey, p.loc(),
@@ -157,7 +183,8 @@ void read_provider(YamlMapReader& top, LauncherConfig& c) {
                     p.has("head_ip") ? " (worker_ips is missing)" : " (head_ip is missing)"),
         "list the machines: head_ip: 10.0.0.1 and worker_ips: [10.0.0.2, ...] ([] for a head-only cluster)");
   p.str("external_head_ip");
-  p.boolean("use_internal_ips");
+  note_ignored(p, "external_head_ip", c, false);
+  note_ignored(p, "use_internal_ips", c, !p.boolean("use_internal_ips").value_or(false));
   read_provider_extensions(p, c);
   p.report_unknown(Severity::Warning, "Ray ignores unknown provider keys; check the spelling");
 }
@@ -205,8 +232,8 @@ void read_top_level(YamlMapReader& r, LauncherConfig& c) {
   c.locs["cluster_name"] = r.value_loc("cluster_name");
   c.head_node_type = r.str("head_node_type").value_or("");
   c.locs["head_node_type"] = r.value_loc("head_node_type");
-  r.number("upscaling_speed", 0);
-  r.number("idle_timeout_minutes", 0);
+  note_ignored(r, "upscaling_speed", c, r.number("upscaling_speed", 0).value_or(1) == 1);
+  note_ignored(r, "idle_timeout_minutes", c, r.number("idle_timeout_minutes", 0).value_or(5) == 5);
   if (auto fm = r.node("file_mounts"); fm.IsMap()) {
     YamlMapReader m(r.doc(), fm, "file_mounts", r.diags());
     m.allow_all();
@@ -218,12 +245,18 @@ void read_top_level(YamlMapReader& r, LauncherConfig& c) {
                     "'file_mounts' must be a mapping of remote path: local path",
                     "write '/remote/dir: ./local/dir' lines under file_mounts");
   }
-  r.str_list("cluster_synced_files");
-  r.boolean("file_mounts_sync_continuously");
+  auto synced = r.str_list("cluster_synced_files");
+  note_ignored(r, "cluster_synced_files", c, false);
+  // Without mounts (or synced files) there is nothing to sync, exclude or filter, in Ray either.
+  const bool nothing_synced = c.file_mounts.empty() && (!synced || synced->empty());
+  note_ignored(r, "file_mounts_sync_continuously", c,
+               !r.boolean("file_mounts_sync_continuously").value_or(false) || c.file_mounts.empty());
   c.rsync_exclude = r.str_list("rsync_exclude").value_or(std::vector<std::string>{});
+  note_ignored(r, "rsync_exclude", c, nothing_synced);
   r.str_list("rsync_filter");
+  note_ignored(r, "rsync_filter", c, nothing_synced);
   r.allow({"metadata"});
-  r.boolean("no_restart");
+  note_ignored(r, "no_restart", c, !r.boolean("no_restart").value_or(false));
   for (const char* removed :
        {"initial_workers", "autoscaling_mode", "target_utilization_fraction", "worker_default_node_type"})
     if (r.has(removed)) {
@@ -280,6 +313,8 @@ static void apply_defaults(YamlMapReader& r, LauncherConfig& c) {
               : fmt::format("max_workers {} is below the {} worker_ips; only {} workers will join", *global_max, n,
                             *global_max),
           "for provider local, leave max_workers out: it defaults to the number of worker_ips");
+    if (local_min && *local_min < capped_max)  // Ray keeps only min_workers when idle; rayctl starts all
+      c.ignored_fields["min_workers"] = r.key_loc("min_workers");
     if (local_min && *local_min > capped_max)
       r.diags().warning(diag_id::kWorkersCapped, c.locs["min_workers"],
                         fmt::format("min_workers {} is above the {} usable workers; Ray caps it at {}", *local_min,

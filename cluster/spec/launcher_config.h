@@ -83,6 +83,10 @@ struct LauncherConfig {
   // Where fields are written, by dotted path ("provider.head_ip", "available_node_types.gpu"),
   // for checks that point at a field after loading.
   std::map<std::string, SourceLoc> locs;
+  // Fields Ray acts on that `rayctl up` reads and ignores (launcher_support.h), by dotted path →
+  // their key, when written with a value that would change what Ray does (not [], false, or
+  // Ray's default).
+  std::map<std::string, SourceLoc> ignored_fields;
 };
 
 // Loads a launcher file with Ray's defaults; diagnostics get every problem of its fields with

@@ -82,9 +82,9 @@ void remap_inexact(Diagnostics& inner, const EmbeddedServeConfig& e, Diagnostics
   }
 }
 
-std::optional<LauncherConfig> load_checked_launcher(const YamlDocument& doc, Diagnostics& diags) {
+std::optional<LauncherConfig> load_checked_launcher(const YamlDocument& doc, Diagnostics& diags, LauncherUse use) {
   auto c = load_launcher_config(doc, diags);
-  if (c) check_launcher_config(*c, diags);
+  if (c) check_launcher_config(*c, diags, use);
   return c;
 }
 
@@ -96,13 +96,13 @@ std::optional<KubeRayManifest> load_checked_kuberay(const YamlDocument& doc, con
 }
 
 LoadedDocument load_document(const YamlDocument& doc, const std::string& text, Diagnostics& diags,
-                             const ClusterResources* cluster) {
+                             const ClusterResources* cluster, LauncherUse use) {
   LoadedDocument out;
   out.file = doc.file;
   out.index = doc.index;
   out.kind = classify(doc.root);
   switch (out.kind) {
-    case ConfigKind::Launcher: out.launcher = load_checked_launcher(doc, diags); break;
+    case ConfigKind::Launcher: out.launcher = load_checked_launcher(doc, diags, use); break;
     case ConfigKind::Serve:
       out.serve = load_serve_config(doc, diags);
       if (out.serve && cluster) check_serve_placement(*out.serve, *cluster, diags);
@@ -179,14 +179,15 @@ std::optional<ServeConfig> load_embedded_serve_config(const KubeRayManifest& m, 
 }
 
 void validate_config_text(const std::string& label, const std::string& text, ValidationResult& out,
-                          const ClusterResources* cluster) {
+                          const ClusterResources* cluster, LauncherUse use) {
   out.sources.add(label, text);
   auto file = parse_file(label, text, out.diagnostics);
   if (!file) return;
   if (file->documents.empty())
     out.diagnostics.error(diag_id::kUnknownDocument, SourceLoc{label, 1, 1}, "the file holds no YAML document",
                           "write a launcher file, a Serve config or a KubeRay manifest");
-  for (const auto& doc : file->documents) out.documents.push_back(load_document(doc, text, out.diagnostics, cluster));
+  for (const auto& doc : file->documents)
+    out.documents.push_back(load_document(doc, text, out.diagnostics, cluster, use));
 }
 
 std::optional<ClusterResources> load_cluster_resources(const std::string& path, Diagnostics& diags,
@@ -198,7 +199,8 @@ std::optional<ClusterResources> load_cluster_resources(const std::string& path, 
   for (const auto& doc : file->documents) {
     switch (classify(doc.root)) {
       case ConfigKind::Launcher:
-        if (auto c = load_checked_launcher(doc, diags)) return c->resources;
+        // Only its node shapes matter here: a cloud or Docker file is a fine --cluster.
+        if (auto c = load_checked_launcher(doc, diags, LauncherUse::Render)) return c->resources;
         break;
       case ConfigKind::RayCluster:
       case ConfigKind::RayService:
@@ -230,7 +232,7 @@ ValidationResult validate_config_files(const std::vector<std::string>& files, co
       out.diagnostics.append(read_diags);
       continue;
     }
-    validate_config_text(f, text, out, cluster ? &*cluster : nullptr);
+    validate_config_text(f, text, out, cluster ? &*cluster : nullptr, opt.launcher_use);
   }
   if (opt.cluster_file && std::find(files.begin(), files.end(), *opt.cluster_file) == files.end())
     out.files.push_back(*opt.cluster_file);

@@ -7,6 +7,7 @@
 
 #include "cluster/spec/kuberay_manifest.h"
 #include "cluster/spec/launcher_config.h"
+#include "cluster/spec/launcher_support.h"
 #include "core/diagnostics.h"
 #include "serve/config/serve_config.h"
 
@@ -44,13 +45,16 @@ struct ValidationResult {
 
 struct ValidationOptions {
   std::optional<std::string> cluster_file;  // resources to check Serve configs against
+  // What launcher files are read for: `validate`/`up` (the default) refuse cloud providers and
+  // Docker and warn about fields `up` ignores; `render` sets Render (it maps those to KubeRay).
+  LauncherUse launcher_use = LauncherUse::Up;
 };
 
 ValidationResult validate_config_files(const std::vector<std::string>& files, const ValidationOptions& opt = {});
 
 // Validates text already in memory (tests, fuzzing). `cluster` = shapes for Serve documents.
 void validate_config_text(const std::string& label, const std::string& text, ValidationResult& out,
-                          const ClusterResources* cluster = nullptr);
+                          const ClusterResources* cluster = nullptr, LauncherUse use = LauncherUse::Up);
 
 // Loads the node shapes of a cluster file (launcher, RayCluster or RayService); its own
 // diagnostics go to `diags`. nullopt when no document of the file describes a cluster.

@@ -47,6 +47,7 @@ void read_grpc_options(YamlMapReader& top, ServeConfig& c) {
   g.integer("port", 0, 65535);
   g.str_list("grpc_servicer_functions");
   g.number("request_timeout_s", 0);
+  g.boolean("enable_reflection");  // gRPCOptionsSchema in newer Ray; `serve build` writes it
   g.report_unknown(Severity::Warning, kIgnoredHint);
 }
 
