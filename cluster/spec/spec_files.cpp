@@ -15,6 +15,7 @@ LauncherConfig load_launcher_spec(const std::string& path, IOStreams& io) {
   Diagnostics diags;
   auto cfg = load_launcher_config(file.documents.front(), diags);
   if (cfg) check_launcher_config(*cfg, diags);
+  diags.sort();  // file order, as `rayctl validate` prints them
   report_diagnostics(diags, file, io, "the cluster file", "fix them, or check with `rayctl validate " + path + "`");
   if (!cfg)  // not a mapping: the loader said so as an error, so report_diagnostics threw
     throw Error(ErrorKind::Invalid, path + " is not a Ray cluster launcher file", "write a Ray cluster launcher file");

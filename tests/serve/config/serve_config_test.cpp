@@ -211,3 +211,25 @@ TEST(ServeConfigLoader, FuzzRegressionsLoadToDiagnostics) {
   EXPECT_GE(n, 4);
   EXPECT_EQ(checked, expected.size());
 }
+
+TEST(ServeConfig, NewerServeBuildKeysAndYaml11ValuesAreAccepted) {
+  // `serve build` of newer Ray writes grpc_options.enable_reflection; `yes` is a boolean for
+  // PyYAML, so user_config {flag: yes} reaches Serve as true, and 8_000 is an integer.
+  const std::string text =
+      "grpc_options:\n  port: 9000\n  grpc_servicer_functions: []\n  enable_reflection: yes\n"
+      "http_options:\n  port: 8_000\n"
+      "applications:\n- name: app\n  import_path: m:app\n  deployments:\n  - name: D\n"
+      "    user_config: {flag: yes, level: off, ratio: 1e3}\n";
+  ValidationResult r;
+  validate_config_text("built.yaml", text, r, nullptr);
+  EXPECT_TRUE(r.diagnostics.empty());
+  ASSERT_EQ(r.documents.size(), 1u);
+  ASSERT_TRUE(r.documents[0].serve.has_value());
+  const nlohmann::json& body = r.documents[0].serve->body;
+  const nlohmann::json& user = body["applications"][0]["deployments"][0]["user_config"];
+  EXPECT_EQ(user["flag"], true);
+  EXPECT_EQ(user["level"], false);
+  EXPECT_EQ(user["ratio"], "1e3");
+  EXPECT_EQ(body["http_options"]["port"], 8000);
+  EXPECT_EQ(body["grpc_options"]["enable_reflection"], true);
+}
