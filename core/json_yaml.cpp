@@ -164,8 +164,9 @@ YamlScalar go_parse_int(const std::string& plain) {
     s = s.substr(p == 'x' || p == 'o' || p == 'b' ? 2 : 1);
   }
   YamlScalar v = integer_of(negative, s, base);
-  if (v.kind == Kind::Int && !v.integer && (negative || v.number >= 1.8446744073709552e19))
-    return of_kind(Kind::Invalid);  // out of int64 / uint64: not an integer for Go
+  // Past int64 only ParseUint is left, which takes no sign and stops at 2^64: not an integer.
+  if (v.kind == Kind::Int && !v.integer && (plain[0] == '-' || plain[0] == '+' || v.number >= 1.8446744073709552e19))
+    return of_kind(Kind::Invalid);
   return v;
 }
 

@@ -1,8 +1,9 @@
-// rayctl's typing of plain scalars against PyYAML's, live: tests/core/yaml_typing_pyyaml.py
+// rayctl's typing of plain scalars against the real readers, live: tests/core/yaml_typing_pyyaml.py
 // generates a corpus of thousands of scalars and prints how PyYAML (Ray's reader) types each; every
 // one must come out of yaml-cpp + resolve_scalar with the same kind and value. Python comes from
 // RAYCTL_RAY_VENV (scripts/install-ray.sh, as scripts/test.sh exports it; PyYAML from PyPI),
-// else RAYCTL_PYYAML_PYTHON, else python3; the test skips when none has PyYAML.
+// else RAYCTL_PYYAML_PYTHON, else python3; the test skips when none has PyYAML. The same corpus
+// goes through goyaml v2 (Kubernetes' reader) when RAYCTL_GOYAML_CHECK names its checker.
 #include "core/json_yaml.h"
 
 #include <gtest/gtest.h>
@@ -50,12 +51,8 @@ std::string canonical(const YamlScalar& v) {
   }
 }
 
-}  // namespace
-
-TEST(PyYamlTyping, EveryScalarOfTheCorpusTypesAsPyYamlTypesIt) {
-  const std::string py = python_with_pyyaml();
-  if (py.empty()) GTEST_SKIP() << "no Python with PyYAML (set RAYCTL_RAY_VENV: bash scripts/install-ray.sh)";
-  const std::string out = run(fmt::format("'{}' '{}/core/yaml_typing_pyyaml.py'", py, RAYCTL_TEST_DATA));
+// Compares every row [text, kind, value] of `out` with rayctl's typing in `dialect`.
+void compare(const std::string& out, YamlDialect dialect) {
   size_t compared = 0, mismatched = 0;
   size_t start = 0;
   while (start < out.size()) {
@@ -67,15 +64,36 @@ TEST(PyYamlTyping, EveryScalarOfTheCorpusTypesAsPyYamlTypesIt) {
     auto row = nlohmann::json::parse(line);
     const std::string text = row[0], kind = row[1], value = row[2];
     YAML::Node doc = YAML::Load("- " + text + "\n");
-    YamlScalar got = resolve_scalar(doc[0], YamlDialect::PyYaml);
+    YamlScalar got = resolve_scalar(doc[0], dialect);
+    // goyaml v2 hands a timestamp to interface{} as its text (decode.go, "backward compatibility").
+    if (dialect == YamlDialect::GoYamlV2 && got.kind == YamlScalar::Kind::Timestamp)
+      got.kind = YamlScalar::Kind::String;
     ++compared;
     if (yaml_scalar_kind_name(got.kind) == kind && canonical(got) == value &&
         (doc[0].IsNull() || doc[0].Scalar() == text))
       continue;
     if (++mismatched <= 25)
-      ADD_FAILURE() << fmt::format("'{}': PyYAML {} {}, rayctl {} {} (yaml-cpp read '{}')", text, kind, value,
+      ADD_FAILURE() << fmt::format("'{}': the reader {} {}, rayctl {} {} (yaml-cpp read '{}')", text, kind, value,
                                    yaml_scalar_kind_name(got.kind), canonical(got), doc[0].Scalar());
   }
   EXPECT_EQ(mismatched, 0u) << "of " << compared;
   EXPECT_GE(compared, 1000u) << "the corpus is too small; did the script fail?";
+}
+
+}  // namespace
+
+TEST(PyYamlTyping, EveryScalarOfTheCorpusTypesAsPyYamlTypesIt) {
+  const std::string py = python_with_pyyaml();
+  if (py.empty()) GTEST_SKIP() << "no Python with PyYAML (set RAYCTL_RAY_VENV: bash scripts/install-ray.sh)";
+  compare(run(fmt::format("'{}' '{}/core/yaml_typing_pyyaml.py'", py, RAYCTL_TEST_DATA)), YamlDialect::PyYaml);
+}
+
+// The same corpus through goyaml v2 (KubeRay manifests): RAYCTL_GOYAML_CHECK names the checker
+// built from tests/core/yaml_typing_goyaml (tests/integration/spec_samples.cmake builds it).
+TEST(GoYamlTyping, EveryScalarOfTheCorpusTypesAsGoYamlV2TypesIt) {
+  const std::string py = python_with_pyyaml();
+  const char* check = std::getenv("RAYCTL_GOYAML_CHECK");
+  if (py.empty() || !check) GTEST_SKIP() << "set RAYCTL_GOYAML_CHECK (ctest -R goyaml_typing builds it) and PyYAML";
+  compare(run(fmt::format("'{}' '{}/core/yaml_typing_pyyaml.py' | '{}'", py, RAYCTL_TEST_DATA, check)),
+          YamlDialect::GoYamlV2);
 }

@@ -14,3 +14,14 @@ bash '${PROJECT_SOURCE_DIR}/scripts/k8s/build.sh' >/dev/null && \
 RAYCTL_KUBERAY_SAMPLES_REQUIRED=1 '$<TARGET_FILE:test_serve>' --gtest_filter='KubeRaySamples.*'")
 set_tests_properties(kuberay_samples_validate PROPERTIES LABELS integration RESOURCE_LOCK kube TIMEOUT 3600
                      SKIP_RETURN_CODE 77)
+# - goyaml_typing: the YAML typing corpus (tests/core/yaml_typing_pyyaml.py) through goyaml v2,
+#   the reader of sigs.k8s.io/yaml, built offline from the Go module cache (scripts/k8s/build.sh
+#   puts go.yaml.in/yaml/v2 there) and compared with rayctl's GoYamlV2 typing. Skips (77) without Go.
+add_test(NAME goyaml_typing
+         COMMAND bash -c "command -v go >/dev/null || { echo 'skip: no Go toolchain'; exit 77; }; \
+bash '${PROJECT_SOURCE_DIR}/scripts/k8s/build.sh' >/dev/null || exit 1; \
+d=$(mktemp -d) && trap 'rm -rf $d' EXIT && cp '${CMAKE_CURRENT_SOURCE_DIR}'/core/yaml_typing_goyaml/* $d/ && \
+(cd $d && GOPROXY=off GOFLAGS=-mod=mod GOSUMDB=off GOTOOLCHAIN=local go build -o check .) && \
+RAYCTL_GOYAML_CHECK=$d/check '$<TARGET_FILE:test_core>' --gtest_filter='GoYamlTyping.*'")
+set_tests_properties(goyaml_typing PROPERTIES LABELS integration RESOURCE_LOCK kube TIMEOUT 3600
+                     SKIP_RETURN_CODE 77)
