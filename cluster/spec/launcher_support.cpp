@@ -51,7 +51,7 @@ const std::vector<IgnoredLauncherField>& launcher_fields_up_ignores() {
 }
 
 void check_launcher_up_support(const LauncherConfig& c, Diagnostics& diags) {
-  if (c.provider_type != "local" && c.locs.count("provider.type")) {
+  if (c.provider_type != "local" && !c.provider_type.empty() && c.locs.count("provider.type")) {
     diags.error(diag_id::kCloudProvider, c.locs.at("provider.type"),
                 fmt::format("provider type '{}': `rayctl up` creates no cloud machines; it starts Ray on machines "
                             "you list (provider type 'local') or on Kubernetes through KubeRay",
