@@ -233,3 +233,15 @@ TEST(ServeConfig, NewerServeBuildKeysAndYaml11ValuesAreAccepted) {
   EXPECT_EQ(body["http_options"]["port"], 8000);
   EXPECT_EQ(body["grpc_options"]["enable_reflection"], true);
 }
+
+TEST(ValidationOptions, RenderReadsCloudAndDockerLauncherFilesWithoutUpsRefusals) {
+  // `rayctl render` maps node types and the docker image to KubeRay, so RL229/RL230/RL231 are
+  // `up`'s and not raised for it (cli/cmd_render.cpp sets launcher_use = Render).
+  const std::string fixtures = std::string(RAYCTL_TEST_DATA) + "/fixtures/launcher-fields/";
+  for (const char* f : {"aws-example-minimal.yaml", "local-example-full.yaml", "local-ignored-fields.yaml"}) {
+    ValidationOptions up, render;
+    render.launcher_use = LauncherUse::Render;
+    EXPECT_FALSE(validate_config_files({fixtures + f}, up).diagnostics.empty()) << f;
+    EXPECT_TRUE(validate_config_files({fixtures + f}, render).diagnostics.empty()) << f;
+  }
+}
