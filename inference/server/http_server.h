@@ -57,13 +57,22 @@ class HttpResponder {
 
 using HttpHandler = std::function<void(const HttpRequest&, std::shared_ptr<HttpResponder>)>;
 
+// Decides, from a request's head alone, whether its body is worth reading (false: the handler
+// runs at once with an empty body, e.g. to answer 401, and the connection closes after it).
+using HttpBodyGate = std::function<bool(const HttpRequest& head)>;
+
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 8000;  // 0: an ephemeral port (see HttpServer::port())
   size_t max_body_bytes = 16u << 20;
   size_t max_header_bytes = 64u << 10;
+  // Also capped by RLIMIT_NOFILE (less a reserve for the model, logs and the engine). At the cap
+  // a new client takes the place of the oldest one that has not finished sending a request head.
   int max_connections = 4096;
-  int idle_timeout_s = 120;  // keep-alive connections with no request in flight
+  int idle_timeout_s = 120;      // keep-alive connections with no request in flight
+  double header_timeout_s = 10;  // from a request's first byte to the end of its head
+  double body_timeout_s = 60;    // from the end of the head to the end of the body
+  HttpBodyGate body_gate;        // empty: every body is read
 };
 
 class HttpServer {
@@ -79,6 +88,8 @@ class HttpServer {
   void stop();
   int port() const;
   int open_connections() const;
+  // The connection cap in force: max_connections, lowered to fit RLIMIT_NOFILE.
+  int connection_cap() const;
 
   static const char* status_text(int status);
 
