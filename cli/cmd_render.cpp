@@ -32,6 +32,7 @@ void run_render(CliContext& ctx, const RenderOptionsCli& o) {
   if (!o.serve.empty()) files.push_back(o.serve);
   ValidationOptions vo;
   vo.cluster_file = o.file;
+  vo.launcher_use = LauncherUse::Render;  // a cloud or Docker file is what render is for: no RL229/RL230/RL231
   ValidationResult r = validate_config_files(files, vo);
   if (!r.diagnostics.empty()) render_diagnostics(*ctx.io.err, r.diagnostics, r.sources, {ctx.io.color, ctx.io.err_tty});
   if (r.diagnostics.has_errors())

@@ -235,3 +235,16 @@ TEST(RenderCli, InvalidInputIsRefusedWithItsPosition) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_TRUE(contains(r.out + r.err, "launcher-auth-typo.yaml:8:3")) << r.out << r.err;
 }
+
+// render is where a cloud or Docker launcher file goes (RL229/RL230 tell `up` users so): it reads
+// them without up's refusals and warnings, while validate still refuses the aws file.
+TEST(RenderCli, CloudAndDockerLauncherFilesRenderWithoutUpsRefusals) {
+  for (const char* f : {"aws-example-minimal.yaml", "gcp-example-minimal.yaml", "local-example-full.yaml"}) {
+    const std::string file = kSrc + "/tests/fixtures/launcher-fields/" + f;
+    auto r = run_cli({"render", "--to", "raycluster", file});
+    EXPECT_EQ(r.exit_code, 0) << f << "\n" << r.err;
+    EXPECT_TRUE(contains(r.out, "kind: RayCluster")) << f;
+    EXPECT_FALSE(contains(r.err, "RL229") || contains(r.err, "RL230") || contains(r.err, "RL231")) << r.err;
+  }
+  EXPECT_EQ(run_cli({"validate", kSrc + "/tests/fixtures/launcher-fields/aws-example-minimal.yaml"}).exit_code, 1);
+}
