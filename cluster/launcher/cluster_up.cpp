@@ -383,7 +383,10 @@ UpResult cluster_up(const LauncherConfig& cfg, const UpOptions& opt, IOStreams& 
   std::unique_ptr<FileLock> lock;
   if (!opt.dry_run) lock = parts.store.lock(cfg.cluster_name);
   auto previous = parts.store.load(cfg.cluster_name);
-  auto mounts = digest_file_mounts(cfg);
+  std::vector<std::string> unsynced;
+  auto mounts = digest_file_mounts(cfg, &unsynced);
+  for (const auto& p : unsynced)
+    say_warning(io, "cluster_synced_files: " + p + " does not exist on this machine; not copied (as in Ray)");
   auto live = parts.live(plan_up(cfg, nullptr, {}, mounts, {}));
   std::optional<std::vector<LiveNode>> observed;
   if (previous) observed = live->observe(cancel);

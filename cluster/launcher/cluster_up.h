@@ -61,8 +61,10 @@ struct UpResult {
 
 nlohmann::json to_json(const UpResult& r);
 
-// Reads every file_mounts entry (files and directories) and hashes its contents.
-std::vector<MountDigest> digest_file_mounts(const LauncherConfig& cfg);
+// Reads every file_mounts entry (files and directories, without what rsync_exclude and the
+// rsync_filter files exclude) and each cluster_synced_files path (same path here and on the
+// nodes), and hashes their contents. Synced paths missing here go to `skipped` (Ray skips them too).
+std::vector<MountDigest> digest_file_mounts(const LauncherConfig& cfg, std::vector<std::string>* skipped = nullptr);
 
 class LiveNodeSource;
 

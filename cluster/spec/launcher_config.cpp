@@ -245,16 +245,12 @@ void read_top_level(YamlMapReader& r, LauncherConfig& c) {
                     "'file_mounts' must be a mapping of remote path: local path",
                     "write '/remote/dir: ./local/dir' lines under file_mounts");
   }
-  auto synced = r.str_list("cluster_synced_files");
-  note_ignored(r, "cluster_synced_files", c, false);
-  // Without mounts (or synced files) there is nothing to sync, exclude or filter, in Ray either.
-  const bool nothing_synced = c.file_mounts.empty() && (!synced || synced->empty());
+  for (const auto& p : r.str_list("cluster_synced_files").value_or(std::vector<std::string>{}))
+    c.cluster_synced_files.push_back(expand_home(p));
   note_ignored(r, "file_mounts_sync_continuously", c,
                !r.boolean("file_mounts_sync_continuously").value_or(false) || c.file_mounts.empty());
   c.rsync_exclude = r.str_list("rsync_exclude").value_or(std::vector<std::string>{});
-  note_ignored(r, "rsync_exclude", c, nothing_synced);
-  r.str_list("rsync_filter");
-  note_ignored(r, "rsync_filter", c, nothing_synced);
+  c.rsync_filter = r.str_list("rsync_filter").value_or(std::vector<std::string>{});
   r.allow({"metadata"});
   note_ignored(r, "no_restart", c, !r.boolean("no_restart").value_or(false));
   for (const char* removed :

@@ -71,10 +71,12 @@ struct LauncherConfig {
   int max_workers = 0;
   SshSettings ssh;
   std::map<std::string, std::string> file_mounts;  // remote path → local path (as written, ~ expanded)
-  std::vector<std::string> rsync_exclude;
-  std::vector<LauncherNode> nodes;  // head first, then workers in file order
-  ClusterResources resources;       // node types as shapes (for Serve placement checks)
-  std::string source_text;          // the file's bytes (hashing, render)
+  std::vector<std::string> rsync_exclude;          // rsync --exclude patterns for file_mounts directories
+  std::vector<std::string> rsync_filter;           // per-directory exclude files (".gitignore"), rsync dir-merge
+  std::vector<std::string> cluster_synced_files;   // ~ expanded; copied from this machine to every node
+  std::vector<LauncherNode> nodes;                 // head first, then workers in file order
+  ClusterResources resources;                      // node types as shapes (for Serve placement checks)
+  std::string source_text;                         // the file's bytes (hashing, render)
   // Extensions of the contract (render, checks):
   std::string head_node_type;
   std::vector<LauncherNodeType> node_types;          // head type first

@@ -12,9 +12,6 @@ namespace {
 const char* kNoAutoscaler =
     "an SSH cluster has no autoscaler in rayctl: `rayctl up` starts every worker in worker_ips (up to "
     "max_workers) and they run until `rayctl down`";
-const char* kSftpCopy =
-    "`rayctl up` copies file_mounts over SFTP, every file of each mount, and re-copies a mount when its contents "
-    "change";
 
 }  // namespace
 
@@ -26,11 +23,6 @@ const std::vector<IgnoredLauncherField>& launcher_fields_up_ignores() {
        "replace it with provider.bastion: user@jump-host[:port] (man rayctl-config)"},
       {"auth.ssh_public_key", "rayctl installs no keys; the machines must already accept auth.ssh_private_key",
        "remove it (Ray uses it only for cloud providers)"},
-      {"rsync_exclude", kSftpCopy, "move the excluded files out of the mounted folders, or remove the key"},
-      {"rsync_filter", kSftpCopy, "move the filtered files out of the mounted folders, or remove the key"},
-      {"cluster_synced_files",
-       "rayctl copies nothing from the head to the workers; only file_mounts are copied, from this machine",
-       "list these paths in file_mounts to copy them to every node"},
       {"file_mounts_sync_continuously",
        "rayctl copies file_mounts once per `rayctl up`; nothing syncs them while the cluster runs",
        "run `rayctl up` again to copy changed mounts (setup commands re-run when a mount changes)"},

@@ -36,8 +36,7 @@ const std::string kDocker =
     "this image";
 
 const std::vector<Row> kRows = {
-    {"local-example-full.yaml",
-     {{"RL230 E 6:12", kDocker}}},  // rsync_exclude / rsync_filter: file_mounts is {}, nothing to exclude
+    {"local-example-full.yaml", {{"RL230 E 6:12", kDocker}}},
     {"aws-example-minimal.yaml", {{"RL229 E 6:11", "provider type 'aws': " + kCloud}}},
     {"gcp-example-minimal.yaml", {{"RL229 E 5:11", "provider type 'gcp': " + kCloud}}},
     {"local-coordinator-only.yaml",
@@ -55,10 +54,7 @@ const std::vector<Row> kRows = {
       {"RL231 W 18:1", "min_workers"},
       {"RL231 W 19:1", "upscaling_speed"},
       {"RL231 W 20:1", "idle_timeout_minutes"},
-      {"RL231 W 21:1", "cluster_synced_files"},
       {"RL231 W 22:1", "file_mounts_sync_continuously"},
-      {"RL231 W 23:1", "rsync_exclude"},
-      {"RL231 W 24:1", "rsync_filter"},
       {"RL231 W 25:1", "no_restart"}}},
     {"local-noop-fields.yaml", {}},
     {"local-docker-empty.yaml", {}},
