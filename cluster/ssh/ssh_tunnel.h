@@ -19,14 +19,16 @@ class SshForwarder;
 
 class SshTunnel {
  public:
-  // Connects (throws Error(Network|Auth|HostKey) naming the node) and starts listening.
+  // Connects (throws Error(Network|Auth|HostKey) naming the node) and starts listening on
+  // 127.0.0.1:local_port (0: a free port; a taken port throws Error(Conflict)).
   SshTunnel(const SshTarget& target, const std::string& remote_host, int remote_port,
-            const CancelFlag* cancel = nullptr);
+            const CancelFlag* cancel = nullptr, int local_port = 0);
   ~SshTunnel();
   SshTunnel(const SshTunnel&) = delete;
   SshTunnel& operator=(const SshTunnel&) = delete;
 
   std::string local_url() const { return "http://127.0.0.1:" + std::to_string(local_port_); }
+  int local_port() const { return local_port_; }
   // Non-empty once the SSH connection under the tunnel is lost.
   std::string failure() const;
 
