@@ -191,8 +191,9 @@ HttpResponse HttpClient::stream(const HttpRequest& req, const ChunkHandler& on_c
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
-  curl_easy_setopt(c, CURLOPT_PROXY, "");  // never send our traffic through an environment proxy
-  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+  // Only the proxy the request names (kubeconfig proxy-url), never one from the environment.
+  curl_easy_setopt(c, CURLOPT_PROXY, req.proxy.c_str());
+  curl_easy_setopt(c, CURLOPT_NOPROXY, req.proxy.empty() ? "*" : "");
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 
   set_method_and_body(c, req);

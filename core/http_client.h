@@ -31,6 +31,9 @@ struct HttpRequest {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds timeout{30000};  // whole request; 0 = none (streams)
   TlsOptions tls;
+  // The proxy to go through (kubeconfig proxy-url: http://, https://, socks5://); "" = none.
+  // Environment proxies (HTTPS_PROXY and the like) are never used.
+  std::string proxy;
 };
 
 struct HttpResponse {

@@ -89,6 +89,9 @@ KubeClusterEntry read_cluster(const YAML::Node& c, const std::string& label, con
   e.insecure_skip_tls_verify = bool_of(c, "insecure-skip-tls-verify");
   e.tls_server_name = str_of(c, "tls-server-name");
   e.proxy_url = str_of(c, "proxy-url");
+  if (!e.proxy_url.empty() && e.proxy_url.rfind("http://", 0) != 0 && e.proxy_url.rfind("https://", 0) != 0 &&
+      e.proxy_url.rfind("socks5://", 0) != 0)
+    bad(label, c["proxy-url"], "proxy-url \"" + e.proxy_url + "\" is not an http://, https:// or socks5:// URL");
   e.source = label;
   return e;
 }
@@ -228,6 +231,7 @@ KubeTarget resolve_kube_target(const KubeConfigSet& cfg, const KubeSelection& se
   t.tls.insecure_skip_verify = cl->second.insecure_skip_tls_verify;  // only when the kubeconfig says so
   t.tls_server_name = cl->second.tls_server_name;  // SNI and certificate name (see TlsOptions::server_name)
   t.tls.server_name = t.tls_server_name;
+  t.proxy_url = cl->second.proxy_url;
   t.config_source = files;
   if (!ctx.user.empty()) {
     auto u = cfg.users.find(ctx.user);

@@ -81,6 +81,7 @@ struct KubeTarget {
   std::string server;  // https://host:port, no trailing slash
   std::string namespace_ = "default";
   TlsOptions tls;               // CA and (static) client certificate
+  std::string proxy_url;        // kubeconfig clusters[].cluster.proxy-url ("" = direct)
   std::string tls_server_name;  // kubeconfig tls-server-name (also in tls.server_name; passed to exec plugins)
   KubeUserEntry user;           // credentials (token, token file, exec plugin)
   bool in_cluster = false;

@@ -91,6 +91,7 @@ std::string exec_info_json(const KubeExecConfig& exec, const KubeTarget& target,
     if (!target.tls.ca_pem.empty()) cluster["certificate-authority-data"] = base64_encode(target.tls.ca_pem);
     if (!target.tls_server_name.empty()) cluster["tls-server-name"] = target.tls_server_name;
     if (target.tls.insecure_skip_verify) cluster["insecure-skip-tls-verify"] = true;
+    if (!target.proxy_url.empty()) cluster["proxy-url"] = target.proxy_url;
     spec["cluster"] = cluster;
   }
   std::string api = exec.api_version.empty() ? "client.authentication.k8s.io/v1" : exec.api_version;
@@ -139,6 +140,7 @@ void KubeCredentials::refresh_exec_locked() {
 void KubeCredentials::apply(HttpRequest& req) {
   std::lock_guard<std::mutex> g(mu_);
   req.tls = target_.tls;
+  req.proxy = target_.proxy_url;
   const auto& u = target_.user;
   std::string token;
   if (u.exec) {

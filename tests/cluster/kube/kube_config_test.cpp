@@ -1,13 +1,21 @@
 // kubeconfig merging (first file wins), context resolution, relative paths, and exec plugins
 // run for real (a shell script that counts its runs).
 #include "cluster/kube/kube_config.h"
+#include "cluster/kube/kube_client.h"
 #include "cluster/kube/kube_credentials.h"
 #include "core/error.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 using namespace rayctl;
 namespace fs = std::filesystem;
@@ -177,4 +185,66 @@ TEST(KubeCredentials, ExecPluginFailureAndExpiredCredential) {
       "p", R"({"kind":"ExecCredential","status":{"token":"t","expirationTimestamp":"2020-01-01T00:00:00+01:00"}})");
   ASSERT_TRUE(c.expires);
   EXPECT_EQ(std::chrono::system_clock::to_time_t(*c.expires), 1577833200);
+}
+
+// kubeconfig proxy-url: every API request goes through the named proxy (here a one-shot
+// hand-written HTTP proxy on loopback, FakeProxyServer, since the test must not leave the
+// machine); the API server's name is never resolved here, only the proxy sees it.
+TEST(KubeConfig, ProxyUrlCarriesApiRequestsThroughTheProxy_FakeProxyServer) {
+  int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(lfd, 4), 0);
+  ASSERT_EQ(::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  std::string seen;
+  std::thread proxy([&] {
+    pollfd pfd{lfd, POLLIN, 0};
+    if (::poll(&pfd, 1, 10000) != 1) return;  // nobody came through the proxy: the test fails below
+    int c = ::accept(lfd, nullptr, nullptr);
+    char buf[4096];
+    while (seen.find("\r\n\r\n") == std::string::npos) {
+      ssize_t r = ::recv(c, buf, sizeof buf, 0);
+      if (r <= 0) break;
+      seen.append(buf, static_cast<size_t>(r));
+    }
+    const std::string body = R"({"kind":"Namespace","metadata":{"name":"ml"}})";
+    const std::string resp =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nConnection: close\r\n\r\n" + body;
+    ::send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
+    ::close(c);
+  });
+  TempDir d;
+  const std::string cfg =
+      "clusters:\n- name: c\n  cluster:\n    server: http://api.cluster.invalid:6443\n"
+      "    proxy-url: http://127.0.0.1:" +
+      std::to_string(ntohs(a.sin_port)) +
+      "\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: x\n  context: {cluster: c, user: "
+      "u}\ncurrent-context: x\n";
+  auto set = load_kube_config({d.write("proxied.yaml", cfg), "", ""});
+  KubeClient client(resolve_kube_target(set, {"", ""}));
+  nlohmann::json ns;
+  try {
+    ns = client.get("/api/v1/namespaces/ml", {"get", "namespace ml"});
+  } catch (const Error& e) {
+    ADD_FAILURE() << e.message();
+  }
+  proxy.join();
+  ::close(lfd);
+  EXPECT_EQ(ns["metadata"]["name"], "ml");
+  EXPECT_EQ(seen.rfind("GET http://api.cluster.invalid:6443/api/v1/namespaces/ml HTTP/1.1\r\n", 0), 0u) << seen;
+
+  auto bad = d.write("bad-proxy.yaml",
+                     "clusters:\n- name: c\n  cluster:\n    server: https://k:6443\n"
+                     "    proxy-url: ftp://proxy:21\n");
+  try {
+    load_kube_config({bad, "", ""});
+    FAIL() << "an ftp proxy-url was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("bad-proxy.yaml:5:"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("http://, https:// or socks5://"), std::string::npos) << e.message();
+  }
 }
