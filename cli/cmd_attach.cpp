@@ -1,4 +1,5 @@
-// `rayctl attach TARGET [--node N]`: an interactive shell (PTY) on the head or a node.
+// `rayctl attach TARGET [--node N] [-p PORT]...`: an interactive shell (PTY) on the head or a node,
+// with local port forwards while it runs (`ray attach --port-forward`).
 // (KubeRay objects: refused with the `kubectl exec` line to use.)
 #include "cli/cluster_flags.h"
 
@@ -8,6 +9,7 @@ namespace {
 struct AttachCommand {
   ClusterRef ref;
   std::string node;
+  std::vector<int> port_forwards;
   ConnectOptions connect;
   std::unique_ptr<Cluster> cluster;
 
@@ -16,7 +18,12 @@ struct AttachCommand {
     if (!ctx.io.in_tty)
       throw Error(ErrorKind::Usage, "attach needs a terminal", "use `rayctl exec` for commands without one");
   }
-  void run(CliContext& ctx) { ctx.exit_code = cluster->attach(node, connect); }
+  void run(CliContext& ctx) {
+    for (int p : port_forwards)
+      say_info(ctx.io, "forwarding 127.0.0.1:" + std::to_string(p) + " to " + (node.empty() ? "the head" : node) +
+                           "'s localhost:" + std::to_string(p) + " while the shell runs");
+    ctx.exit_code = cluster->attach(node, connect, port_forwards);
+  }
 };
 
 }  // namespace
@@ -27,8 +34,14 @@ void setup_attach(CLI::App& root, CliContext& ctx) {
   cmd->add_option("TARGET", c->ref.target, "Launcher YAML or cluster name")->required();
   add_kube_flags(cmd, c->ref);
   cmd->add_option("--node", c->node, "Node name or host; default: the head");
+  cmd->add_option("-p,--port-forward", c->port_forwards,
+                  "Forward 127.0.0.1:PORT here to the node's localhost:PORT while the shell runs (repeatable)")
+      ->check(CLI::Range(1, 65535))
+      ->allow_extra_args(false);
   cmd->add_flag("--accept-new-host-keys", c->connect.accept_new_host_keys, "Record unknown host keys in known_hosts");
-  set_examples(cmd, "  rayctl attach mycluster\n  rayctl attach cluster.yaml --node worker-2");
+  set_examples(cmd,
+               "  rayctl attach mycluster\n  rayctl attach cluster.yaml --node worker-2\n"
+               "  rayctl attach mycluster -p 8265 -p 8000   # the dashboard and Serve on 127.0.0.1 while attached");
   cmd->callback([c, &ctx] {
     c->complete(ctx);
     c->validate(ctx);

@@ -174,7 +174,20 @@ std::vector<ExecNodeResult> KubeRayCluster::exec(const ExecOptions& opt, IOStrea
   refuse_shell("exec", opt.command.empty() ? "CMD" : opt.command);
 }
 
-int KubeRayCluster::attach(const std::string&, const ConnectOptions&) { refuse_shell("attach", "bash"); }
+int KubeRayCluster::attach(const std::string&, const ConnectOptions&, const std::vector<int>& port_forwards) {
+  if (!port_forwards.empty()) {
+    std::string ns = ref_.namespace_.empty() ? "" : " -n " + ref_.namespace_;
+    std::string ports;
+    for (int p : port_forwards) ports += " " + std::to_string(p);
+    throw Error(ErrorKind::Usage,
+                fmt::format("`rayctl attach --port-forward` does not reach into Kubernetes pods yet ({} runs on "
+                            "Kubernetes)",
+                            describe()),
+                fmt::format("use kubectl{} port-forward svc/{}{} (and `rayctl dashboard` for the dashboard)", ns,
+                            head_service(name_), ports));
+  }
+  refuse_shell("attach", "bash");
+}
 
 std::unique_ptr<DashboardTransport> KubeRayCluster::dashboard(IOStreams& io, const CancelFlag*) {
   return kube_proxy_dashboard(client(&io), head_service(name_));

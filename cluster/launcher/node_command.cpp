@@ -4,6 +4,7 @@
 #include "cluster/launcher/cluster_probe.h"
 #include "cluster/plan/node_plan.h"
 #include "cluster/ssh/ssh_auth.h"
+#include "cluster/ssh/ssh_tunnel.h"
 #include "core/process.h"
 
 #include <unistd.h>
@@ -249,8 +250,12 @@ nlohmann::json to_json(const ClusterStatus& s) {
           {"nodes", nodes}};
 }
 
-int cluster_attach(const ClusterTarget& t, const std::string& node, const ConnectOptions& opt) {
+int cluster_attach(const ClusterTarget& t, const std::string& node, const ConnectOptions& opt,
+                   const std::vector<int>& port_forwards) {
   const LauncherNode& n = node.empty() ? t.head() : t.node(node);
+  if (n.is_local && !port_forwards.empty())
+    throw Error(ErrorKind::Usage, "node " + n.name + " is this machine: its ports are already here",
+                "drop --port-forward");
   if (n.is_local) {
     const char* shell = std::getenv("SHELL");
     ProcessSpec spec;
@@ -260,7 +265,13 @@ int cluster_attach(const ClusterTarget& t, const std::string& node, const Connec
     execlp(sh.c_str(), sh.c_str(), "-l", nullptr);
     throw Error(ErrorKind::Io, "cannot start " + sh);
   }
-  auto s = SshSession::open(ssh_target_for(t.ssh, n, opt));
+  const SshTarget target = ssh_target_for(t.ssh, n, opt);
+  // Each forward listens before the shell opens (a taken port fails here, not mid-session) and
+  // rides its own SSH connection; all of them close with the shell.
+  std::vector<std::unique_ptr<SshTunnel>> forwards;
+  for (int port : port_forwards)
+    forwards.push_back(std::make_unique<SshTunnel>(target, "127.0.0.1", port, nullptr, port));
+  auto s = SshSession::open(target);
   return s->interactive("");
 }
 

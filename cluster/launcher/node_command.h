@@ -73,6 +73,7 @@ ClusterStatus cluster_status(const ClusterTarget& t, const ConnectOptions& opt, 
 nlohmann::json to_json(const ClusterStatus& s);
 
 // Interactive shell (PTY) on a node; returns the shell's exit status.
-int cluster_attach(const ClusterTarget& t, const std::string& node, const ConnectOptions& opt);
+int cluster_attach(const ClusterTarget& t, const std::string& node, const ConnectOptions& opt,
+                   const std::vector<int>& port_forwards = {});
 
 }  // namespace rayctl

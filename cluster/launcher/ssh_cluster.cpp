@@ -52,7 +52,9 @@ std::vector<ExecNodeResult> SshCluster::exec(const ExecOptions& opt, IOStreams& 
   return cluster_exec(t_, opt, io, cancel);
 }
 
-int SshCluster::attach(const std::string& node, const ConnectOptions& opt) { return cluster_attach(t_, node, opt); }
+int SshCluster::attach(const std::string& node, const ConnectOptions& opt, const std::vector<int>& port_forwards) {
+  return cluster_attach(t_, node, opt, port_forwards);
+}
 
 std::unique_ptr<DashboardTransport> SshCluster::dashboard(IOStreams& io, const CancelFlag* cancel) {
   ClusterDashboardRoute route = cluster_dashboard_route(t_);

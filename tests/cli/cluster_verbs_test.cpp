@@ -24,6 +24,16 @@ TEST(ClusterVerbs, AttachOnAKubeRayObjectIsRefusedWithTheKubectlLine) {
   EXPECT_TRUE(contains(r.err, "kubectl exec -it svc/rag-head-svc -- bash")) << r.err;
 }
 
+TEST(ClusterVerbs, AttachPortForwardsAreCheckedAndKubeRayGetsThePortForwardLine) {
+  FakeProcess terminal;
+  terminal.tty = true;
+  auto r = run_cli({"attach", "raycluster/demo", "-n", "serving", "-p", "8265", "-p", "8000"}, terminal);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "kubectl -n serving port-forward svc/demo-head-svc 8265 8000")) << r.err;
+  EXPECT_EQ(run_cli({"attach", "raycluster/demo", "-p", "0"}, terminal).exit_code, 2);
+  EXPECT_EQ(run_cli({"attach", "raycluster/demo", "--port-forward", "http"}, terminal).exit_code, 2);
+}
+
 TEST(ClusterVerbs, AnUnknownKindIsAUsageError) {
   auto r = run_cli({"status", "raydeployment/x", "-n", "serving"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
