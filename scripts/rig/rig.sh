@@ -116,19 +116,30 @@ write_known_hosts() {
   chmod 600 "$RIG_DIR/known_hosts"
 }
 
+# Closes every descriptor above 2 in this shell (see start_host).
+close_inherited_fds() {
+  local fd n
+  for fd in /proc/$BASHPID/fd/*; do
+    n="${fd##*/}"
+    if [ "$n" -gt 2 ] 2>/dev/null; then eval "exec $n>&-" 2>/dev/null || true; fi
+  done
+}
+
 start_host() {
   local h="$1" d="$RIG_DIR/hosts/$1"
   [ -d "$d" ] || die "no such host: $h"
   if [ -n "$(ip netns pids "$h" 2>/dev/null)" ]; then return 0; fi
   mkdir -p "$d/tmp" && chmod 1777 "$d/tmp"
   [ -f "$RIG_DIR/resolv.conf" ] || write_resolv_conf
-  # sshd -D is the PID namespace's first process; stdio goes to its log file.
-  setsid ip netns exec "$h" unshare --mount --uts --pid --fork --mount-proc --propagation private \
+  # sshd -D is the PID namespace's first process; stdio goes to its log file. Descriptors the
+  # caller holds (a flock on a test lock, say) are closed first: a daemon must not keep them.
+  ( close_inherited_fds
+    exec setsid ip netns exec "$h" unshare --mount --uts --pid --fork --mount-proc --propagation private \
     sh -c "hostname $h && mount --bind '$d/tmp' /tmp && mount --bind '$RIG_DIR/etc_hosts' /etc/hosts &&
            { mount --bind '$RIG_DIR/resolv.conf' /etc/resolv.conf ||
              echo 'rig: could not bind $RIG_DIR/resolv.conf over /etc/resolv.conf: name lookups that miss /etc/hosts may be slow'; } &&
-           exec /usr/sbin/sshd -D -e -f '$d/sshd_config'" \
-    </dev/null >>"$d/sshd.log" 2>&1 &
+           exec /usr/sbin/sshd -D -e -f '$d/sshd_config'"
+  ) </dev/null >>"$d/sshd.log" 2>&1 &
   local ip; ip="$(host_ip "$h")"
   for _ in $(seq 1 50); do
     if bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; then return 0; fi
