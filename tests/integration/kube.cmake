@@ -5,5 +5,5 @@
 # RayService reaches Ready against. About 3 min warm. Skips (77) only when no Go toolchain exists.
 add_test(NAME integration_kube_e2e
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/kube/kube_e2e_test.sh $<TARGET_FILE:rayctl> ${PROJECT_SOURCE_DIR})
-set_tests_properties(integration_kube_e2e PROPERTIES LABELS integration RESOURCE_LOCK kube TIMEOUT 3600
+set_tests_properties(integration_kube_e2e PROPERTIES LABELS "integration;ray" RESOURCE_LOCK kube TIMEOUT 3600
                      SKIP_RETURN_CODE 77)

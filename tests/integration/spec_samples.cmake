@@ -7,7 +7,7 @@
 add_test(NAME serve_build_validates
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/serve_build/serve_build_test.sh $<TARGET_FILE:rayctl>
                  ${PROJECT_SOURCE_DIR})
-set_tests_properties(serve_build_validates PROPERTIES LABELS integration TIMEOUT 600 SKIP_RETURN_CODE 77)
+set_tests_properties(serve_build_validates PROPERTIES LABELS "integration;ray" TIMEOUT 600 SKIP_RETURN_CODE 77)
 add_test(NAME kuberay_samples_validate
          COMMAND bash -c "command -v go >/dev/null || { echo 'skip: no Go toolchain'; exit 77; }; \
 bash '${PROJECT_SOURCE_DIR}/scripts/k8s/build.sh' >/dev/null && \

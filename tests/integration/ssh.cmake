@@ -6,3 +6,4 @@ add_test(NAME ssh_rig_e2e COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/s
 add_test(NAME ssh_rig_faults COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/faults.sh $<TARGET_FILE:rayctl>)
 add_test(NAME ssh_rig_access COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/access.sh $<TARGET_FILE:rayctl>)
 set_tests_properties(ssh_rig_e2e ssh_rig_faults ssh_rig_access PROPERTIES LABELS integration RESOURCE_LOCK ssh TIMEOUT 900)
+set_tests_properties(ssh_rig_e2e ssh_rig_faults PROPERTIES LABELS "integration;ray")  # they start Ray
