@@ -120,7 +120,7 @@ void read_actor_options(YamlMapReader& d, ServeDeployment& dep) {
   if (env.IsDefined() && !env.IsNull() && !env.IsMap())
     d.diags().error(diag_id::kWrongType, d.doc().loc(env), "'ray_actor_options.runtime_env' must be a mapping",
                     "write it as a mapping");
-  o.allow({"object_store_memory", "max_restarts", "max_task_retries", "label_selector"});
+  o.allow({"object_store_memory", "max_restarts", "max_task_retries", "label_selector", "fallback_strategy"});
   o.report_unknown(Severity::Warning, kIgnoredHint);
 }
 
@@ -197,7 +197,11 @@ ServeDeployment read_deployment(const YamlDocument& doc, const YAML::Node& n, co
     dep.locs["max_replicas_per_node"] = d.key_loc("max_replicas_per_node");
   }
   read_logging_config(d);
-  d.allow({"request_router_config"});
+  // Ray 2.60's DeploymentSchema: rolling updates in (0, 1], surge in [0, 100] percent.
+  d.number("rolling_update_percentage", 1e-12, 1.0);
+  d.integer("max_surge_percent", 0, 100);
+  d.allow({"request_router_config", "backpressure_config", "deployment_actors", "gang_scheduling_config",
+           "placement_group_bundle_label_selector"});
   if (d.has("route_prefix")) {
     d.node("route_prefix");
     diags.warning(diag_id::kDeprecated, d.key_loc("route_prefix"),
@@ -301,6 +305,12 @@ std::optional<ServeConfig> load_serve_config(const YamlDocument& doc, Diagnostic
   read_grpc_options(r, c);
   read_logging_config(r);
   c.target_capacity = r.number("target_capacity", 0, 100);
+  for (const char* key : {"controller_options", "tracing_config"}) {  // Ray 2.60's ServeDeploySchema
+    YAML::Node n = r.node(key);
+    if (n.IsDefined() && !n.IsNull() && !n.IsMap())
+      diags.error(diag_id::kWrongType, doc.loc(n), fmt::format("'{}' must be a mapping", key),
+                  "write it as a mapping, or remove it");
+  }
   YAML::Node apps = r.node("applications");
   if (!apps.IsDefined()) {
     diags.error(diag_id::kMissingKey, r.loc(), "missing required key 'applications'",

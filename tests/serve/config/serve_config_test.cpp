@@ -234,6 +234,28 @@ TEST(ServeConfig, NewerServeBuildKeysAndYaml11ValuesAreAccepted) {
   EXPECT_EQ(body["grpc_options"]["enable_reflection"], true);
 }
 
+TEST(ServeConfig, Ray260SchemaFieldsAreKnownAndRangeChecked) {
+  // Ray 2.60's ServeDeploySchema / DeploymentSchema / RayActorOptionsSchema additions: no
+  // "unknown key" warning (before: RL012, and a did-you-mean from tracing_config to
+  // logging_config), and Serve's ranges for the rolling-update fields.
+  const std::string text =
+      "controller_options: {runtime_env: {}}\ntracing_config: {enabled: false}\n"
+      "applications:\n- name: app\n  import_path: m:app\n  deployments:\n  - name: D\n"
+      "    rolling_update_percentage: 0.25\n    max_surge_percent: 25\n"
+      "    gang_scheduling_config: {}\n    backpressure_config: {}\n    deployment_actors: []\n"
+      "    placement_group_bundle_label_selector: []\n"
+      "    ray_actor_options: {num_cpus: 1, label_selector: {zone: a}, fallback_strategy: []}\n";
+  ValidationResult ok;
+  validate_config_text("serve-2.60.yaml", text, ok, nullptr);
+  EXPECT_TRUE(ok.diagnostics.empty()) << (ok.diagnostics.empty() ? "" : ok.diagnostics.items()[0].message);
+  ValidationResult bad;
+  validate_config_text("bad.yaml",
+                       "tracing_config: on\napplications:\n- name: app\n  import_path: m:app\n  deployments:\n"
+                       "  - name: D\n    rolling_update_percentage: 1.5\n    max_surge_percent: 101\n",
+                       bad, nullptr);
+  EXPECT_EQ(bad.diagnostics.error_count(), 3u);
+}
+
 TEST(ValidationOptions, RenderReadsCloudAndDockerLauncherFilesWithoutUpsRefusals) {
   // `rayctl render` maps node types and the docker image to KubeRay, so RL229/RL230/RL231 are
   // `up`'s and not raised for it (cli/cmd_render.cpp sets launcher_use = Render).
