@@ -12,7 +12,7 @@ namespace rayctl::cli {
 namespace {
 
 struct RenderOptionsCli {
-  std::string to, file, serve, name, namespace_, ray_version = "2.53.0";
+  std::string to, file, serve, name, namespace_, ray_version = "2.60.0";
 };
 
 template <typename T>

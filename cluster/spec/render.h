@@ -13,7 +13,7 @@
 namespace rayctl {
 
 struct RenderSettings {
-  std::string ray_version = "2.53.0";
+  std::string ray_version = "2.60.0";
   std::string name;        // metadata.name; "" = cluster_name made DNS-1035
   std::string namespace_;  // "" = none
 };
