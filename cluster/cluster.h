@@ -53,10 +53,11 @@ class Cluster {
   // Prints log lines to io.out ("[node] line", or JSON lines); returns the sources that failed.
   virtual std::vector<std::string> logs(const LogsOptions& opt, IOStreams& io, CancelFlag& cancel) = 0;
   virtual std::vector<ExecNodeResult> exec(const ExecOptions& opt, IOStreams& io, CancelFlag& cancel) = 0;
-  // An interactive shell on a node; returns its exit status. Each port in `port_forwards` is
-  // forwarded from 127.0.0.1:PORT here to the node's localhost:PORT while the shell runs
+  // An interactive shell on a node; returns its exit status. Each of `port_forwards` is
+  // forwarded from 127.0.0.1:local here to the node's localhost:remote while the shell runs
   // (`ray attach --port-forward`).
-  virtual int attach(const std::string& node, const ConnectOptions& opt, const std::vector<int>& port_forwards) = 0;
+  virtual int attach(const std::string& node, const ConnectOptions& opt,
+                     const std::vector<PortForward>& port_forwards) = 0;
 
   // The head's dashboard, reachable from here (SSH tunnel, direct, or the service proxy).
   virtual std::unique_ptr<DashboardTransport> dashboard(IOStreams& io, const CancelFlag* cancel) = 0;

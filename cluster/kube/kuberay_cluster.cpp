@@ -174,11 +174,13 @@ std::vector<ExecNodeResult> KubeRayCluster::exec(const ExecOptions& opt, IOStrea
   refuse_shell("exec", opt.command.empty() ? "CMD" : opt.command);
 }
 
-int KubeRayCluster::attach(const std::string&, const ConnectOptions&, const std::vector<int>& port_forwards) {
+int KubeRayCluster::attach(const std::string&, const ConnectOptions&, const std::vector<PortForward>& port_forwards) {
   if (!port_forwards.empty()) {
     std::string ns = ref_.namespace_.empty() ? "" : " -n " + ref_.namespace_;
     std::string ports;
-    for (int p : port_forwards) ports += " " + std::to_string(p);
+    for (const PortForward& f : port_forwards)
+      ports += " " + (f.local == f.remote ? std::to_string(f.local)
+                                          : std::to_string(f.local) + ":" + std::to_string(f.remote));
     throw Error(ErrorKind::Usage,
                 fmt::format("`rayctl attach --port-forward` does not reach into Kubernetes pods yet ({} runs on "
                             "Kubernetes)",

@@ -250,8 +250,24 @@ nlohmann::json to_json(const ClusterStatus& s) {
           {"nodes", nodes}};
 }
 
+PortForward parse_port_forward(const std::string& text) {
+  auto port = [&](const std::string& s) {
+    int v = 0;
+    bool ok = !s.empty() && s.size() <= 5;
+    for (char c : s) ok = ok && c >= '0' && c <= '9';
+    if (ok) v = std::stoi(s);
+    if (!ok || v < 1 || v > 65535)
+      throw Error(ErrorKind::Usage, "--port-forward " + text + ": not a port (1-65535) or LOCAL:REMOTE",
+                  "e.g. -p 8265, or -p 18265:8265 to use another local port");
+    return v;
+  };
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos) return {port(text), port(text)};
+  return {port(text.substr(0, colon)), port(text.substr(colon + 1))};
+}
+
 int cluster_attach(const ClusterTarget& t, const std::string& node, const ConnectOptions& opt,
-                   const std::vector<int>& port_forwards) {
+                   const std::vector<PortForward>& port_forwards) {
   const LauncherNode& n = node.empty() ? t.head() : t.node(node);
   if (n.is_local && !port_forwards.empty())
     throw Error(ErrorKind::Usage, "node " + n.name + " is this machine: its ports are already here",
@@ -269,8 +285,8 @@ int cluster_attach(const ClusterTarget& t, const std::string& node, const Connec
   // Each forward listens before the shell opens (a taken port fails here, not mid-session) and
   // rides its own SSH connection; all of them close with the shell.
   std::vector<std::unique_ptr<SshTunnel>> forwards;
-  for (int port : port_forwards)
-    forwards.push_back(std::make_unique<SshTunnel>(target, "127.0.0.1", port, nullptr, port));
+  for (const PortForward& f : port_forwards)
+    forwards.push_back(std::make_unique<SshTunnel>(target, "127.0.0.1", f.remote, nullptr, f.local));
   auto s = SshSession::open(target);
   return s->interactive("");
 }

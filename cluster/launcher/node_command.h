@@ -73,7 +73,16 @@ ClusterStatus cluster_status(const ClusterTarget& t, const ConnectOptions& opt, 
 nlohmann::json to_json(const ClusterStatus& s);
 
 // Interactive shell (PTY) on a node; returns the shell's exit status.
+// One `attach --port-forward`: 127.0.0.1:local here to the node's localhost:remote.
+struct PortForward {
+  int local = 0;
+  int remote = 0;
+};
+// "PORT" (the same port on both sides, as `ray attach -p`) or "LOCAL:REMOTE" (as `ssh -L` and
+// `kubectl port-forward`); ports 1-65535. Throws Error(Usage) naming the text otherwise.
+PortForward parse_port_forward(const std::string& text);
+
 int cluster_attach(const ClusterTarget& t, const std::string& node, const ConnectOptions& opt,
-                   const std::vector<int>& port_forwards = {});
+                   const std::vector<PortForward>& port_forwards = {});
 
 }  // namespace rayctl

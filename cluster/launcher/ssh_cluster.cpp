@@ -52,7 +52,8 @@ std::vector<ExecNodeResult> SshCluster::exec(const ExecOptions& opt, IOStreams& 
   return cluster_exec(t_, opt, io, cancel);
 }
 
-int SshCluster::attach(const std::string& node, const ConnectOptions& opt, const std::vector<int>& port_forwards) {
+int SshCluster::attach(const std::string& node, const ConnectOptions& opt,
+                       const std::vector<PortForward>& port_forwards) {
   return cluster_attach(t_, node, opt, port_forwards);
 }
 

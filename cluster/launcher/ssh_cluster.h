@@ -24,7 +24,8 @@ class SshCluster : public Cluster {
   StatusReport status(const ConnectOptions& opt, IOStreams& io, CancelFlag& cancel) override;
   std::vector<std::string> logs(const LogsOptions& opt, IOStreams& io, CancelFlag& cancel) override;
   std::vector<ExecNodeResult> exec(const ExecOptions& opt, IOStreams& io, CancelFlag& cancel) override;
-  int attach(const std::string& node, const ConnectOptions& opt, const std::vector<int>& port_forwards) override;
+  int attach(const std::string& node, const ConnectOptions& opt,
+             const std::vector<PortForward>& port_forwards) override;
   std::unique_ptr<DashboardTransport> dashboard(IOStreams& io, const CancelFlag* cancel) override;
   ServeConfigOwner* serve_config_owner() override { return nullptr; }
 

@@ -27,11 +27,14 @@ TEST(ClusterVerbs, AttachOnAKubeRayObjectIsRefusedWithTheKubectlLine) {
 TEST(ClusterVerbs, AttachPortForwardsAreCheckedAndKubeRayGetsThePortForwardLine) {
   FakeProcess terminal;
   terminal.tty = true;
-  auto r = run_cli({"attach", "raycluster/demo", "-n", "serving", "-p", "8265", "-p", "8000"}, terminal);
+  auto r = run_cli({"attach", "raycluster/demo", "-n", "serving", "-p", "8265", "-p", "18000:8000"}, terminal);
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_TRUE(contains(r.err, "kubectl -n serving port-forward svc/demo-head-svc 8265 8000")) << r.err;
-  EXPECT_EQ(run_cli({"attach", "raycluster/demo", "-p", "0"}, terminal).exit_code, 2);
-  EXPECT_EQ(run_cli({"attach", "raycluster/demo", "--port-forward", "http"}, terminal).exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "kubectl -n serving port-forward svc/demo-head-svc 8265 18000:8000")) << r.err;
+  for (const char* bad : {"0", "http", "70000", "1:", ":2", "1:2:3"}) {
+    auto b = run_cli({"attach", "raycluster/demo", "-p", bad}, terminal);
+    EXPECT_EQ(b.exit_code, 2) << bad;
+    EXPECT_TRUE(contains(b.err, "not a port")) << bad << ": " << b.err;
+  }
 }
 
 TEST(ClusterVerbs, AnUnknownKindIsAUsageError) {

@@ -85,15 +85,16 @@ kill -INT "$DASH"
 wait "$DASH" || fail "rayctl dashboard exited $? after Ctrl-C: $(cat "$WORK/dash.err")"
 ok "dashboard NAME: the loopback-only dashboard served locally at $DASH_URL until Ctrl-C"
 
-# `rayctl attach NAME -p PORT` (ray attach --port-forward): while the shell runs, the head's
-# loopback-only dashboard answers on 127.0.0.1:PORT here; when the shell exits, the port closes.
+# `rayctl attach NAME -p LOCAL:8265` (ray attach --port-forward, with ssh -L's LOCAL:REMOTE form):
+# while the shell runs, the head's loopback-only dashboard answers on 127.0.0.1:LOCAL here; when
+# the shell exits, the port closes.
 FWD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 - "$(dirname "$0")/../ssh" "$RAYCTL" "$NAME" "$FWD_PORT" <<'PY' || fail "attach --port-forward"
 import sys, time, urllib.request
 sys.path.insert(0, sys.argv[1])
 from ptyrun import PtyRun
 rayctl, name, port = sys.argv[2], sys.argv[3], int(sys.argv[4])
-p = PtyRun([rayctl, "attach", name, "-p", str(port)])
+p = PtyRun([rayctl, "attach", name, "-p", f"{port}:8265"])
 p.send("echo attached-$((6*7)) on $(hostname)\r")
 p.expect(r"attached-42 on rctl-h1", timeout=30)
 body = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/version", timeout=20).read().decode()
@@ -106,7 +107,7 @@ try:
 except OSError:
     pass
 PY
-ok "attach -p $FWD_PORT: the head's dashboard on 127.0.0.1:$FWD_PORT while attached, closed after"
+ok "attach -p $FWD_PORT:8265: the head's dashboard on 127.0.0.1:$FWD_PORT while attached, closed after"
 
 run 0 down "$RAYCTL" down "$NAME"
 [ "$(ray_procs rctl-h1)" = 0 ] || fail "Ray processes left on rctl-h1"
