@@ -1,6 +1,7 @@
 // Parsing and validation of OpenAI completion / chat completion requests.
 #include "inference/server/openai_request.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace rayctl::inference {
@@ -21,11 +22,40 @@ json ApiError::to_json() const {
        {{"message", message}, {"type", t}, {"param", param.empty() ? json(nullptr) : json(param)}, {"code", status}}}};
 }
 
+void check_json_depth(std::string_view body, size_t max_depth) {
+  size_t depth = 0;
+  std::string_view last_string, field;  // the latest string; the top-level key we are under
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (c == '"') {
+      const size_t start = ++i;
+      while (i < body.size() && body[i] != '"') i += body[i] == '\\' ? 2 : 1;
+      last_string = body.substr(start, std::min(i, body.size()) - start);
+    } else if (c == ':' && depth == 1) {
+      field = last_string;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) {
+        // The key as written, when it is plain printable ASCII (the body is not parsed yet).
+        std::string name(field.substr(0, 64));
+        if (std::any_of(name.begin(), name.end(), [](char k) { return k < 0x20 || k > 0x7e || k == '\\'; }))
+          name.clear();
+        throw ApiError(400,
+                       (name.empty() ? std::string("the request body") : "'" + name + "'") + " is nested deeper than " +
+                           std::to_string(max_depth) + " levels",
+                       name);
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      if (--depth == 1) field = {};
+    }
+  }
+}
+
 json parse_json_object(const std::string& body) {
+  check_json_depth(body);
   json j;
   try {
     j = json::parse(body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
     throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what());
   }
   if (!j.is_object()) throw ApiError(400, "the request body must be a JSON object");

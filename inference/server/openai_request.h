@@ -12,6 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rayctl::inference {
@@ -48,7 +49,15 @@ struct CompletionRequest {
 
 // Parses a request body. Throws ApiError(400) naming the bad field.
 CompletionRequest parse_completion_request(const std::string& body, bool chat);
-// Parses a body that must be a JSON object; throws ApiError(400) for malformed JSON.
+// How deep a request body's arrays and objects may nest (the body's own object is level 1).
+// Deeper JSON is refused before it is parsed: copying it, converting it for the chat template
+// or printing it recurses once per level.
+constexpr size_t kMaxJsonDepth = 64;
+
+// Parses a body that must be a JSON object; throws ApiError(400) for malformed JSON, and for
+// JSON nested deeper than kMaxJsonDepth (naming the top-level field it is under).
 nlohmann::json parse_json_object(const std::string& body);
+// The depth check alone: one pass over the bytes, counting '[' and '{' outside strings.
+void check_json_depth(std::string_view body, size_t max_depth = kMaxJsonDepth);
 
 }  // namespace rayctl::inference

@@ -23,6 +23,9 @@ TEST(OpenAiRequest, MalformedJsonIs400) {
   EXPECT_EQ(e.status, 400);
   EXPECT_NE(e.message.find("not valid JSON"), std::string::npos);
   EXPECT_EQ(error_of("[1,2]", false).status, 400);
+  // Found by fuzz_openai_request: nlohmann::json throws out_of_range, not parse_error, for a
+  // number past double's range; it escaped as a 500.
+  EXPECT_EQ(error_of(R"({"prompt": "x", "temperature": 0.5E888888888})", false).status, 400);
 }
 
 TEST(OpenAiRequest, WrongTypesNameTheField) {
@@ -91,6 +94,44 @@ TEST(OpenAiRequest, TokenPromptsAndChatMaxCompletionTokens) {
                                     true);
   EXPECT_EQ(c.sampling.max_tokens, 7);
   EXPECT_EQ(c.messages.size(), 1u);
+}
+
+}  // namespace rayctl::inference
+
+namespace rayctl::inference {
+
+namespace {
+// A chat body whose first message carries `depth` nested arrays under `field`.
+std::string nested_chat(const std::string& where, size_t depth) {
+  const std::string deep = std::string(depth, '[') + std::string(depth, ']');
+  if (where == "chat_template_kwargs")
+    return R"({"messages": [{"role": "user", "content": "hi"}], "chat_template_kwargs": {"x": )" + deep + "}}";
+  return R"({"messages": [{"role": "user", "content": "hi", "extra": )" + deep + "}]}";
+}
+}  // namespace
+
+// 200k levels once overflowed the stack in the recursive copy of `messages` (SIGSEGV).
+TEST(OpenAiRequest, DeepNestingIs400NamingTheField) {
+  for (const char* where : {"messages", "chat_template_kwargs"}) {
+    auto e = error_of(nested_chat(where, 200000), true);
+    EXPECT_EQ(e.status, 400) << where;
+    EXPECT_EQ(e.param, where);
+    EXPECT_NE(e.message.find("nested deeper than 64"), std::string::npos) << e.message;
+  }
+  auto e = error_of(R"({"prompt": "x", "stop": )" + std::string(100000, '[') + std::string(100000, ']') + "}", false);
+  EXPECT_EQ(e.param, "stop");
+  // The limit counts from the body itself; brackets inside strings do not count.
+  EXPECT_NO_THROW(parse_completion_request(nested_chat("messages", 60), true));
+  EXPECT_NO_THROW(parse_completion_request(
+      R"({"messages": [{"role": "user", "content": ")" + std::string(1000, '[') + R"(\"["}]})", true));
+  EXPECT_EQ(error_of(nested_chat("messages", 64), true).param, "messages");
+  try {
+    parse_json_object(std::string(300000, '['));
+    ADD_FAILURE() << "no error for 300k '['";
+  } catch (const ApiError& err) {
+    EXPECT_EQ(err.status, 400);
+    EXPECT_EQ(err.param, "");
+  }
 }
 
 }  // namespace rayctl::inference
