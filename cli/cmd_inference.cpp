@@ -71,6 +71,7 @@ struct ServeOptions {
   int max_queued = 256;
   int max_batch_tokens = 512;
   std::string api_key;
+  bool metrics_without_key = false;
   std::string model_name;
 };
 
@@ -87,11 +88,14 @@ void serve(CliContext& ctx, const ServeOptions& o) {
   cfg.http.host = o.host;
   cfg.http.port = o.port;
   cfg.api_key = api_key_from(ctx, o.api_key);
+  cfg.metrics_without_key = o.metrics_without_key;
   inf::block_shutdown_signals();  // before any thread starts, so all of them inherit it
   inf::InferenceServer server(cfg);
   server.start();
   say_info(ctx.io, fmt::format("listening on {} (loading {} ...)", server.url(), cfg.model_path));
-  server.load();
+  // Ctrl-C while the weights load ends the process there and then (status 128 + signal).
+  inf::run_interruptible([&] { server.load(); },
+                         [&](int sig) { say_info(ctx.io, fmt::format("signal {} while loading: exiting", sig)); });
   const auto& be = server.backend();
   nlohmann::json info = {{"url", server.url()},
                          {"model", server.model_id()},
@@ -263,7 +267,10 @@ void setup_inference(CLI::App& root, CliContext& ctx) {
   s->add_option("--max-batch-tokens", so->max_batch_tokens, "Tokens (prefill + decode) in one step")
       ->check(CLI::Range(1, 65536));
   s->add_option("--api-key", so->api_key,
-                "Require 'Authorization: Bearer KEY' on /v1 routes (or set RAYCTL_INFERENCE_API_KEY)");
+                "Require 'Authorization: Bearer KEY' on /v1, tokenizer and /metrics routes (or set "
+                "RAYCTL_INFERENCE_API_KEY)");
+  s->add_flag("--metrics-without-key", so->metrics_without_key,
+              "Serve /metrics without the API key (for a scraper on a trusted network)");
   s->add_option("--model-name", so->model_name, "Model id clients use in \"model\" (default: the file name)");
   set_examples(s,
                "  rayctl inference serve --model SmolLM2-135M-Instruct.Q4_1.gguf\n"
@@ -279,17 +286,18 @@ void setup_inference(CLI::App& root, CliContext& ctx) {
   r->add_option("prompt", ro->prompt, "The user message (or the raw prompt with --raw)")->required();
   r->add_option("--system", ro->system, "A system message (default: the chat template's own, if any)");
   r->add_flag("--raw", ro->raw, "Feed the prompt as is, without the chat template");
-  r->add_option("--max-tokens,-n", ro->max_tokens, "Most tokens to generate")->check(CLI::Range(1, 1 << 20));
+  r->add_option("--max-tokens", ro->max_tokens, "Most tokens to generate")->check(CLI::Range(1, 1 << 20));
   r->add_option("--temperature", ro->temperature, "Sampling temperature (0: greedy, the default)")
       ->check(CLI::Range(0.0, 2.0));
   r->add_option("--top-p", ro->top_p, "Nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
   r->add_option("--top-k", ro->top_k, "Sample among the K most likely tokens (0: off)")->check(CLI::NonNegativeNumber);
   r->add_option("--min-p", ro->min_p, "Drop tokens less likely than min-p × the top one")->check(CLI::Range(0.0, 1.0));
   r->add_option("--seed", ro->seed, "Random seed for sampling");
-  set_examples(r,
-               "  rayctl inference run --model SmolLM2-135M-Instruct.Q4_1.gguf \"What is the capital of France?\"\n"
-               "  rayctl inference run -m m.gguf --temperature 0.7 --seed 1 -n 64 \"Write a haiku about the sea\"\n"
-               "  rayctl inference run -m m.gguf -o json \"Hi\"   # text, usage and timings as JSON");
+  set_examples(
+      r,
+      "  rayctl inference run --model SmolLM2-135M-Instruct.Q4_1.gguf \"What is the capital of France?\"\n"
+      "  rayctl inference run -m m.gguf --temperature 0.7 --seed 1 --max-tokens 64 \"Write a haiku about the sea\"\n"
+      "  rayctl inference run -m m.gguf -o json \"Hi\"   # text, usage and timings as JSON");
   r->callback([&ctx, ro] { run(ctx, *ro); });
 
   auto bo = std::make_shared<BenchOptions>();

@@ -30,13 +30,13 @@ __rayctl_opts() {
     'validate') echo "$g --help -h --cluster --strict";;
     'render') echo "$g --help -h --to --serve --name --namespace -n --ray-version";;
     'inference') echo "$g --help -h";;
-    'inference serve') echo "$g --help -h --model -m --device --threads --precision --ctx --host --port --parallel --max-queued --max-batch-tokens --api-key --model-name";;
-    'inference run') echo "$g --help -h --model -m --device --threads --precision --ctx --system --raw --max-tokens -n --temperature --top-p --top-k --min-p --seed";;
+    'inference serve') echo "$g --help -h --model -m --device --threads --precision --ctx --host --port --parallel --max-queued --max-batch-tokens --api-key --metrics-without-key --model-name";;
+    'inference run') echo "$g --help -h --model -m --device --threads --precision --ctx --system --raw --max-tokens --temperature --top-p --top-k --min-p --seed";;
     'inference bench') echo "$g --help -h --url --model -m --device --threads --precision --ctx --concurrency -c --requests --max-tokens --prompt --api-key --plot";;
     'up') echo "$g --help -h --yes -y --dry-run --restart-only --no-restart --force-setup --accept-new-host-keys --timeout --concurrency --kubeconfig --context --namespace -n --no-wait --force-conflicts";;
     'down') echo "$g --help -h --kubeconfig --context --namespace -n --workers-only --accept-new-host-keys --no-wait --timeout --yes -y";;
     'exec') echo "$g --help -h --kubeconfig --context --namespace -n --node --all --accept-new-host-keys";;
-    'attach') echo "$g --help -h --kubeconfig --context --namespace -n --node --accept-new-host-keys";;
+    'attach') echo "$g --help -h --kubeconfig --context --namespace -n --node --port-forward -p --accept-new-host-keys";;
     'logs') echo "$g --help -h --kubeconfig --context --namespace -n --container --group --pod --timestamps --node --follow -f --tail --component --accept-new-host-keys";;
     'status') echo "$g --help -h --kubeconfig --context --namespace -n --accept-new-host-keys";;
     'serve') echo "$g --help -h";;

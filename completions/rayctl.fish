@@ -39,7 +39,8 @@ complete -c rayctl -n '__fish_seen_subcommand_from serve' -l port -d 'TCP port (
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l parallel -d 'Sequences decoded together in one step' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l max-queued -d 'Requests allowed to wait for a slot; beyond that: HTTP 503' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l max-batch-tokens -d 'Tokens (prefill + decode) in one step' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from serve' -l api-key -d 'Require '\''Authorization: Bearer KEY'\'' on /v1 routes (or set RAYCTL_INFERENCE_API_KEY)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from serve' -l api-key -d 'Require '\''Authorization: Bearer KEY'\'' on /v1, tokenizer and /metrics routes (or set RAYCTL_INFERENCE_API_KEY)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from serve' -l metrics-without-key -d 'Serve /metrics without the API key (for a scraper on a trusted network)'
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l model-name -d 'Model id clients use in "model" (default: the file name)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l model -d 'GGUF file (or Hugging Face checkpoint directory) to load' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l device -d 'Where to run the model: cpu or cuda' -xa 'cpu cuda'
@@ -99,6 +100,7 @@ complete -c rayctl -n '__fish_seen_subcommand_from attach' -l kubeconfig -d 'Kub
 complete -c rayctl -n '__fish_seen_subcommand_from attach' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from attach' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from attach' -l node -d 'Node name or host; default: the head' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from attach' -l port-forward -d 'PORT or LOCAL:REMOTE: forward 127.0.0.1:LOCAL here to the node'\''s localhost:REMOTE while the shell runs (repeatable)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from attach' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts'
 complete -c rayctl -n '__fish_seen_subcommand_from attach' -F -a '(rayctl __complete clusters 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from logs' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F

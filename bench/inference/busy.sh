@@ -10,7 +10,7 @@ RAYCTL="${1:-build/cli/rayctl}"; SPINNERS="${2:-1}"; RUNS="${3:-3}"
 MODEL="$(bash scripts/fetch-model.sh)"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
-rate() { "$RAYCTL" inference run -m "$MODEL" --threads "$1" -n 400 --raw "Once upon a time" --temperature 0 2>&1 >/dev/null |
+rate() { "$RAYCTL" inference run -m "$MODEL" --threads "$1" --max-tokens 400 --raw "Once upon a time" --temperature 0 2>&1 >/dev/null |
          tail -1 | grep -o '[0-9.]* tokens/s' | cut -d' ' -f1; }
 echo "rayctl: $("$RAYCTL" --version 2>&1 | head -1); $(nproc) cores; $SPINNERS busy loop(s) beside it"
 for _ in $(seq "$SPINNERS"); do timeout 600 sh -c 'while :; do :; done' & pids+=($!); done

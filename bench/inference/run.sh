@@ -28,9 +28,9 @@ for threads in 1 2; do
   echo "== threads $threads (load $(load))"
   dec=(); pp=()
   for _ in $(seq "$RUNS"); do
-    dec+=("$("$RAYCTL" inference run -m "$MODEL" --threads "$threads" -n 128 -o json \
+    dec+=("$("$RAYCTL" inference run -m "$MODEL" --threads "$threads" --max-tokens 128 -o json \
              "Write a story about a lighthouse keeper" | field "round(t['decode_tokens_per_second'], 1)")")
-    pp+=("$("$RAYCTL" inference run -m "$MODEL" --threads "$threads" -n 1 -o json --raw "$LONG_PROMPT" |
+    pp+=("$("$RAYCTL" inference run -m "$MODEL" --threads "$threads" --max-tokens 1 -o json --raw "$LONG_PROMPT" |
             field "round(d['usage']['prompt_tokens'] / t['time_to_first_token_seconds'], 1)")")
   done
   echo "decode batch 1 (tokens/s): $(stats "${dec[@]}")   runs: ${dec[*]}"

@@ -117,9 +117,14 @@ OpenAiApi::OpenAiApi(OpenAiApiOptions options, EngineMetrics& metrics)
     : options_(std::move(options)),
       metrics_(metrics),
       created_(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                   .count()) {}
+                   .count()),
+      workers_(options_.request_threads) {}
 
 void OpenAiApi::set_ready(Engine* engine, const ModelFile* model) {
+  if (!engine || !model) {
+    ready_.store(false);   // tasks that start from now on answer 503 ...
+    workers_.wait_idle();  // ... and those already past the check finish with the old engine
+  }
   engine_ = engine;
   model_ = model;
   ready_.store(engine != nullptr && model != nullptr);
@@ -136,9 +141,22 @@ bool OpenAiApi::authorized(const HttpRequest& req) const {
   return diff == 0;
 }
 
+namespace {
+bool is_api_route(const std::string& p) {
+  return p == "/v1/models" || p == "/v1/completions" || p == "/v1/chat/completions" || p == "/tokenize" ||
+         p == "/detokenize";
+}
+}  // namespace
+
+bool OpenAiApi::needs_key(const std::string& path) const {
+  return is_api_route(path) || (path == "/metrics" && !options_.metrics_without_key);
+}
+
+bool OpenAiApi::accepts_body(const HttpRequest& head) const { return is_api_route(head.path) && authorized(head); }
+
 void OpenAiApi::handle(const HttpRequest& req, std::shared_ptr<HttpResponder> resp) {
   const std::string& p = req.path;
-  const bool get = req.method == "GET" || req.method == "HEAD", post = req.method == "POST";
+  const bool get = req.method == "GET" || req.method == "HEAD";
   auto method_not_allowed = [&] {
     send_error(*resp, ApiError(405, "method " + req.method + " is not allowed on " + p));
   };
@@ -147,31 +165,44 @@ void OpenAiApi::handle(const HttpRequest& req, std::shared_ptr<HttpResponder> re
     if (!ready()) return send_error(*resp, ApiError(503, "Loading model"));
     return send_json(*resp, 200, {{"status", "ok"}});
   }
+  if (p == "/version") return send_json(*resp, 200, {{"version", "rayctl-inference"}});
+  if (!is_api_route(p) && p != "/metrics")
+    return send_error(*resp, ApiError(404, "no route " + p, "", "not_found_error"));
+  if (needs_key(p) && !authorized(req))
+    return resp->send(401, "application/json",
+                      dump(ApiError(401, "Invalid API key: pass it as 'Authorization: Bearer <key>'").to_json()),
+                      {{"WWW-Authenticate", "Bearer"}});
   if (p == "/metrics") {
     if (!get) return method_not_allowed();
     if (connections_) metrics_.registry.set(metrics_.http_connections, connections_());
     return resp->send(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.registry.render());
   }
-  if (p == "/version") return send_json(*resp, 200, {{"version", "rayctl-inference"}});
-  const bool known = p == "/v1/models" || p == "/v1/completions" || p == "/v1/chat/completions" || p == "/tokenize" ||
-                     p == "/detokenize";
-  if (!known) return send_error(*resp, ApiError(404, "no route " + p, "", "not_found_error"));
-  if (!authorized(req))
-    return resp->send(401, "application/json",
-                      dump(ApiError(401, "Invalid API key: pass it as 'Authorization: Bearer <key>'").to_json()),
-                      {{"WWW-Authenticate", "Bearer"}});
   if (!ready()) return send_error(*resp, ApiError(503, "Loading model"));
+  // The request (and its body, up to 16 MB) is copied: the worker outlives this call.
+  workers_.post([this, req, resp] { api_route(req, resp); });
+}
+
+void OpenAiApi::api_route(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp) {
+  const std::string& p = req.path;
+  if (!ready()) return send_error(*resp, ApiError(503, "the server is shutting down"));
+  if (resp->closed()) return;  // the client left while the request waited for a worker
+  const bool get = req.method == "GET" || req.method == "HEAD";
   try {
-    if (p == "/v1/models") return get ? models(resp) : method_not_allowed();
-    if (!post) return method_not_allowed();
-    if (p == "/v1/completions") return completions(req, resp, false);
-    if (p == "/v1/chat/completions") return completions(req, resp, true);
-    if (p == "/tokenize") return tokenize(req, resp);
-    return detokenize(req, resp);
+    if (p == "/v1/models") {
+      if (get) return models(resp);
+    } else if (req.method == "POST") {
+      if (p == "/v1/completions") return completions(req, resp, false);
+      if (p == "/v1/chat/completions") return completions(req, resp, true);
+      if (p == "/tokenize") return tokenize(req, resp);
+      return detokenize(req, resp);
+    }
+    send_error(*resp, ApiError(405, "method " + req.method + " is not allowed on " + p));
   } catch (const ApiError& e) {
     send_error(*resp, e);
   } catch (const Error& e) {
     send_error(*resp, ApiError(400, e.message()));
+  } catch (const std::exception& e) {
+    send_error(*resp, ApiError(500, std::string("internal error: ") + e.what()));
   }
 }
 

@@ -1,8 +1,12 @@
 // InferenceServer: HTTP first, then the model, then ready.
 #include "inference/worker/inference_server.h"
 
+#include <atomic>
 #include <csignal>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
+#include <thread>
 
 namespace rayctl::inference {
 
@@ -19,15 +23,19 @@ std::string default_model_id(const std::string& model_path) {
 InferenceServer::InferenceServer(InferenceServerConfig config) : config_(std::move(config)) {
   model_id_ = config_.model_id.empty() ? default_model_id(config_.model_path) : config_.model_id;
   metrics_ = std::make_unique<EngineMetrics>(model_id_);
-  api_ = std::make_unique<OpenAiApi>(OpenAiApiOptions{model_id_, config_.api_key}, *metrics_);
+  api_ =
+      std::make_unique<OpenAiApi>(OpenAiApiOptions{model_id_, config_.api_key, config_.metrics_without_key}, *metrics_);
 }
 
 InferenceServer::~InferenceServer() { stop(); }
 
 void InferenceServer::start() {
   OpenAiApi* api = api_.get();
+  HttpServerOptions http_options = config_.http;
+  // A body without the key (or for no route) is never read: the 401 or 404 goes out at once.
+  http_options.body_gate = [api](const HttpRequest& head) { return api->accepts_body(head); };
   http_ = std::make_unique<HttpServer>(
-      config_.http,
+      http_options,
       [api](const HttpRequest& req, std::shared_ptr<HttpResponder> resp) { api->handle(req, std::move(resp)); });
   HttpServer* http = http_.get();
   api_->set_connection_counter([http] { return http->open_connections(); });
@@ -75,6 +83,33 @@ int wait_for_shutdown_signal() {
   int sig = 0;
   sigwait(&set, &sig);
   return sig;
+}
+
+void run_interruptible(const std::function<void()>& work, const std::function<void(int)>& on_signal) {
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    const timespec tick{0, 100 * 1000 * 1000};  // how often it looks whether work() finished
+    while (!done.load()) {
+      const int sig = sigtimedwait(&set, nullptr, &tick);
+      if (sig > 0) {
+        on_signal(sig);
+        std::_Exit(128 + sig);
+      }
+    }
+  });
+  try {
+    work();
+  } catch (...) {
+    done.store(true);
+    watcher.join();
+    throw;
+  }
+  done.store(true);
+  watcher.join();
 }
 
 }  // namespace rayctl::inference

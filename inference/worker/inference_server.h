@@ -12,6 +12,7 @@
 #include "inference/server/openai_api.h"
 #include "inference/worker/backend_factory.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,7 @@ struct InferenceServerConfig {
   EngineOptions engine;
   HttpServerOptions http;
   std::string api_key;
+  bool metrics_without_key = false;  // /metrics answers without the API key
 };
 
 class InferenceServer {
@@ -58,5 +60,10 @@ std::string default_model_id(const std::string& model_path);
 // the mask), and later waits for one of them. Returns the signal number.
 void block_shutdown_signals();
 int wait_for_shutdown_signal();
+// Runs work() (a model load, which cannot be interrupted) while a SIGINT or SIGTERM ends the
+// process at once with status 128 + signal, after on_signal(sig). The signals must be blocked
+// (block_shutdown_signals()); they are waited for on a thread of its own. Exceptions from work()
+// propagate once that thread has stopped.
+void run_interruptible(const std::function<void()>& work, const std::function<void(int)>& on_signal);
 
 }  // namespace rayctl::inference
