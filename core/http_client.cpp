@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <exception>
 #include <mutex>
 
 namespace rayctl {
@@ -22,6 +23,7 @@ struct Transfer {
   CURL* curl = nullptr;
   bool status_sent = false;
   bool stopped = false;
+  std::exception_ptr failure;  // thrown by a callback; rethrown once curl has unwound
 };
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
@@ -50,14 +52,20 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     t->resp->body.append(data, len);
     return len;
   }
-  if (!t->status_sent) {
-    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &t->resp->status);
-    t->status_sent = true;
-    if (t->on_status && *t->on_status) (*t->on_status)(t->resp->status);
-  }
-  if (!(*t->on_chunk)(std::string_view(data, len))) {
-    t->stopped = true;
-    return 0;  // aborts the transfer
+  // No exception may cross libcurl's C frames: keep it and abort the transfer instead.
+  try {
+    if (!t->status_sent) {
+      curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &t->resp->status);
+      t->status_sent = true;
+      if (t->on_status && *t->on_status) (*t->on_status)(t->resp->status);
+    }
+    if (!(*t->on_chunk)(std::string_view(data, len))) {
+      t->stopped = true;
+      return 0;  // aborts the transfer
+    }
+  } catch (...) {
+    t->failure = std::current_exception();
+    return 0;
   }
   return len;
 }
@@ -206,6 +214,7 @@ HttpResponse HttpClient::stream(const HttpRequest& req, const ChunkHandler& on_c
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
   curl_slist_free_all(connect_to_list);
+  if (t.failure) std::rethrow_exception(t.failure);
   if (rc == CURLE_WRITE_ERROR && t.stopped) rc = CURLE_OK;
   if (rc != CURLE_OK) throw transfer_error(rc, errbuf, req.url);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -27,45 +28,103 @@ struct Child {
   int in = -1, out = -1, err = -1;
 };
 
-Child spawn(const ProcessSpec& spec) {
-  if (spec.argv.empty()) throw Error(ErrorKind::Internal, "run_process: empty argv");
-  int pin[2], pout[2], perr[2];
-  if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC))
-    throw Error(ErrorKind::Io, fmt::format("pipe: {}", std::strerror(errno)));
+// Everything the child needs, built before fork: after fork in a multithreaded process only
+// async-signal-safe calls are allowed (no allocation, no formatting, no PATH search).
+struct ExecPlan {
   std::vector<std::string> envs;
+  std::vector<char*> argv, envp;
+  std::string path;            // the program, resolved against the child's PATH ("" = not found)
+  std::string fail_prefix;     // "cannot run NAME: "
+  std::vector<char*> sh_argv;  // /bin/sh PATH ARGS...: for a script without "#!" (as execvp)
+};
+
+std::string child_path_variable(const ProcessSpec& spec) {
+  if (auto it = spec.env_add.find("PATH"); it != spec.env_add.end()) return it->second;
+  const char* p = spec.clear_env ? nullptr : std::getenv("PATH");
+  return p ? p : "/usr/bin:/bin";
+}
+
+void prepare(const ProcessSpec& spec, ExecPlan& plan) {
   if (!spec.clear_env)
     for (char** e = environ; *e; ++e) {
       std::string kv = *e;
       auto eq = kv.find('=');
       if (eq != std::string::npos && spec.env_add.count(kv.substr(0, eq))) continue;
-      envs.push_back(kv);
+      plan.envs.push_back(kv);
     }
-  for (const auto& [k, v] : spec.env_add) envs.push_back(k + "=" + v);
-  std::vector<char*> argv, envp;
-  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (auto& e : envs) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  for (const auto& [k, v] : spec.env_add) plan.envs.push_back(k + "=" + v);
+  for (const auto& a : spec.argv) plan.argv.push_back(const_cast<char*>(a.c_str()));
+  plan.argv.push_back(nullptr);
+  for (auto& e : plan.envs) plan.envp.push_back(e.data());
+  plan.envp.push_back(nullptr);
+  const std::string& name = spec.argv[0];
+  if (name.find('/') != std::string::npos) {
+    plan.path = name;
+  } else {
+    std::string dirs = child_path_variable(spec);
+    for (size_t start = 0; start <= dirs.size();) {
+      size_t end = std::min(dirs.find(':', start), dirs.size());
+      std::string cand = (end > start ? dirs.substr(start, end - start) : std::string(".")) + "/" + name;
+      struct stat st;
+      if (stat(cand.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(cand.c_str(), X_OK) == 0) {
+        plan.path = cand;
+        break;
+      }
+      start = end + 1;
+    }
+  }
+  plan.fail_prefix = "cannot run " + name + ": ";
+  plan.sh_argv = {const_cast<char*>("/bin/sh"), plan.path.data()};
+  plan.sh_argv.insert(plan.sh_argv.end(), plan.argv.begin() + 1, plan.argv.end());
+}
 
+// In the child after fork: async-signal-safe calls only.
+[[noreturn]] void exec_child(const ExecPlan& plan, const char* cwd, int in, int out, int err) {
+  if (in >= 0) setpgid(0, 0);  // a terminal reader stays in the foreground group (see spawn)
+  if (in >= 0) dup2(in, 0);    // -1: inherited
+  dup2(out, 1);
+  if (err >= 0) dup2(err, 2);
+  if (cwd && chdir(cwd) != 0) _exit(126);
+  signal(SIGPIPE, SIG_DFL);
+  int e = ENOENT;
+  if (!plan.path.empty()) {
+    execve(plan.path.c_str(), plan.argv.data(), plan.envp.data());
+    e = errno;
+    if (e == ENOEXEC) execve("/bin/sh", plan.sh_argv.data(), plan.envp.data());
+  }
+  const char* why = e == ENOENT ? "not found\n" : e == EACCES ? "permission denied\n" : "exec failed\n";
+  (void)!write(2, plan.fail_prefix.data(), plan.fail_prefix.size());
+  (void)!write(2, why, std::strlen(why));
+  _exit(127);
+}
+
+Child spawn(const ProcessSpec& spec) {
+  if (spec.argv.empty()) throw Error(ErrorKind::Internal, "run_process: empty argv");
+  ExecPlan plan;
+  prepare(spec, plan);
+  int pin[2], pout[2], perr[2];
+  if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC))
+    throw Error(ErrorKind::Io, fmt::format("pipe: {}", std::strerror(errno)));
+  const char* cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
   pid_t pid = fork();
   if (pid < 0) throw Error(ErrorKind::Io, fmt::format("fork: {}", std::strerror(errno)));
-  if (pid == 0) {
-    setpgid(0, 0);
-    dup2(pin[0], 0);
-    dup2(pout[1], 1);
-    dup2(perr[1], 2);
-    if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) _exit(126);
-    signal(SIGPIPE, SIG_DFL);
-    execvpe(argv[0], argv.data(), envp.data());
-    std::string msg = fmt::format("cannot run {}: {}\n", spec.argv[0], std::strerror(errno));
-    (void)!write(2, msg.data(), msg.size());
-    _exit(127);
-  }
-  setpgid(pid, pid);
+  if (pid == 0) exec_child(plan, cwd, spec.inherit_stdin ? -1 : pin[0], pout[1], spec.inherit_stderr ? -1 : perr[1]);
+  // A child that reads the terminal stays in rayctl's process group: a background group
+  // reading the terminal would be stopped (SIGTTIN).
+  if (!spec.inherit_stdin) setpgid(pid, pid);
   close(pin[0]);
   close(pout[1]);
   close(perr[1]);
-  return {pid, pin[1], pout[0], perr[0]};
+  Child ch{pid, pin[1], pout[0], perr[0]};
+  if (spec.inherit_stdin) {
+    close(ch.in);
+    ch.in = -1;
+  }
+  if (spec.inherit_stderr) {
+    close(ch.err);
+    ch.err = -1;
+  }
+  return ch;
 }
 
 int decode_status(int status) {
@@ -74,20 +133,33 @@ int decode_status(int status) {
   return -1;
 }
 
-// Drives the child's pipes until both outputs close; returns the wait status.
+// Writes what is left of the input when the pipe can take it.
+void feed_input(Child& ch, const std::string& input, size_t& written) {
+  ssize_t w = write(ch.in, input.data() + written, input.size() - written);
+  if (w > 0) written += w;
+  if (w < 0 || written == input.size()) {
+    close(ch.in);
+    ch.in = -1;
+  }
+}
+
+// Drives the child's pipes until both outputs close, or until the child has exited and what
+// it left in the pipes is read: a descendant (`sleep 100 &`) that inherited the pipes does not
+// hold the wait. Returns the wait status.
 int pump(Child& ch, const std::string& input, std::chrono::milliseconds timeout,
          const std::function<void(int, const char*, size_t)>& sink, const std::function<bool()>& cancel,
          bool& timed_out) {
   size_t written = 0;
-  if (input.empty()) {
-    close(ch.in);
+  if (input.empty() || ch.in < 0) {
+    if (ch.in >= 0) close(ch.in);
     ch.in = -1;
   } else {
     fcntl(ch.in, F_SETFL, O_NONBLOCK);
   }
   auto start = std::chrono::steady_clock::now();
-  bool term_sent = false;
-  std::chrono::steady_clock::time_point term_at;
+  bool term_sent = false, exited = false;
+  int status = 0;
+  std::chrono::steady_clock::time_point term_at, drain_until;
   char buf[65536];
   while (ch.out >= 0 || ch.err >= 0) {
     pollfd fds[3];
@@ -95,16 +167,12 @@ int pump(Child& ch, const std::string& input, std::chrono::milliseconds timeout,
     if (ch.out >= 0) fds[n++] = {ch.out, POLLIN, 0};
     if (ch.err >= 0) fds[n++] = {ch.err, POLLIN, 0};
     if (ch.in >= 0) fds[n++] = {ch.in, POLLOUT, 0};
-    poll(fds, n, 100);
+    int ready = poll(fds, n, exited ? 20 : 100);
+    if (exited && ready == 0) break;  // the pipes are empty; only a descendant holds them
     for (int i = 0; i < n; ++i) {
       if (!fds[i].revents) continue;
       if (fds[i].fd == ch.in) {
-        ssize_t w = write(ch.in, input.data() + written, input.size() - written);
-        if (w > 0) written += w;
-        if (w < 0 || written == input.size()) {
-          close(ch.in);
-          ch.in = -1;
-        }
+        feed_input(ch, input, written);
         continue;
       }
       ssize_t r = read(fds[i].fd, buf, sizeof buf);
@@ -117,20 +185,28 @@ int pump(Child& ch, const std::string& input, std::chrono::milliseconds timeout,
       }
     }
     auto now = std::chrono::steady_clock::now();
+    if (!exited && waitpid(ch.pid, &status, WNOHANG) == ch.pid) {
+      exited = true;
+      drain_until = now + std::chrono::seconds(1);  // bounded: a descendant may keep writing
+    }
+    if (exited) {
+      if (now > drain_until) break;
+      continue;
+    }
     bool expired = timeout.count() > 0 && now - start > timeout;
     bool cancelled = cancel && cancel();
     if ((expired || cancelled) && !term_sent) {
       timed_out = expired;
-      kill(-ch.pid, SIGTERM);
+      if (kill(-ch.pid, SIGTERM) != 0) kill(ch.pid, SIGTERM);  // no group of its own: see spawn
       term_sent = true;
       term_at = now;
     } else if (term_sent && now - term_at > std::chrono::seconds(2)) {
-      kill(-ch.pid, SIGKILL);
+      if (kill(-ch.pid, SIGKILL) != 0) kill(ch.pid, SIGKILL);
     }
   }
-  if (ch.in >= 0) close(ch.in);
-  int status = 0;
-  while (waitpid(ch.pid, &status, 0) < 0 && errno == EINTR) {
+  for (int* fd : {&ch.in, &ch.out, &ch.err})
+    if (*fd >= 0) close(*fd);
+  while (!exited && waitpid(ch.pid, &status, 0) < 0 && errno == EINTR) {
   }
   return status;
 }

@@ -19,6 +19,10 @@ struct ProcessSpec {
   std::string stdin_data;
   std::string cwd;
   std::chrono::milliseconds timeout{0};  // 0 = none; on expiry SIGTERM, then SIGKILL after 2 s
+  // The child gets rayctl's own stdin / stderr (a terminal, for prompts) instead of pipes;
+  // stdin_data is then ignored, and ProcessResult::err stays empty.
+  bool inherit_stdin = false;
+  bool inherit_stderr = false;
 };
 
 struct ProcessResult {

@@ -62,6 +62,7 @@ DashboardEndpoint resolve_dashboard_address(const DashboardAddressOptions& opt, 
   }
   ep.token = resolve_dashboard_token(opt.token_file, env);
   ep.timeout = opt.request_timeout;
+  ep.send_local_token_anywhere = env("RAYCTL_SEND_LOCAL_TOKEN") == "1";
   return ep;
 }
 

@@ -4,6 +4,8 @@
 #include "core/error.h"
 #include "core/state_store.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <sstream>
 
@@ -109,6 +111,24 @@ std::string default_ray_token_path() {
   return std::string(home ? home : "") + "/.ray/auth_token";
 }
 
+bool may_send_local_ray_token(const std::string& url, bool forced) {
+  if (forced) return true;
+  auto scheme = url.find("://");
+  std::string rest = scheme == std::string::npos ? url : url.substr(scheme + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (auto at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
+  std::string host;
+  if (!rest.empty() && rest[0] == '[')
+    host = rest.substr(1, rest.find(']') == std::string::npos ? std::string::npos : rest.find(']') - 1);
+  else
+    host = rest.substr(0, rest.find(':'));
+  for (auto& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (host == "localhost" || host == "::1") return true;
+  // 127.0.0.0/8, written as a dotted quad of digits only (not 127.evil.example).
+  if (host.rfind("127.", 0) != 0 || host.find_first_not_of("0123456789.") != std::string::npos) return false;
+  return std::count(host.begin(), host.end(), '.') == 3;
+}
+
 DashboardClient::DashboardClient(DashboardEndpoint endpoint, DashboardTransport& transport)
     : ep_(std::move(endpoint)), transport_(transport) {
   if (ep_.url.empty()) ep_.url = transport_.url();
@@ -149,7 +169,11 @@ HttpResponse DashboardClient::call(const std::string& method, const std::string&
   // Token auth with no token given: Ray's own default token file is the last resort, once.
   if ((r.status == 401 || r.status == 403) && ep_.token.empty() && !tried_default_token_) {
     tried_default_token_ = true;
-    if (auto tok = read_file(default_ray_token_path())) {
+    // Never to a remote dashboard (least of all over plain http): the user names that token.
+    std::optional<std::string> tok;
+    if (may_send_local_ray_token(transport_.url(), ep_.send_local_token_anywhere))
+      tok = read_file(default_ray_token_path());
+    if (tok) {
       std::string t = *tok;
       while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
       if (!t.empty()) {

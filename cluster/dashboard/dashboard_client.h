@@ -24,6 +24,8 @@ struct DashboardEndpoint {
   std::string token;   // bearer token for clusters started with RAY_AUTH_MODE=token; empty = none
   std::string source;  // how the address was found, for messages: "--address", "RAY_DASHBOARD_ADDRESS", ...
   std::chrono::milliseconds timeout{30000};  // per request
+  // RAYCTL_SEND_LOCAL_TOKEN=1: ~/.ray/auth_token may go to a dashboard off this machine too.
+  bool send_local_token_anywhere = false;
 };
 
 // A log to read through the state API: one of filename / actor_id / pid on a node.
@@ -107,5 +109,9 @@ class DashboardClient {
 
 // Where Ray keeps its token when neither RAY_AUTH_TOKEN nor RAY_AUTH_TOKEN_PATH is set.
 std::string default_ray_token_path();  // ~/.ray/auth_token
+// Whether that local token may go to the dashboard at `url` (as this machine reaches it): it
+// belongs to the Ray on this machine, so only to a loopback address, unless `forced`. A token
+// the user names (--token-file, RAY_AUTH_TOKEN...) is not subject to this.
+bool may_send_local_ray_token(const std::string& url, bool forced);
 
 }  // namespace rayctl

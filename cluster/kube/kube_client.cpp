@@ -56,16 +56,24 @@ std::unique_ptr<KubeClient> KubeClient::clone() const {
   return std::unique_ptr<KubeClient>(new KubeClient(target_, creds_));
 }
 
+std::optional<std::chrono::milliseconds> retry_after_delay(const std::string& value) {
+  if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  // Digit by digit, stopping at the cap: a huge value must neither overflow nor throw.
+  long long seconds = 0;
+  for (char c : value) {
+    seconds = seconds * 10 + (c - '0');
+    if (seconds >= 10) return std::chrono::seconds(10);
+  }
+  return std::chrono::seconds(seconds);
+}
+
 namespace {
 
 bool retryable_status(long s) { return s == 429 || s == 500 || s == 502 || s == 503 || s == 504; }
 
 std::chrono::milliseconds backoff(int attempt, const HttpResponse* r) {
-  if (r) {
-    auto ra = r->header("retry-after");
-    if (!ra.empty() && ra.find_first_not_of("0123456789") == std::string::npos)
-      return std::chrono::milliseconds(std::min(10, std::stoi(ra)) * 1000);
-  }
+  if (r)
+    if (auto d = retry_after_delay(r->header("retry-after"))) return *d;
   return std::chrono::milliseconds(200 << attempt);  // 200, 400, 800 ms
 }
 

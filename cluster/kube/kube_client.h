@@ -44,6 +44,10 @@ struct ApplyOptions {
   std::string field_manager = "rayctl";
 };
 
+// The wait a Retry-After header asks for (delay-seconds only), capped at 10 s; nullopt when
+// absent or not a number.
+std::optional<std::chrono::milliseconds> retry_after_delay(const std::string& value);
+
 class KubeClient {
  public:
   explicit KubeClient(KubeTarget target, bool stdin_is_tty = false);

@@ -115,6 +115,10 @@ void KubeCredentials::refresh_exec_locked() {
   for (const auto& [k, v] : x.env) p.env_add[k] = v;
   p.env_add["KUBERNETES_EXEC_INFO"] = exec_info_json(x, target_, interactive);
   p.timeout = std::chrono::minutes(interactive ? 5 : 1);
+  // As client-go: an interactive plugin gets the terminal (stdin, and stderr for its prompts);
+  // only stdout, the credential, is captured.
+  p.inherit_stdin = interactive;
+  p.inherit_stderr = interactive;
   if (x.command.find('/') == std::string::npos && !find_in_path(x.command)) {
     std::string hint = x.install_hint.empty()
                            ? fmt::format("install {} or fix users[{}].user.exec.command", x.command, target_.user_name)
@@ -128,7 +132,7 @@ void KubeCredentials::refresh_exec_locked() {
   if (r.timed_out)
     throw Error(ErrorKind::Auth, fmt::format("exec credential plugin {} did not finish in time", x.command));
   if (r.exit_code != 0) {
-    auto err = trim(r.err);
+    auto err = trim(r.err);  // empty when interactive: the plugin's errors went to the terminal
     throw Error(ErrorKind::Auth,
                 fmt::format("exec credential plugin {} failed (exit {}){}{}", x.command, r.exit_code,
                             err.empty() ? "" : ": ", err),

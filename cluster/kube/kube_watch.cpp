@@ -5,10 +5,51 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
 namespace rayctl {
+
+namespace {
+
+using nlohmann::json;
+
+// The string at obj[key], or "" when obj is not an object or the member is missing or not a
+// string: the API server's JSON is input, and json::value() throws on nulls.
+std::string string_at(const json& obj, const char* key) {
+  if (!obj.is_object()) return {};
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+const json& member(const json& obj, const char* key) {
+  static const json kNull;
+  if (!obj.is_object()) return kNull;
+  auto it = obj.find(key);
+  return it != obj.end() ? *it : kNull;
+}
+
+Error malformed(const std::string& why) {
+  return Error(ErrorKind::Remote, "the API server sent a malformed watch event: " + why);
+}
+
+// A watch event checked for the shape apply() relies on: a known type and an object (with
+// metadata for the object kinds).
+WatchEvent event_from(json& j) {
+  WatchEvent ev;
+  ev.type = string_at(j, "type");
+  static const char* kTypes[] = {"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"};
+  if (std::find(std::begin(kTypes), std::end(kTypes), ev.type) == std::end(kTypes))
+    throw malformed("unknown type \"" + ev.type + "\"");
+  auto it = j.find("object");
+  if (it == j.end() || !it->is_object()) throw malformed(ev.type + " without an object");
+  if (ev.type != "ERROR" && !member(*it, "metadata").is_object()) throw malformed(ev.type + " object without metadata");
+  ev.object = std::move(*it);
+  return ev;
+}
+
+}  // namespace
 
 void WatchEventParser::feed(std::string_view chunk, const std::function<void(WatchEvent&&)>& emit) {
   buf_.append(chunk);
@@ -22,33 +63,31 @@ void WatchEventParser::feed(std::string_view chunk, const std::function<void(Wat
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object())
       throw Error(ErrorKind::Remote, "the API server sent a watch event that is not JSON");
-    WatchEvent ev;
-    ev.type = j.value("type", "");
-    if (j.contains("object")) ev.object = std::move(j["object"]);
-    emit(std::move(ev));
+    emit(event_from(j));
   }
   buf_.erase(0, start);
 }
 
 static std::string key_of(const nlohmann::json& obj) {
-  const auto& m = obj.value("metadata", nlohmann::json::object());
-  return m.value("namespace", "") + "/" + m.value("name", "");
+  const auto& m = member(obj, "metadata");
+  return string_at(m, "namespace") + "/" + string_at(m, "name");
 }
 
 void CollectionCache::reset_from_list(const nlohmann::json& list) {
   objects.clear();
   if (auto it = list.find("items"); it != list.end() && it->is_array())
-    for (const auto& o : *it) objects[key_of(o)] = o;
-  resource_version = list.value("metadata", nlohmann::json::object()).value("resourceVersion", "");
+    for (const auto& o : *it)
+      if (o.is_object()) objects[key_of(o)] = o;
+  resource_version = string_at(member(list, "metadata"), "resourceVersion");
 }
 
 WatchOutcome CollectionCache::apply(const WatchEvent& ev) {
   if (ev.type == "ERROR") {
     // A Status object; 410 means our resourceVersion is older than etcd's history.
-    long code = ev.object.value("code", 0L);
-    return code == 410 ? WatchOutcome::Gone : WatchOutcome::Failed;
+    const auto& code = member(ev.object, "code");
+    return code.is_number_integer() && code.get<long>() == 410 ? WatchOutcome::Gone : WatchOutcome::Failed;
   }
-  auto rv = ev.object.value("metadata", nlohmann::json::object()).value("resourceVersion", "");
+  auto rv = string_at(member(ev.object, "metadata"), "resourceVersion");
   if (!rv.empty()) resource_version = rv;
   if (ev.type == "BOOKMARK") return WatchOutcome::Bookmark;
   if (ev.type == "DELETED")
@@ -94,6 +133,8 @@ struct CollectionWatch::State {
   void list();
   void watch_once();  // one watch request; returns on EOF, 410 or stop
   void run();
+  void run_watch();
+  void fail(const Error& e);
 };
 
 void CollectionWatch::State::list() {
@@ -129,7 +170,8 @@ void CollectionWatch::State::watch_once() {
           else if (o == WatchOutcome::Changed)
             signal->raise();
           else if (o == WatchOutcome::Failed)
-            throw Error(ErrorKind::Remote, fmt::format("watch of {} failed: {}", what, ev.object.value("message", "")));
+            throw Error(ErrorKind::Remote,
+                        fmt::format("watch of {} failed: {}", what, string_at(ev.object, "message")));
         });
         return !gone && !stop;
       },
@@ -143,15 +185,33 @@ void CollectionWatch::State::watch_once() {
   if (resp.status / 100 != 2 && !stop) client->fail(resp, {"watch", what, path.find("/apis/ray.io/") == 0});
 }
 
+// The thread's body: no exception may leave it (that would std::terminate the command), so
+// anything that is not an Error becomes an Internal failure of the watch.
 void CollectionWatch::State::run() {
+  try {
+    run_watch();
+  } catch (const Error& e) {
+    fail(e);
+  } catch (const std::exception& e) {
+    fail(Error(ErrorKind::Internal, fmt::format("watch of {} stopped: {}", what, e.what())));
+  } catch (...) {
+    fail(Error(ErrorKind::Internal, fmt::format("watch of {} stopped", what)));
+  }
+}
+
+void CollectionWatch::State::fail(const Error& e) {
+  std::lock_guard<std::mutex> g(mu);
+  failure = e;
+  signal->raise();
+}
+
+void CollectionWatch::State::run_watch() {
   int consecutive_failures = 0;
   try {
     list();
     signal->raise();
   } catch (const Error& e) {
-    std::lock_guard<std::mutex> g(mu);
-    failure = e;
-    signal->raise();
+    fail(e);
     return;
   }
   while (!stop) {
@@ -163,9 +223,7 @@ void CollectionWatch::State::run() {
       bool transient =
           e.kind() == ErrorKind::Network || e.kind() == ErrorKind::Timeout || e.kind() == ErrorKind::Remote;
       if (!transient || ++consecutive_failures > 5) {
-        std::lock_guard<std::mutex> g(mu);
-        failure = e;
-        signal->raise();
+        fail(e);
         return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(200 * consecutive_failures));

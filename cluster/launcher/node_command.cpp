@@ -9,10 +9,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace rayctl {
-namespace {
 
 std::vector<const LauncherNode*> pick_nodes(const ClusterTarget& t, const std::vector<std::string>& names, bool all) {
   std::vector<const LauncherNode*> out;
@@ -21,10 +21,16 @@ std::vector<const LauncherNode*> pick_nodes(const ClusterTarget& t, const std::v
   } else if (names.empty()) {
     out.push_back(&t.head());
   } else {
-    for (const auto& n : names) out.push_back(&t.node(n));
+    // Each node once: two threads on one node would share (and free) one SSH session.
+    for (const auto& n : names) {
+      const LauncherNode* node = &t.node(n);
+      if (std::find(out.begin(), out.end(), node) == out.end()) out.push_back(node);
+    }
   }
   return out;
 }
+
+namespace {
 
 // Asks for an encrypted key's passphrase before progress output starts (see ssh_auth.h).
 void unlock_key_for(const ClusterTarget& t, const std::vector<const LauncherNode*>& nodes) {
@@ -114,8 +120,9 @@ std::string logs_command(const std::string& temp_dir, const std::string& compone
   std::string globs;
   for (const auto& g : log_globs(component)) globs += " " + g;  // globs expand on the node
   std::string dir = shell_quote(temp_dir + "/session_latest/logs");
-  return "cd " + dir + " 2>/dev/null || { echo \"no Ray logs under " + temp_dir +
-         "/session_latest (Ray never started here?)\" >&2; exit 3; }; files=$(ls -1d" + globs +
+  // The message is single-quoted too: a temp dir is data, never shell syntax to expand.
+  std::string missing = shell_quote("no Ray logs under " + temp_dir + "/session_latest (Ray never started here?)");
+  return "cd " + dir + " 2>/dev/null || { echo " + missing + " >&2; exit 3; }; files=$(ls -1d" + globs +
          " 2>/dev/null); [ -n \"$files\" ] || { echo 'no " + (component.empty() ? std::string("Ray") : component) +
          " log files yet' >&2; exit 3; }; exec tail -n " + std::to_string(tail_lines) + (follow ? " -F" : "") +
          " $files";

@@ -31,6 +31,9 @@ struct ExecOptions {
   int concurrency = 32;
 };
 
+// The nodes named (each once, in the order first named), all of them, or the head when none.
+std::vector<const LauncherNode*> pick_nodes(const ClusterTarget& t, const std::vector<std::string>& names, bool all);
+
 // Runs the command; output goes to io.out as it comes. Never throws for a non-zero exit.
 std::vector<ExecNodeResult> cluster_exec(const ClusterTarget& t, const ExecOptions& opt, IOStreams& io,
                                          CancelFlag& cancel);

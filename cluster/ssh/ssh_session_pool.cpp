@@ -11,41 +11,14 @@
 namespace rayctl {
 
 SshSession& SshSessionPool::session(const SshTarget& target, const CancelFlag* cancel) {
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    auto it = sessions_.find(target.node);
-    if (it != sessions_.end()) return *it->second;
-  }
-  auto s = SshSession::open(target, cancel);  // outside the lock: nodes connect in parallel
-  std::lock_guard<std::mutex> g(mu_);
-  auto& slot = sessions_[target.node];
-  slot = std::move(s);
-  return *slot;
+  return sessions_.get(target.node, [&] { return SshSession::open(target, cancel); });
 }
 
-void SshSessionPool::drop(const std::string& node) {
-  std::unique_ptr<SshSession> s;
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    auto it = sessions_.find(node);
-    if (it == sessions_.end()) return;
-    s = std::move(it->second);
-    sessions_.erase(it);
-  }
-}
+void SshSessionPool::drop(const std::string& node) { sessions_.take(node); }
 
-void SshSessionPool::close_all() {
-  std::map<std::string, std::unique_ptr<SshSession>> all;
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    all.swap(sessions_);
-  }
-}
+void SshSessionPool::close_all() { sessions_.take_all(); }
 
-size_t SshSessionPool::size() const {
-  std::lock_guard<std::mutex> g(mu_);
-  return sessions_.size();
-}
+size_t SshSessionPool::size() const { return sessions_.size(); }
 
 std::string login_shell_command(const RemoteCommand& cmd) {
   std::string script;
