@@ -32,6 +32,13 @@ TEST(InferenceCli, OutOfRangeValuesAreUsageErrors) {
   EXPECT_EQ(run_cli({"inference", "run", "-m", "m.gguf", "--precision", "half", "Hi"}).exit_code, 2);
 }
 
+// -n means --namespace across rayctl; run's token limit is --max-tokens only (#16).
+TEST(InferenceCli, RunHasNoDashN) {
+  auto r = run_cli({"inference", "run", "-m", "m.gguf", "-n", "5", "Hi"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "-n")) << r.err;
+}
+
 TEST(InferenceCli, MissingModelFileIsNotFound) {
   auto r = run_cli({"inference", "run", "--model", "/nonexistent/model.gguf", "Hi"});
   EXPECT_EQ(r.exit_code, 1);
