@@ -57,12 +57,6 @@ bool is_field_value(std::string_view s) {
   return true;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view trim_ows(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -108,7 +102,7 @@ HttpHeadResult parse_field(std::string_view line, HttpRequest& req) {
   if (!is_token(name)) return error(400, "malformed header field name");  // also "Name :" (RFC 9112 5.1)
   const std::string_view value = trim_ows(line.substr(colon + 1));
   if (!is_field_value(value)) return error(400, "control character in a header field value");
-  req.headers.emplace_back(lower(name), std::string(value));
+  req.headers.emplace_back(http_lower(name), std::string(value));
   HttpHeadResult ok;
   ok.state = State::Complete;
   return ok;
@@ -137,14 +131,20 @@ HttpHeadResult frame_body(const HttpRequest& req, const HttpParseLimits& limits,
     if (v > limits.max_body_bytes) return error(413, "request body too large");
     r.body_bytes = v;
   }
-  const std::string conn = lower(req.header("connection"));
+  const std::string conn = http_lower(req.header("connection"));
   const bool http10 = req.version == "HTTP/1.0";
   r.keep_alive = http10 ? conn == "keep-alive" : conn != "close";
-  r.expect_continue = lower(req.header("expect")) == "100-continue";
+  r.expect_continue = http_lower(req.header("expect")) == "100-continue";
   return r;
 }
 
 }  // namespace
+
+std::string http_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 HttpHeadResult parse_http_head(std::string_view buf, const HttpParseLimits& limits, HttpRequest& req) {
   size_t start = 0;  // RFC 9112 2.2: empty lines before the request line are ignored

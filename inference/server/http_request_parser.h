@@ -32,6 +32,9 @@ struct HttpHeadResult {
   bool keep_alive = true;        // Complete: the connection stays open after the response
 };
 
+// ASCII lower-case (header names are compared lower-cased).
+std::string http_lower(std::string_view s);
+
 // Parses the request head at the start of `buf` into `req` (method, target, path, query,
 // version, headers with lower-cased names; body and peer untouched). NeedMore when the blank
 // line has not arrived yet and `buf` is still within the header limit.

@@ -5,6 +5,7 @@
 #include "inference/server/http_server.h"
 
 #include "core/error.h"
+#include "inference/server/http_request_parser.h"
 #include "inference/server/http_server_impl.h"
 
 #include <arpa/inet.h>
@@ -31,12 +32,6 @@ constexpr uint64_t kListenTag = 0, kWakeTag = 1;
 // Descriptors kept free for everything else the process opens (model file, logs, engine).
 constexpr int kReservedFds = 64;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 int connection_cap_for(int wanted) {
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return wanted;
@@ -47,7 +42,7 @@ int connection_cap_for(int wanted) {
 }  // namespace
 
 std::string HttpRequest::header(std::string_view name) const {
-  std::string n = lower(name);
+  std::string n = http_lower(name);
   for (const auto& [k, v] : headers) {
     if (k == n) return v;
   }
