@@ -63,20 +63,60 @@ bool is_ray_stop_command(const std::string& command) {
   return std::regex_match(without_exports(command), stop);
 }
 
-std::string node_session_dir(const std::string& cluster) { return "/tmp/rayctl-" + cluster; }
+// Where rayctl kept session ids before; `down` still reads it, if it passes the checks below.
+static std::string legacy_session_dir(const std::string& cluster) { return shell_quote("/tmp/rayctl-" + cluster); }
+
+// Shell function: rayctl_owned PATH is true when PATH exists, is not a symlink, belongs to this
+// user and is writable by no one else. Another user can plant a directory, a symlink or ids
+// in a shared place like /tmp; none of them passes.
+static const char* const kOwnedCheck =
+    "rayctl_owned() { [ -e \"$1\" ] && [ ! -L \"$1\" ] && [ \"$(stat -c %u -- \"$1\")\" = \"$(id -u)\" ] && "
+    "case \"$(stat -c %a -- \"$1\")\" in *[2367]? | *[2367]) return 1;; esac; }; ";
+
+// Per machine (/tmp, like Ray's own /tmp/ray) and per user; not under $HOME, which is often
+// shared between nodes (NFS) while session ids are not. RAYCTL_NODE_RUN_DIR on the node moves
+// it. Shell text: expands on the node.
+std::string node_session_dir(const std::string& cluster) {
+  return "\"${RAYCTL_NODE_RUN_DIR:-/tmp/rayctl-$(id -u)}\"/" + shell_quote(cluster);
+}
+
+// Shell that creates the session dir 0700 (or finds it so) and exits 3 unless it, its parent
+// and any ray.sid in it are this user's alone; see kOwnedCheck.
+static std::string session_dir_setup(const std::string& cluster) {
+  return std::string(kOwnedCheck) + "rayctl_d=" + node_session_dir(cluster) +
+         "; (umask 077 && mkdir -p -- \"$rayctl_d\") 2>/dev/null; "
+         "{ rayctl_owned \"$rayctl_d\" && [ -d \"$rayctl_d\" ] && [ \"$(stat -c %a -- \"$rayctl_d\")\" = 700 ] && "
+         "rayctl_owned \"$(dirname -- \"$rayctl_d\")\" && "
+         "{ { [ ! -e \"$rayctl_d/ray.sid\" ] && [ ! -L \"$rayctl_d/ray.sid\" ]; } || rayctl_owned "
+         "\"$rayctl_d/ray.sid\"; "
+         "}; } || { echo \"rayctl: refusing $rayctl_d: it and its parent must be directories (not symlinks) owned "
+         "by $(id -un) and writable by no one else (the session dir mode 0700); remove them and re-run\" >&2; "
+         "exit 3; }; ";
+}
 
 std::string scoped_stop_script(const std::string& cluster) {
-  std::string f = node_session_dir(cluster) + "/ray.sid";
-  // Only processes in the sessions rayctl recorded are signalled: never by name.
-  return "f=" + shell_quote(f) +
-         "; alive() { n=0; for s in $(cat \"$f\" 2>/dev/null); do "
+  // Only processes in the sessions rayctl recorded are signalled: never by name, and only ids
+  // from files no one else could have written.
+  return std::string(kOwnedCheck) +
+         "rayctl_sid() { [ -e \"$1/ray.sid\" ] || [ -L \"$1/ray.sid\" ] || return 1; "
+         "if rayctl_owned \"$1\" && rayctl_owned \"$1/ray.sid\"; then echo \"$1/ray.sid\"; else "
+         "echo \"rayctl: ignoring $1/ray.sid: not this user's alone (or a symlink)\" >&2; return 1; fi; }; "
+         "f=$(rayctl_sid " +
+         node_session_dir(cluster) +
+         ") || f=/dev/null; "
+         "g=$(rayctl_sid " +
+         legacy_session_dir(cluster) +
+         ") || g=/dev/null; "
+         "ids() { cat -- \"$f\" \"$g\" 2>/dev/null; }; "
+         "alive() { n=0; for s in $(ids); do "
          "n=$((n + $(ps -o stat= -s \"$s\" 2>/dev/null | grep -vc '^Z'))); done; echo $n; }; "
          "stopped=$(alive); "
-         "if [ -s \"$f\" ]; then for s in $(cat \"$f\"); do [ \"$s\" -gt 1 ] 2>/dev/null && pkill -TERM -s \"$s\"; "
+         "if [ -n \"$(ids)\" ]; then for s in $(ids); do [ \"$s\" -gt 1 ] 2>/dev/null && pkill -TERM -s \"$s\"; "
          "done; "
          "i=0; while [ \"$(alive)\" -gt 0 ] && [ $i -lt 75 ]; do sleep 0.2; i=$((i+1)); done; "
-         "for s in $(cat \"$f\"); do [ \"$s\" -gt 1 ] 2>/dev/null && pkill -KILL -s \"$s\"; done; sleep 0.2; fi; "
-         "left=$(alive); [ \"$left\" = 0 ] && rm -f \"$f\"; "
+         "for s in $(ids); do [ \"$s\" -gt 1 ] 2>/dev/null && pkill -KILL -s \"$s\"; done; sleep 0.2; fi; "
+         "left=$(alive); [ \"$left\" = 0 ] && for x in \"$f\" \"$g\"; do [ \"$x\" = /dev/null ] || rm -f -- \"$x\"; "
+         "done; "
          // Zombies are not counted: a just-stopped gcs_server can linger unreaped for a moment.
          "other=$(ps -eo stat=,args= | grep -v '^Z' | grep -E '[r]aylet/raylet|[g]cs_server' | wc -l); "
          "echo \"rayctl-stop: stopped=$stopped left=$left other_ray=$other\"; [ \"$left\" = 0 ]";
@@ -85,7 +125,6 @@ std::string scoped_stop_script(const std::string& cluster) {
 std::vector<std::string> effective_start_commands(const LauncherNode& node, const std::string& cluster,
                                                   std::vector<std::string>* notes) {
   std::vector<std::string> out;
-  std::string dir = node_session_dir(cluster);
   static const std::regex autoscaling(R"(\s--autoscaling-config(=|\s+)\S+)");
   for (std::string cmd : node.start_ray_commands) {
     if (is_ray_stop_command(cmd)) {
@@ -101,8 +140,8 @@ std::vector<std::string> effective_start_commands(const LauncherNode& node, cons
               "Ray's autoscaler would race it)");
       }
       // A new session whose id is recorded: `down` stops exactly these processes.
-      cmd = "mkdir -p " + shell_quote(dir) + " && setsid -w bash -c " +
-            shell_quote("echo $$ >> " + shell_quote(dir + "/ray.sid") + "; " + cmd);
+      cmd = session_dir_setup(cluster) + "setsid -w bash -c " +
+            shell_quote("echo $$ >> " + node_session_dir(cluster) + "/ray.sid; " + cmd);
     }
     out.push_back(cmd);
   }

@@ -98,7 +98,8 @@ std::string scoped_stop_script(const std::string& cluster);
 // try every 0.1 s (bash's /dev/tcp), exit 3 after 300 s. The executor skips it once the head
 // has started and cancels it when the head fails (head_gate.h).
 std::string head_gcs_wait_script(const std::string& head_host, int gcs_port);
-// Directory on each node where rayctl keeps the session ids of the Ray it started.
+// Directory on each node where rayctl keeps the session ids of the Ray it started (shell text:
+// "${RAYCTL_NODE_RUN_DIR:-/tmp/rayctl-$(id -u)}"/CLUSTER, per machine and per user).
 std::string node_session_dir(const std::string& cluster);
 bool is_ray_stop_command(const std::string& command);
 

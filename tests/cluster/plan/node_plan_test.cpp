@@ -85,7 +85,8 @@ TEST(NodePlan, HeadStartDropsAutoscalingConfigAndRunsInOwnSession) {
   ASSERT_EQ(cmds.size(), 2u);
   EXPECT_EQ(cmds[1].find("--autoscaling-config"), std::string::npos);
   EXPECT_NE(cmds[1].find("setsid -w bash -c"), std::string::npos);
-  EXPECT_NE(cmds[1].find("/tmp/rayctl-t/ray.sid"), std::string::npos);
+  EXPECT_NE(cmds[1].find("rayctl_d=\"${RAYCTL_NODE_RUN_DIR:-/tmp/rayctl-$(id -u)}\"/t;"), std::string::npos)
+      << cmds[1];
   EXPECT_EQ(notes.size(), 1u);
 }
 
