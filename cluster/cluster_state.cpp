@@ -59,6 +59,8 @@ nlohmann::json to_json(const ClusterRecord& r) {
             {"known_hosts", r.ssh.known_hosts},
             {"bastion", r.ssh.bastion},
             {"connect_timeout_s", r.ssh.connect_timeout_s},
+            {"alive_interval_s", r.ssh.alive_interval_s},
+            {"alive_count_max", r.ssh.alive_count_max},
             {"proxy_command", r.ssh.proxy_command}}},
           {"provider_data", r.provider_data},
           {"nodes", nodes},
@@ -86,6 +88,8 @@ ClusterRecord cluster_record_from_json(const nlohmann::json& j) {
       r.ssh.known_hosts = s.value("known_hosts", "");
       r.ssh.bastion = s.value("bastion", "");
       r.ssh.connect_timeout_s = s.value("connect_timeout_s", 10);
+      r.ssh.alive_interval_s = s.value("alive_interval_s", 10);
+      r.ssh.alive_count_max = s.value("alive_count_max", 3);
       r.ssh.proxy_command = s.value("proxy_command", "");
     }
     r.provider_data = j.value("provider_data", nlohmann::json::object());

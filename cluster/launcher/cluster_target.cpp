@@ -113,6 +113,8 @@ SshTarget ssh_target_for(const SshSettings& ssh, const LauncherNode& node, const
   t.accept_new_host_keys = opt.accept_new_host_keys;
   if (!ssh.bastion.empty()) t.bastion = parse_ssh_jump(ssh.bastion, t.user);
   t.connect_timeout = std::chrono::seconds(std::max(1, ssh.connect_timeout_s));
+  t.alive_interval_s = ssh.alive_interval_s;
+  t.alive_count_max = ssh.alive_count_max;
   t.connect_attempts = opt.connect_attempts;
   return t;
 }

@@ -121,6 +121,8 @@ void read_provider_extensions(YamlMapReader& p, LauncherConfig& c) {
   c.locs["provider.bastion"] = p.value_loc("bastion");
   c.ssh.known_hosts = expand_home(p.str("known_hosts_file").value_or(""));
   c.ssh.connect_timeout_s = static_cast<int>(p.integer("connect_timeout_s", 1, 600).value_or(10));
+  c.ssh.alive_interval_s = static_cast<int>(p.integer("ssh_alive_interval_s", 0, 3600).value_or(10));
+  c.ssh.alive_count_max = static_cast<int>(p.integer("ssh_alive_count_max", 1, 100).value_or(3));
   LauncherNodeType head;
   head.name = "head";
   head.is_head = true;

@@ -24,6 +24,8 @@ struct SshSettings {
   std::string bastion;         // provider.bastion "user@host:port" (rayctl extension)
   std::string known_hosts;     // provider.known_hosts_file (rayctl extension); "" = ~/.ssh/known_hosts
   int connect_timeout_s = 10;  // provider.connect_timeout_s (rayctl extension)
+  int alive_interval_s = 10;   // provider.ssh_alive_interval_s (rayctl extension; 0 = no keepalives)
+  int alive_count_max = 3;     // provider.ssh_alive_count_max: unanswered intervals before a node is dead
 };
 
 // One machine of an on-prem cluster, with what rayctl will run there.

@@ -40,13 +40,19 @@ Error network_error(const SshTarget& t, const std::string& what) {
                {});
 }
 
-void set_tcp_keepalive(int fd) {
+// TCP keepalive probes, and TCP_USER_TIMEOUT: data unacknowledged for `dead_after` ends the
+// connection (a vanished host otherwise holds it for ~15 minutes of retransmissions).
+void set_tcp_options(int fd, std::chrono::seconds dead_after) {
   int on = 1, idle = 15, intvl = 5, cnt = 3;
   ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  if (dead_after.count() > 0) {
+    unsigned ms = unsigned(std::min<long long>(dead_after.count(), 3600) * 1000);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
+  }
 }
 
 // TCP connect with a deadline, polling `cancel`.
@@ -95,7 +101,7 @@ int tcp_connect(const SshTarget& t, const CancelFlag* cancel) {
   ::freeaddrinfo(res);
   if (fd < 0) throw network_error(t, last);
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  set_tcp_keepalive(fd);
+  set_tcp_options(fd, t.dead_after());
   return fd;
 }
 
@@ -136,6 +142,11 @@ class LineSplitter {
 }  // namespace
 
 std::string SshTarget::address() const { return user + "@" + host + ":" + std::to_string(port); }
+
+std::chrono::seconds SshTarget::dead_after() const {
+  if (alive_interval_s <= 0 || alive_count_max <= 0) return std::chrono::seconds(0);
+  return std::chrono::seconds(static_cast<long long>(alive_interval_s) * alive_count_max);
+}
 
 SshJump parse_ssh_jump(const std::string& text, const std::string& default_user) {
   SshJump j;
@@ -231,8 +242,10 @@ void SshSession::connect_once(const CancelFlag* cancel) {
   } else {
     sock_ = tcp_connect(target_, cancel);
   }
-  session_ = libssh2_session_init();
+  session_ = libssh2_session_init_ex(nullptr, nullptr, nullptr, this);
   if (!session_) throw Error(ErrorKind::Internal, "libssh2_session_init failed");
+  last_recv_ = Clock::now().time_since_epoch().count();
+  libssh2_session_callback_set(session_, LIBSSH2_CALLBACK_RECV, reinterpret_cast<void*>(&SshSession::recv_hook));
   libssh2_session_set_blocking(session_, 1);
   libssh2_session_set_timeout(session_, long(target_.connect_timeout.count()));
   if (libssh2_session_handshake(session_, sock_) != 0) {
@@ -248,8 +261,40 @@ void SshSession::connect_once(const CancelFlag* cancel) {
   }
   verify_host_key(session_, target_);  // throws Error(HostKey) unless the key is known or accepted
   authenticate_ssh(session_, target_);
-  libssh2_keepalive_config(session_, 1, unsigned(std::max(1, target_.keepalive_interval_s)));
+  if (target_.alive_interval_s > 0) libssh2_keepalive_config(session_, 1, unsigned(target_.alive_interval_s));
   libssh2_session_set_timeout(session_, 0);
+}
+
+ssize_t SshSession::recv_hook(int fd, void* buf, size_t len, int flags, void** abstract) {
+  ssize_t n = ::recv(fd, buf, len, flags);
+  if (n < 0) return -errno;  // libssh2's convention (as its own _libssh2_recv)
+  if (n > 0) static_cast<SshSession*>(*abstract)->last_recv_ = Clock::now().time_since_epoch().count();
+  return n;
+}
+
+void SshSession::keep_alive(Clock::time_point since, const std::string& when) {
+  int next = 0;
+  if (target_.alive_interval_s > 0 && libssh2_keepalive_send(session_, &next) < 0 &&
+      libssh2_session_last_errno(session_) != LIBSSH2_ERROR_EAGAIN) {
+    char* msg = nullptr;
+    libssh2_session_last_error(session_, &msg, nullptr, 0);
+    throw Error(ErrorKind::Network,
+                target_.subject() + ": the SSH connection to " + target_.address() + " was lost " + when + " (" +
+                    (msg ? msg : "unknown") + "); the command's outcome is unknown and it was not re-run",
+                "check the node, then re-run: completed steps are skipped", {});
+  }
+  auto dead = target_.dead_after();
+  if (dead.count() == 0) return;
+  auto heard = std::max(since, Clock::time_point(Clock::duration(last_recv_.load())));
+  if (Clock::now() - heard < dead) return;
+  throw Error(ErrorKind::Network,
+              target_.subject() + " (" + target_.address() + ") stopped answering " + when + ": nothing from it for " +
+                  std::to_string(dead.count()) + " s (" + std::to_string(target_.alive_count_max) +
+                  " keepalives every " + std::to_string(target_.alive_interval_s) +
+                  " s unanswered); the command's outcome is unknown and it was not re-run",
+              "check the node (is it up, is its network reachable?), then re-run: completed steps are skipped; "
+              "provider.ssh_alive_interval_s and provider.ssh_alive_count_max set how long rayctl waits",
+              {});
 }
 
 void SshSession::wait_socket(int timeout_ms) const {
@@ -271,14 +316,24 @@ int SshSession::exec(const std::string& command, const OutputSink& sink, const C
                  "check the node, then re-run: completed steps are skipped", {});
   };
   libssh2_session_set_blocking(session_, 0);
+  const auto started = Clock::now();
   LIBSSH2_CHANNEL* ch = nullptr;
   while (!(ch = libssh2_channel_open_session(session_))) {
     if (libssh2_session_last_errno(session_) != LIBSSH2_ERROR_EAGAIN) throw lost("opening a channel");
+    keep_alive(started, "opening a channel");
     wait_socket(200);
   }
   std::string wrapped = wrap_cancellable(command);
   int rc;
-  while ((rc = libssh2_channel_exec(ch, wrapped.c_str())) == LIBSSH2_ERROR_EAGAIN) wait_socket(200);
+  while ((rc = libssh2_channel_exec(ch, wrapped.c_str())) == LIBSSH2_ERROR_EAGAIN) {
+    try {
+      keep_alive(started, "starting a command");
+    } catch (...) {
+      libssh2_channel_free(ch);
+      throw;
+    }
+    wait_socket(200);
+  }
   if (rc != 0) {
     libssh2_channel_free(ch);
     throw lost("starting a command");
@@ -307,10 +362,11 @@ int SshSession::exec(const std::string& command, const OutputSink& sink, const C
       give_up = Clock::now() + std::chrono::seconds(5);
     }
     if (cancel_sent && Clock::now() > give_up) break;
-    int next = 0;
-    if (libssh2_keepalive_send(session_, &next) < 0 && libssh2_session_last_errno(session_) != LIBSSH2_ERROR_EAGAIN) {
+    try {
+      keep_alive(started, "while running a command");
+    } catch (...) {
       libssh2_channel_free(ch);
-      throw lost("while running a command");
+      throw;
     }
     wait_socket(200);
   }

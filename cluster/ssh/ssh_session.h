@@ -8,11 +8,14 @@
 
 #include "cluster/nodes/remote_runner.h"
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+
+#include <sys/types.h>
 
 typedef struct _LIBSSH2_SESSION LIBSSH2_SESSION;
 typedef struct _LIBSSH2_SFTP LIBSSH2_SFTP;
@@ -46,12 +49,18 @@ struct SshTarget {
   bool accept_new_host_keys = false;  // like StrictHostKeyChecking=accept-new
   std::optional<SshJump> bastion;
   std::chrono::milliseconds connect_timeout{10000};
-  int keepalive_interval_s = 15;
+  // Like OpenSSH's ServerAliveInterval / ServerAliveCountMax: a keepalive after this many
+  // seconds without traffic; the node is declared dead after alive_count_max intervals without
+  // a byte from it (0 = never). Direct sockets also get TCP_USER_TIMEOUT of the same length.
+  int alive_interval_s = 10;
+  int alive_count_max = 3;
   int connect_attempts = 3;                      // tries for network errors (refused, timed out); never for auth
   std::chrono::milliseconds retry_backoff{500};  // doubles after each failed try
   PassphraseSource passphrase;                   // unset = tty_passphrase_source()
 
   std::string address() const;  // "user@host:port"
+  // Silence after which the node is declared dead (alive_interval_s x alive_count_max); 0 = never.
+  std::chrono::seconds dead_after() const;
   std::string subject() const { return "node " + node; }
 };
 
@@ -80,17 +89,23 @@ class SshSession {
   int socket_fd() const { return sock_; }
   // Waits until the socket is ready in the direction libssh2 needs (or timeout).
   void wait_socket(int timeout_ms) const;
+  // Sends a keepalive when one is due and throws Error(Network) naming the node once nothing
+  // has come from it for target().dead_after() since `since` (the start of the current wait).
+  void keep_alive(std::chrono::steady_clock::time_point since, const std::string& when);
 
  private:
   SshSession(SshTarget target);
   void connect_once(const CancelFlag* cancel);
   void close_all();
+  // libssh2's receive callback: recv(2) that notes when bytes last arrived.
+  static ssize_t recv_hook(int fd, void* buf, size_t len, int flags, void** abstract);
 
   SshTarget target_;
   int sock_ = -1;
   LIBSSH2_SESSION* session_ = nullptr;
   LIBSSH2_SFTP* sftp_ = nullptr;
-  std::unique_ptr<SshForwarder> jump_;  // keeps the bastion connection alive
+  std::unique_ptr<SshForwarder> jump_;                        // keeps the bastion connection alive
+  std::atomic<std::chrono::steady_clock::rep> last_recv_{0};  // steady_clock ticks
 };
 
 // The shell text SshSession::exec sends: the command plus a watcher that turns a "cancel"

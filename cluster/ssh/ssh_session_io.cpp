@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 
 namespace rayctl {
@@ -66,7 +68,9 @@ void SshSession::upload(const std::string& local_path, const std::string& remote
   std::ifstream in(local_path, std::ios::binary);
   if (!in) throw Error(ErrorKind::Io, "cannot read " + local_path, {}, {});
   libssh2_session_set_blocking(session_, 1);
-  libssh2_session_set_timeout(session_, 60000);
+  // A blocking wait with no progress for this long fails (a node that stopped answering).
+  auto dead = target_.dead_after().count() > 0 ? target_.dead_after() : std::chrono::seconds(60);
+  libssh2_session_set_timeout(session_, long(dead.count() * 1000));
   struct Restore {
     LIBSSH2_SESSION* s;
     ~Restore() {
@@ -115,6 +119,8 @@ int SshSession::interactive(const std::string& command) {
   sa.sa_handler = on_winch;
   sigaction(SIGWINCH, &sa, &old);
   libssh2_session_set_blocking(session_, 0);
+  const auto started = std::chrono::steady_clock::now();
+  std::exception_ptr dead;  // the node stopped answering
   {
     RawTerminal raw;
     char buf[16384];
@@ -148,10 +154,22 @@ int SshSession::interactive(const std::string& command) {
           (void)!::write(stream == 0 ? STDOUT_FILENO : STDERR_FILENO, buf, size_t(n));
         if (n < 0 && n != LIBSSH2_ERROR_EAGAIN) goto done;
       }
+      try {
+        keep_alive(started, "during the interactive session");
+      } catch (...) {
+        dead = std::current_exception();
+        goto done;
+      }
     }
   done:;
   }
   sigaction(SIGWINCH, &old, nullptr);
+  if (dead) {
+    libssh2_session_set_blocking(session_, 1);
+    libssh2_session_set_timeout(session_, 2000);
+    libssh2_channel_free(ch);
+    std::rethrow_exception(dead);
+  }
   libssh2_session_set_blocking(session_, 1);
   libssh2_channel_close(ch);
   libssh2_channel_wait_closed(ch);

@@ -5,5 +5,7 @@
 add_test(NAME ssh_rig_e2e COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/e2e.sh $<TARGET_FILE:rayctl>)
 add_test(NAME ssh_rig_faults COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/faults.sh $<TARGET_FILE:rayctl>)
 add_test(NAME ssh_rig_access COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/access.sh $<TARGET_FILE:rayctl>)
-set_tests_properties(ssh_rig_e2e ssh_rig_faults ssh_rig_access PROPERTIES LABELS integration RESOURCE_LOCK ssh TIMEOUT 900)
+# A node frozen (SIGSTOP) during exec --all is named dead within the keepalive window (~45 s, no Ray).
+add_test(NAME ssh_rig_dead_node COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/dead_node.sh $<TARGET_FILE:rayctl>)
+set_tests_properties(ssh_rig_e2e ssh_rig_faults ssh_rig_access ssh_rig_dead_node PROPERTIES LABELS integration RESOURCE_LOCK ssh TIMEOUT 900)
 set_tests_properties(ssh_rig_e2e ssh_rig_faults PROPERTIES LABELS "integration;ray")  # they start Ray

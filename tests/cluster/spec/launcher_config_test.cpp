@@ -83,6 +83,8 @@ TEST(LauncherLoader, SshExtensionsAndKeyPathExpansion) {
       "  ssh_port: 2222\n"
       "  bastion: jump@10.0.0.254:22\n"
       "  connect_timeout_s: 3\n"
+      "  ssh_alive_interval_s: 5\n"
+      "  ssh_alive_count_max: 4\n"
       "auth:\n"
       "  ssh_user: ops\n"
       "  ssh_private_key: ~/.ssh/id_ed25519\n",
@@ -92,6 +94,8 @@ TEST(LauncherLoader, SshExtensionsAndKeyPathExpansion) {
   EXPECT_EQ(c->ssh.port, 2222);
   EXPECT_EQ(c->ssh.bastion, "jump@10.0.0.254:22");
   EXPECT_EQ(c->ssh.connect_timeout_s, 3);
+  EXPECT_EQ(c->ssh.alive_interval_s, 5);
+  EXPECT_EQ(c->ssh.alive_count_max, 4);
   const char* home = std::getenv("HOME");
   ASSERT_NE(home, nullptr);
   EXPECT_EQ(c->ssh.private_key, std::string(home) + "/.ssh/id_ed25519");
