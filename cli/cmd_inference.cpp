@@ -2,6 +2,7 @@
 // only declares options, validates combinations and prints; the work is in inference/
 // (InferenceServer, generate_locally, run_bench).
 #include "cli/command.h"
+#include "cli/commands.h"
 
 #include "inference/bench/bench_client.h"
 #include "inference/bench/bench_plot.h"
@@ -316,6 +317,9 @@ void setup_inference(CLI::App& root, CliContext& ctx) {
                "  rayctl inference bench --model SmolLM2-135M-Instruct.Q4_1.gguf --concurrency 1,8 --plot bench.svg\n"
                "  rayctl inference bench --url http://127.0.0.1:8000 --concurrency 1,8,32 -o json");
   b->callback([&ctx, bo] { bench(ctx, *bo); });
+#ifndef RAYCTL_INFERENCE_ONLY
+  setup_inference_deploy(cmd, ctx);
+#endif
 }
 
 }  // namespace rayctl::cli

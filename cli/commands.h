@@ -9,6 +9,8 @@ namespace rayctl::cli {
 void setup_validate(CLI::App& root, CliContext& ctx);
 void setup_render(CLI::App& root, CliContext& ctx);
 void setup_inference(CLI::App& root, CliContext& ctx);
+// `inference deploy | undeploy` (cli/cmd_llm_deploy.cpp; not in inference-only builds).
+void setup_inference_deploy(CLI::App* inference, CliContext& ctx);
 void setup_up(CLI::App& root, CliContext& ctx);
 void setup_down(CLI::App& root, CliContext& ctx);
 void setup_exec(CLI::App& root, CliContext& ctx);

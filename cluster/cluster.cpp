@@ -31,6 +31,12 @@ bool is_kuberay_file(const std::string& path) {
 
 }  // namespace
 
+std::vector<NodeFilesResult> Cluster::put_files(const std::vector<NodeFile>&, const std::vector<std::string>&,
+                                                const ConnectOptions&, IOStreams&, CancelFlag&) {
+  throw Error(ErrorKind::Usage, "cluster " + name() + " (" + provider() + "): rayctl does not copy files to its nodes",
+              "put the files in the image or on a volume (see man rayctl-inference, KUBERNETES)");
+}
+
 bool names_kuberay_object(const ClusterRef& ref) {
   if (ref.has_kube_flags()) return true;
   for (const char* kind : {"raycluster/", "rayservice/", "rayclusters/", "rayservices/"})

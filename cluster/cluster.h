@@ -13,6 +13,7 @@
 #include "cluster/launcher/cluster_down.h"
 #include "cluster/launcher/cluster_up.h"
 #include "cluster/launcher/node_command.h"
+#include "cluster/launcher/node_files.h"
 
 #include <memory>
 #include <string>
@@ -64,6 +65,12 @@ class Cluster {
   // Who owns the Serve config: nullptr when it is the dashboard's (PUT it there); throws
   // Error(Usage) when Serve is not deployed on this cluster by rayctl at all.
   virtual ServeConfigOwner* serve_config_owner() = 0;
+  // Puts local files on nodes (names; empty = all) unless they are there already (`inference
+  // deploy`: the binary and the model). Providers whose nodes rayctl does not reach itself
+  // throw Error(Usage) naming what to do instead.
+  virtual std::vector<NodeFilesResult> put_files(const std::vector<NodeFile>& files,
+                                                 const std::vector<std::string>& nodes, const ConnectOptions& opt,
+                                                 IOStreams& io, CancelFlag& cancel);
 };
 
 // What the user typed to name a cluster: FILE (launcher file or KubeRay manifest), NAME (a

@@ -4,10 +4,12 @@ __rayctl_subs() {
     '') echo 'validate render inference up down exec attach logs status serve dashboard version completion';;
     'validate') echo '';;
     'render') echo '';;
-    'inference') echo 'serve run bench';;
+    'inference') echo 'serve run bench deploy undeploy';;
     'inference serve') echo '';;
     'inference run') echo '';;
     'inference bench') echo '';;
+    'inference deploy') echo '';;
+    'inference undeploy') echo '';;
     'up') echo '';;
     'down') echo '';;
     'exec') echo '';;
@@ -33,6 +35,8 @@ __rayctl_opts() {
     'inference serve') echo "$g --help -h --model -m --device --threads --precision --ctx --host --port --parallel --max-queued --max-batch-tokens --api-key --metrics-without-key --model-name";;
     'inference run') echo "$g --help -h --model -m --device --threads --precision --ctx --system --raw --max-tokens --temperature --top-p --top-k --min-p --seed";;
     'inference bench') echo "$g --help -h --url --model -m --device --threads --precision --ctx --concurrency -c --requests --max-tokens --prompt --api-key --plot";;
+    'inference deploy') echo "$g --help -h --model -m --cluster --name --route --replicas --min --max --gpus-per-replica --cpus-per-replica --device --parallel --ctx --rayctl-binary --token-file --dry-run --no-wait --force --accept-new-host-keys --timeout";;
+    'inference undeploy') echo "$g --help -h --cluster --name --token-file --timeout";;
     'up') echo "$g --help -h --yes -y --dry-run --restart-only --no-restart --force-setup --accept-new-host-keys --timeout --concurrency --kubeconfig --context --namespace -n --no-wait --force-conflicts";;
     'down') echo "$g --help -h --kubeconfig --context --namespace -n --workers-only --accept-new-host-keys --no-wait --timeout --yes -y";;
     'exec') echo "$g --help -h --kubeconfig --context --namespace -n --node --all --accept-new-host-keys";;
@@ -60,6 +64,9 @@ __rayctl_values() {
     'inference run|--precision') echo 'fast exact';;
     'inference bench|--device') echo 'cpu cuda';;
     'inference bench|--precision') echo 'fast exact';;
+    'inference deploy|--cluster') rayctl __complete clusters $3 2>/dev/null;;
+    'inference deploy|--device') echo 'cpu cuda';;
+    'inference undeploy|--cluster') rayctl __complete clusters $3 2>/dev/null;;
     'up|--context') rayctl __complete contexts $3 2>/dev/null;;
     'up|--namespace'|'up|-n') rayctl __complete namespaces $3 2>/dev/null;;
     'down|--context') rayctl __complete contexts $3 2>/dev/null;;

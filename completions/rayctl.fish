@@ -26,9 +26,11 @@ complete -c rayctl -n '__fish_seen_subcommand_from render' -l serve -d 'Serve co
 complete -c rayctl -n '__fish_seen_subcommand_from render' -l name -d 'metadata.name (default: cluster_name)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from render' -l namespace -d 'metadata.namespace' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from render' -l ray-version -d 'rayVersion and image tag' -r -F
-complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_seen_subcommand_from serve run bench' -a serve -d 'Serve a model over HTTP (OpenAI /v1 API, /health, /metrics)'
-complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_seen_subcommand_from serve run bench' -a run -d 'Answer one prompt with a local model, streaming the reply to stdout'
-complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_seen_subcommand_from serve run bench' -a bench -d 'Measure TTFT, inter-token latency and tokens/s against concurrency'
+complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_seen_subcommand_from serve run bench deploy undeploy' -a serve -d 'Serve a model over HTTP (OpenAI /v1 API, /health, /metrics)'
+complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_seen_subcommand_from serve run bench deploy undeploy' -a run -d 'Answer one prompt with a local model, streaming the reply to stdout'
+complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_seen_subcommand_from serve run bench deploy undeploy' -a bench -d 'Measure TTFT, inter-token latency and tokens/s against concurrency'
+complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_seen_subcommand_from serve run bench deploy undeploy' -a deploy -d 'Serve a model on a cluster through Ray Serve: copy the worker and the model, deploy, wait'
+complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_seen_subcommand_from serve run bench deploy undeploy' -a undeploy -d 'Remove the LLM application from a cluster'\''s Serve'
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l model -d 'GGUF file (or Hugging Face checkpoint directory) to load' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l device -d 'Where to run the model: cpu or cuda' -xa 'cpu cuda'
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l threads -d 'CPU threads for the forward pass (default: all cores)' -r -F
@@ -67,6 +69,29 @@ complete -c rayctl -n '__fish_seen_subcommand_from bench' -l max-tokens -d 'Toke
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l prompt -d 'Prompt for every request' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l api-key -d 'Bearer token for the server (or RAYCTL_INFERENCE_API_KEY)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l plot -d 'Write an SVG plot of throughput and latency vs concurrency' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l model -d 'GGUF file here; copied to every node (once: unchanged files are kept)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE)' -xa '(rayctl __complete clusters 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l name -d 'Serve application name (default llm)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l route -d 'HTTP route prefix (default /llm)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l replicas -d 'Fixed number of replicas (default 1)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l min -d 'Autoscaling: fewest replicas (with --max)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l max -d 'Autoscaling: most replicas, on ongoing requests (with --min)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l gpus-per-replica -d 'GPUs per replica: 1, or 0.5 to put two on one GPU (cuda only)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l cpus-per-replica -d 'CPUs Ray reserves per replica (default 1)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l device -d 'Where each worker runs the model: cpu or cuda' -xa 'cpu cuda'
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l parallel -d 'Sequences each worker decodes at once (default 4)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l ctx -d 'Longest sequence in tokens (default: the worker'\''s)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l rayctl-binary -d 'The rayctl to run on the nodes (default: this one)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l token-file -d 'File with the dashboard'\''s auth token (else $RAY_AUTH_TOKEN)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l dry-run -d 'Print the Serve config and check it against the cluster; copy nothing'
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l no-wait -d 'Return once Serve accepted the config'
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l force -d 'Deploy even if no live node can hold a replica'
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts'
+complete -c rayctl -n '__fish_seen_subcommand_from deploy' -l timeout -d 'How long to wait for RUNNING (a duration: 90s, 5m, 1h, or plain seconds; default 10m)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from undeploy' -l cluster -d 'A cluster rayctl brought up (NAME) or its launcher file (FILE)' -xa '(rayctl __complete clusters 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from undeploy' -l name -d 'Serve application name (default llm)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from undeploy' -l token-file -d 'File with the dashboard'\''s auth token (else $RAY_AUTH_TOKEN)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from undeploy' -l timeout -d 'How long to wait until it is gone (a duration: 90s, 5m, 1h, or plain seconds; default 2m)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l yes -d 'Restart Ray on running nodes without asking'
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l dry-run -d 'Print the plan per node (with the effective commands) and change nothing; Kubernetes: a server-side dry run'
 complete -c rayctl -n '__fish_seen_subcommand_from up' -l restart-only -d 'Skip setup; only (re)start Ray on every node'

@@ -28,6 +28,10 @@ class SshCluster : public Cluster {
              const std::vector<PortForward>& port_forwards) override;
   std::unique_ptr<DashboardTransport> dashboard(IOStreams& io, const CancelFlag* cancel) override;
   ServeConfigOwner* serve_config_owner() override { return nullptr; }
+  std::vector<NodeFilesResult> put_files(const std::vector<NodeFile>& files, const std::vector<std::string>& nodes,
+                                         const ConnectOptions& opt, IOStreams& io, CancelFlag& cancel) override {
+    return put_node_files(t_, files, nodes, opt, io, cancel);
+  }
 
  private:
   ClusterTarget t_;
