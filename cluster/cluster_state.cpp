@@ -61,6 +61,9 @@ nlohmann::json to_json(const ClusterRecord& r) {
             {"connect_timeout_s", r.ssh.connect_timeout_s},
             {"alive_interval_s", r.ssh.alive_interval_s},
             {"alive_count_max", r.ssh.alive_count_max},
+            {"user_given", r.ssh.user_given},
+            {"port_given", r.ssh.port_given},
+            {"timeouts_given", r.ssh.timeouts_given},
             {"proxy_command", r.ssh.proxy_command}}},
           {"provider_data", r.provider_data},
           {"nodes", nodes},
@@ -90,6 +93,10 @@ ClusterRecord cluster_record_from_json(const nlohmann::json& j) {
       r.ssh.connect_timeout_s = s.value("connect_timeout_s", 10);
       r.ssh.alive_interval_s = s.value("alive_interval_s", 10);
       r.ssh.alive_count_max = s.value("alive_count_max", 3);
+      // Records from before ~/.ssh/config support: what they hold was what rayctl used.
+      r.ssh.user_given = s.value("user_given", true);
+      r.ssh.port_given = s.value("port_given", true);
+      r.ssh.timeouts_given = s.value("timeouts_given", true);
       r.ssh.proxy_command = s.value("proxy_command", "");
     }
     r.provider_data = j.value("provider_data", nlohmann::json::object());

@@ -116,7 +116,43 @@ SshTarget ssh_target_for(const SshSettings& ssh, const LauncherNode& node, const
   t.alive_interval_s = ssh.alive_interval_s;
   t.alive_count_max = ssh.alive_count_max;
   t.connect_attempts = opt.connect_attempts;
+  t.proxy_command = ssh.proxy_command;
+  if (auto path = OpenSshConfig::default_path()) apply_openssh_config(t, ssh, OpenSshConfig::load(*path));
   return t;
+}
+
+void apply_openssh_config(SshTarget& t, const SshSettings& ssh, const OpenSshConfig& cfg) {
+  const char* u = std::getenv("USER");
+  OpenSshHostConfig hc = cfg.resolve(t.host, u ? u : "", t.user);
+  if (hc.hostname && *hc.hostname != t.host) {
+    t.alias = t.host;
+    t.host = *hc.hostname;
+  }
+  if (hc.user && !ssh.user_given) t.user = *hc.user;
+  if (hc.port && !ssh.port_given) t.port = *hc.port;
+  if (hc.identity_file && ssh.private_key.empty()) t.private_key = *hc.identity_file;
+  if (hc.user_known_hosts_file && ssh.known_hosts.empty()) t.known_hosts = *hc.user_known_hosts_file;
+  if (!ssh.timeouts_given) {
+    if (hc.connect_timeout) t.connect_timeout = std::chrono::seconds(*hc.connect_timeout);
+    if (hc.server_alive_interval) t.alive_interval_s = *hc.server_alive_interval;
+    if (hc.server_alive_count_max) t.alive_count_max = *hc.server_alive_count_max;
+  }
+  // How to reach the host: the cluster file's bastion / proxy command, else the config's
+  // ProxyCommand or ProxyJump (its first hop).
+  if (ssh.bastion.empty() && ssh.proxy_command.empty()) {
+    if (hc.proxy_command && *hc.proxy_command != "none") {
+      t.proxy_command = *hc.proxy_command;
+    } else if (hc.proxy_jump && *hc.proxy_jump != "none") {
+      std::string first = hc.proxy_jump->substr(0, hc.proxy_jump->find(','));
+      t.bastion = parse_ssh_jump(first, t.user);
+    }
+  }
+  // accept-new records unknown keys; `no` / `off` never turn checking off in rayctl: they are
+  // taken as accept-new (a changed key is still refused).
+  if (hc.strict_host_key_checking) {
+    const std::string& v = *hc.strict_host_key_checking;
+    if (v == "accept-new" || v == "no" || v == "off") t.accept_new_host_keys = true;
+  }
 }
 
 std::unique_ptr<RemoteRunner> NodeRunnerFactory::make(const LauncherNode& node) {

@@ -8,6 +8,7 @@
 #include "cluster/cluster_state.h"
 #include "cluster/nodes/remote_runner.h"
 #include "cluster/spec/launcher_config.h"
+#include "cluster/ssh/openssh_config.h"
 #include "cluster/ssh/ssh_session.h"
 #include "cluster/ssh/ssh_session_pool.h"
 #include "core/output.h"
@@ -42,7 +43,14 @@ struct ConnectOptions {
 ClusterTarget resolve_cluster_target(const std::string& file_or_name, IOStreams& io,
                                      const ClusterStateStore& store = ClusterStateStore());
 
+// The SSH target for a node: the cluster's settings, then ~/.ssh/config ($RAYCTL_SSH_CONFIG)
+// for what the cluster file leaves unset (apply_openssh_config).
 SshTarget ssh_target_for(const SshSettings& ssh, const LauncherNode& node, const ConnectOptions& opt);
+// Applies what ssh_config(5) says for the node's host (as written: a Host alias works) where the
+// cluster file is silent: HostName, User, Port, IdentityFile, UserKnownHostsFile, timeouts and
+// keepalives, ProxyCommand / ProxyJump (unless the file has a bastion or proxy command), and
+// StrictHostKeyChecking accept-new (no/off are taken as accept-new: checking stays on).
+void apply_openssh_config(SshTarget& t, const SshSettings& ssh, const OpenSshConfig& cfg);
 // "ssh" unless every node is this machine.
 std::string provider_kind(const std::vector<LauncherNode>& nodes);
 

@@ -72,11 +72,18 @@ void read_auth(YamlMapReader& top, LauncherConfig& c, bool local) {
   const char* user = std::getenv("USER");
   c.ssh.user = local && user ? user : "ubuntu";
   if (!a.is_map()) return;
-  if (auto v = a.str("ssh_user")) c.ssh.user = *v;
+  if (auto v = a.str("ssh_user")) {
+    c.ssh.user = *v;
+    c.ssh.user_given = true;
+  }
   if (auto v = a.str("ssh_private_key")) c.ssh.private_key = expand_home(*v);
   if (auto v = a.str("ssh_proxy_command")) c.ssh.proxy_command = *v;
+  if (!c.ssh.bastion.empty() && !c.ssh.proxy_command.empty())
+    a.diags().error(diag_id::kBadValue, a.value_loc("ssh_proxy_command"),
+                    "auth.ssh_proxy_command and provider.bastion both say how to reach the nodes",
+                    "keep one: the proxy command, or the bastion (a ProxyJump-like hop)");
   a.str("ssh_public_key");
-  note_ignored(a, "ssh_proxy_command", c, false);
+  note_ignored(a, "ssh_proxy_use_node_id", c, !a.boolean("ssh_proxy_use_node_id").value_or(false));
   note_ignored(a, "ssh_public_key", c, false);
   c.locs["auth.ssh_private_key"] = a.value_loc("ssh_private_key");
   a.report_unknown(Severity::Error);
@@ -117,12 +124,14 @@ void read_docker(YamlMapReader& top, LauncherConfig& c) {
 // rayctl's extension keys under provider (ray up ignores them; see man rayctl-config(5)).
 void read_provider_extensions(YamlMapReader& p, LauncherConfig& c) {
   c.ssh.port = static_cast<int>(p.integer("ssh_port", 1, 65535).value_or(22));
+  c.ssh.port_given = p.has("ssh_port");
   c.ssh.bastion = p.str("bastion").value_or("");
   c.locs["provider.bastion"] = p.value_loc("bastion");
   c.ssh.known_hosts = expand_home(p.str("known_hosts_file").value_or(""));
   c.ssh.connect_timeout_s = static_cast<int>(p.integer("connect_timeout_s", 1, 600).value_or(10));
   c.ssh.alive_interval_s = static_cast<int>(p.integer("ssh_alive_interval_s", 0, 3600).value_or(10));
   c.ssh.alive_count_max = static_cast<int>(p.integer("ssh_alive_count_max", 1, 100).value_or(3));
+  c.ssh.timeouts_given = p.has("connect_timeout_s") || p.has("ssh_alive_interval_s") || p.has("ssh_alive_count_max");
   LauncherNodeType head;
   head.name = "head";
   head.is_head = true;
@@ -221,6 +230,7 @@ void read_node_types(YamlMapReader& top, LauncherConfig& c) {
     c.locs["available_node_types." + t.name + ".min_workers"] = mn ? r.value_loc("min_workers") : t.loc;
     c.locs["available_node_types." + t.name + ".max_workers"] = mx ? r.value_loc("max_workers") : t.loc;
     r.number("idle_timeout_s", 0);
+    r.integer("priority", 0);  // Ray 2.60: the autoscaler's order among types; rayctl starts every listed worker
     r.allow({"labels", "docker"});
     r.str_list("initialization_commands");
     r.str_list("worker_setup_commands");

@@ -20,12 +20,14 @@ struct SshSettings {
   std::string user;            // auth.ssh_user (Ray's schema default "ubuntu"; local: $USER)
   std::string private_key;     // auth.ssh_private_key, ~ expanded; "" = agent / default keys
   int port = 22;               // provider.ssh_port (rayctl extension)
-  std::string proxy_command;   // auth.ssh_proxy_command (Ray); rayctl only supports ProxyJump-like bastions
+  std::string proxy_command;   // auth.ssh_proxy_command (Ray): OpenSSH ProxyCommand (%h %p %r %n)
   std::string bastion;         // provider.bastion "user@host:port" (rayctl extension)
   std::string known_hosts;     // provider.known_hosts_file (rayctl extension); "" = ~/.ssh/known_hosts
   int connect_timeout_s = 10;  // provider.connect_timeout_s (rayctl extension)
   int alive_interval_s = 10;   // provider.ssh_alive_interval_s (rayctl extension; 0 = no keepalives)
   int alive_count_max = 3;     // provider.ssh_alive_count_max: unanswered intervals before a node is dead
+  // Written in the file (else ~/.ssh/config may set them; the values above are the defaults).
+  bool user_given = false, port_given = false, timeouts_given = false;
 };
 
 // One machine of an on-prem cluster, with what rayctl will run there.

@@ -17,10 +17,8 @@ const char* kNoAutoscaler =
 
 const std::vector<IgnoredLauncherField>& launcher_fields_up_ignores() {
   static const std::vector<IgnoredLauncherField> fields = {
-      {"auth.ssh_proxy_command",
-       "rayctl does not run an SSH ProxyCommand; it connects directly, or through "
-       "provider.bastion (one ProxyJump-like hop)",
-       "replace it with provider.bastion: user@jump-host[:port] (man rayctl-config)"},
+      {"auth.ssh_proxy_use_node_id",
+       "on-prem machines have no node ids: the proxy command's %h is the host from head_ip / worker_ips", "remove it"},
       {"auth.ssh_public_key", "rayctl installs no keys; the machines must already accept auth.ssh_private_key",
        "remove it (Ray uses it only for cloud providers)"},
       {"file_mounts_sync_continuously",

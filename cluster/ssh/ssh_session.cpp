@@ -2,6 +2,7 @@
 // host-key check, auth, and exec. SFTP upload and PTY sessions are in ssh_session_io.cpp.
 #include "cluster/ssh/ssh_session.h"
 
+#include "cluster/ssh/proxy_process.h"
 #include "cluster/ssh/ssh_auth.h"
 #include "cluster/ssh/ssh_forwarder.h"
 #include "cluster/ssh/ssh_host_key.h"
@@ -199,6 +200,7 @@ void SshSession::close_all() {
   if (sock_ >= 0) ::close(sock_);
   sock_ = -1;
   jump_.reset();
+  proxy_.reset();
 }
 
 std::unique_ptr<SshSession> SshSession::open(const SshTarget& target, const CancelFlag* cancel) {
@@ -239,6 +241,11 @@ void SshSession::connect_once(const CancelFlag* cancel) {
     jump_->add_stream(sv[1], target_.host, target_.port);
     jump_->start();
     sock_ = sv[0];
+  } else if (!target_.proxy_command.empty()) {
+    std::string cmd = expand_proxy_command(target_.proxy_command, target_.host, target_.port, target_.user,
+                                           target_.alias.empty() ? target_.host : target_.alias);
+    proxy_ = ProxyProcess::start(cmd, target_.subject());
+    sock_ = proxy_->release_fd();
   } else {
     sock_ = tcp_connect(target_, cancel);
   }
@@ -254,6 +261,12 @@ void SshSession::connect_once(const CancelFlag* cancel) {
                             : std::string();
     if (jump_ && !jump_->refused().empty())
       throw network_error(target_, via + " could not open a connection to " + jump_->refused());
+    if (proxy_) {
+      for (int i = 0; i < 20 && !proxy_->ended(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      auto how = proxy_->ended();
+      throw network_error(target_, "SSH handshake through the proxy command `" + target_.proxy_command + "` failed" +
+                                       (how ? ": the command " + *how + " (its stderr is above)" : ""));
+    }
     char* msg = nullptr;
     libssh2_session_last_error(session_, &msg, nullptr, 0);
     throw network_error(target_, std::string("SSH handshake failed") + (jump_ ? " through " + via : "") + ": " +

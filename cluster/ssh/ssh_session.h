@@ -23,6 +23,7 @@ typedef struct _LIBSSH2_SFTP LIBSSH2_SFTP;
 namespace rayctl {
 
 class SshForwarder;
+class ProxyProcess;
 
 // Asks for a key's passphrase; nullopt = no way to ask (no TTY). The answer is never logged.
 using PassphraseSource = std::function<std::optional<std::string>(const std::string& key_path)>;
@@ -48,6 +49,10 @@ struct SshTarget {
   std::string known_hosts;            // "" = ~/.ssh/known_hosts
   bool accept_new_host_keys = false;  // like StrictHostKeyChecking=accept-new
   std::optional<SshJump> bastion;
+  // OpenSSH's ProxyCommand (tokens %h %p %r %n unexpanded): the connection goes through its
+  // stdin/stdout instead of TCP (proxy_process.h). Exclusive with `bastion`.
+  std::string proxy_command;
+  std::string alias;  // the host as the user wrote it, when ~/.ssh/config mapped it (%n)
   std::chrono::milliseconds connect_timeout{10000};
   // Like OpenSSH's ServerAliveInterval / ServerAliveCountMax: a keepalive after this many
   // seconds without traffic; the node is declared dead after alive_count_max intervals without
@@ -106,6 +111,7 @@ class SshSession {
   LIBSSH2_SFTP* sftp_ = nullptr;
   std::unique_ptr<SshForwarder> jump_;                        // keeps the bastion connection alive
   std::atomic<std::chrono::steady_clock::rep> last_recv_{0};  // steady_clock ticks
+  std::unique_ptr<ProxyProcess> proxy_;                       // the ProxyCommand, ended with the session
 };
 
 // The shell text SshSession::exec sends: the command plus a watcher that turns a "cancel"

@@ -142,3 +142,28 @@ TEST(LauncherLoader, MissingHeadIpIsAnErrorAtTheProvider) {
   EXPECT_GE(d.loc.line, 2);
   EXPECT_NE(d.message.find("head_ip"), std::string::npos) << d.message;
 }
+
+namespace rayctl {
+namespace {
+
+// Ray 2.60's additions read clean: a node type's priority, auth.ssh_proxy_use_node_id.
+TEST(LauncherConfig, Ray260NodeTypePriorityAndProxyUseNodeId) {
+  Diagnostics diags;
+  auto c = load(
+      "cluster_name: c\n"
+      "provider: {type: local, head_ip: 10.0.0.1, worker_ips: [10.0.0.2]}\n"
+      "auth: {ssh_user: ops, ssh_proxy_command: 'nc %h %p', ssh_proxy_use_node_id: false}\n"
+      "available_node_types:\n"
+      "  head: {resources: {}, node_config: {}, priority: 2}\n"
+      "head_node_type: head\n",
+      diags);
+  ASSERT_TRUE(c);
+  for (const auto& d : diags.items())
+    EXPECT_NE(d.severity, Severity::Error) << d.id << " " << d.message;
+  EXPECT_EQ(c->ssh.proxy_command, "nc %h %p");
+  EXPECT_TRUE(c->ssh.user_given);
+  EXPECT_FALSE(c->ssh.port_given);
+}
+
+}  // namespace
+}  // namespace rayctl

@@ -49,7 +49,7 @@ const std::vector<Row> kRows = {
       {"RL231 W 9:5", "provider.external_head_ip"},
       {"RL231 W 10:5", "provider.use_internal_ips"},
       {"RL231 W 14:5", "auth.ssh_public_key"},
-      {"RL231 W 15:5", "auth.ssh_proxy_command"},
+      {"RL231 W 15:5", "auth.ssh_proxy_use_node_id"},
       {"RL231 W 16:1", "docker"},
       {"RL231 W 18:1", "min_workers"},
       {"RL231 W 19:1", "upscaling_speed"},
@@ -57,6 +57,7 @@ const std::vector<Row> kRows = {
       {"RL231 W 22:1", "file_mounts_sync_continuously"},
       {"RL231 W 25:1", "no_restart"}}},
     {"local-noop-fields.yaml", {}},
+    {"local-proxy-command.yaml", {}},
     {"local-docker-empty.yaml", {}},
 };
 

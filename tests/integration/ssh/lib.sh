@@ -12,6 +12,7 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 export RAYCTL_STATE_DIR="$WORK/state"
 export NO_COLOR=1
 unset SSH_AUTH_SOCK
+export RAYCTL_SSH_CONFIG=none  # this machine's ~/.ssh/config must not change the tests (proxy.sh sets its own)
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
