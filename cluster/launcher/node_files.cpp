@@ -92,7 +92,8 @@ std::vector<NodeFilesResult> put_node_files(const ClusterTarget& t, const std::v
           }
           rep.status("copying " + std::filesystem::path(f.local).filename().string() + " (" + std::to_string(f.size) +
                      " bytes)");
-          std::string tmp = relative(f.remote) + ".part-" + std::to_string(::getpid());
+          // Named per node: nodes that share a home directory (NFS) must not write one file.
+          std::string tmp = relative(f.remote) + ".part-" + node.name + "-" + std::to_string(::getpid());
           runner->upload(f.local, upload_path(node, tmp));
           rc = runner->run({node_file_commit_script(f, tmp), {}}, sink, cancel);
           if (rc != 0)

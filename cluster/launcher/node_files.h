@@ -2,7 +2,8 @@
 // binary and a model): each file goes to a path under the SSH user's home on every chosen node,
 // unless that node already has it — same size and a recorded SHA-256 equal to the local one —
 // so a rerun copies 0 bytes. A copy lands as a temporary file that is checked (sha256sum on
-// the node) and renamed into place: a node never sees half a model at the final path.
+// the node) and renamed into place: a node never sees half a model at the final path, and nodes
+// that share a home directory (NFS) each write their own temporary file.
 #pragma once
 
 #include "cluster/launcher/cluster_target.h"

@@ -71,7 +71,11 @@ nlohmann::json llm_serve_config(const LlmDeploySpec& s, const std::string& worki
   nlohmann::json dep = {{"name", "LlmWorker"},
                         {"ray_actor_options", actor},
                         // One replica takes at most what its worker decodes at once plus a queue of as many.
-                        {"max_ongoing_requests", 2 * s.parallel}};
+                        {"max_ongoing_requests", 2 * s.parallel},
+                        // A dead worker fails every request routed to its replica until Serve
+                        // replaces it: check often (the check itself is one loopback GET).
+                        {"health_check_period_s", 2},
+                        {"health_check_timeout_s", 10}};
   if (s.min_replicas) {
     int target = s.target_ongoing_requests > 0 ? s.target_ongoing_requests : s.parallel;
     dep["autoscaling_config"] = {

@@ -87,7 +87,6 @@ LlmDeployResult deploy_llm(Cluster& cluster, const LlmDeployOptions& opt, IOStre
   model.remote = llm_node_path(model.sha256, model_base);
   spec.rayctl_path = bin.remote;
   spec.model_path = model.remote;
-  if (spec.model_name.empty()) spec.model_name = fs::path(opt.model_file).stem().string();
 
   TempDir tmp;
   std::string app_dir = write_llm_app_dir(tmp.path + "/app");
@@ -110,7 +109,8 @@ LlmDeployResult deploy_llm(Cluster& cluster, const LlmDeployOptions& opt, IOStre
     if (n.is_head) r.endpoint = llm_endpoint(n.ip, spec.route);
   check_against_live(client, cfg, opt.deploy.force, io);
   r.checked_live = true;
-  r.curl = llm_curl(r.endpoint, spec.model_name);
+  // The worker lists the model under its file name unless --model-name says otherwise.
+  r.curl = llm_curl(r.endpoint, spec.model_name.empty() ? model_base : spec.model_name);
   if (opt.dry_run) return r;
 
   r.copies = cluster.put_files({bin, model}, {}, opt.connect, io, cancel);

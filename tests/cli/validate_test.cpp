@@ -53,7 +53,8 @@ class TempDir {
 TEST(ValidateCli, SamplesAreCleanWithExitZero) {
   for (const char* f : {"manifests/cluster/onprem.yaml", "manifests/cluster/local.yaml", "manifests/serve/rag.yaml",
                         "manifests/kuberay/raycluster-cpu.yaml", "manifests/kuberay/raycluster-gpu.yaml",
-                        "manifests/kuberay/rayservice-rag.yaml", "manifests/kuberay/rayservice-inference.yaml"}) {
+                        "manifests/kuberay/rayservice-rag.yaml", "manifests/kuberay/rayservice-inference.yaml",
+                        "manifests/serve/llm.yaml"}) {
     auto r = run_cli({"validate", "--strict", kSrc + "/" + f});
     EXPECT_EQ(r.exit_code, 0) << f << "\n" << r.out << r.err;
     EXPECT_EQ(r.out.find("error"), std::string::npos) << r.out;

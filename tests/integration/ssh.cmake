@@ -9,5 +9,7 @@ add_test(NAME ssh_rig_access COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integratio
 add_test(NAME ssh_rig_dead_node COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/dead_node.sh $<TARGET_FILE:rayctl>)
 # ProxyCommand and ~/.ssh/config (#16; ~15 s, no Ray).
 add_test(NAME ssh_rig_proxy COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/proxy.sh $<TARGET_FILE:rayctl>)
-set_tests_properties(ssh_rig_e2e ssh_rig_faults ssh_rig_access ssh_rig_dead_node ssh_rig_proxy PROPERTIES LABELS integration RESOURCE_LOCK ssh TIMEOUT 900)
-set_tests_properties(ssh_rig_e2e ssh_rig_faults PROPERTIES LABELS "integration;ray")  # they start Ray
+# The LLM worker through Ray Serve on the rig (#13): up, inference deploy, chat, scale, kill, undeploy, down.
+add_test(NAME ssh_rig_llm_deploy COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/llm_deploy.sh $<TARGET_FILE:rayctl>)
+set_tests_properties(ssh_rig_e2e ssh_rig_faults ssh_rig_access ssh_rig_dead_node ssh_rig_proxy ssh_rig_llm_deploy PROPERTIES LABELS integration RESOURCE_LOCK ssh TIMEOUT 900)
+set_tests_properties(ssh_rig_e2e ssh_rig_faults ssh_rig_llm_deploy PROPERTIES LABELS "integration;ray")  # they start Ray

@@ -1,0 +1,1 @@
+"""rayctl's bundled LLM worker as a Ray Serve application (see ../README.md)."""
