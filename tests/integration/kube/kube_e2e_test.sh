@@ -17,6 +17,7 @@
 #      the rig's HTTP_PROXY port so the operator's dashboard calls and Serve health checks for
 #      the kwok pods reach that head; the RAG app is deployed by the operator from serveConfigV2
 #      and answers
+#   9. the LLM worker's RayService (rayctl_llm app) reaches Ready on that head and answers a chat
 # Usage: kube_e2e_test.sh RAYCTL_BINARY SOURCE_DIR. Exit 77 (skip) only when Go is missing.
 set -uo pipefail
 RAYCTL="$1"; SRC="$2"
@@ -187,4 +188,49 @@ curl -sf -m 20 http://127.0.0.1:8075/ -H 'Content-Type: application/json' -d '{"
 check "rayservice on a real head: the RAG app answers with a context" python3 -c "import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))['context'] else 1)" "$out/answer.json"
 "$RAYCTL" down rayservice/rag-real -n ray-serving >"$out/rsrealdown.txt" 2>&1
 check "rayservice on a real head: down" test $? -eq 0 || cat "$out/rsrealdown.txt"
+
+# 9. the LLM worker's RayService (manifests/kuberay/rayservice-inference.yaml, #13) on the same
+#    head: its serveConfigV2 with the kwok pod's paths replaced by this machine's (the rayctl
+#    binary, the real SmolLM2 GGUF, the rayctl_llm package as a working_dir zip), CPU device.
+MODEL="${RAYCTL_MODEL:-}"
+[[ -n "$MODEL" && -s "$MODEL" ]] || MODEL="$(bash "$SRC/scripts/fetch-model.sh")"
+python3 - "$SRC/manifests/apps/rayctl_llm" "$out/llm.zip" <<'PY'
+import os, sys, zipfile
+src, dst = sys.argv[1:3]
+with zipfile.ZipFile(dst, "w") as z:
+    for f in sorted(os.listdir(os.path.join(src, "rayctl_llm"))):
+        if f.endswith(".py"):
+            z.write(os.path.join(src, "rayctl_llm", f), "app/rayctl_llm/" + f)
+PY
+"$VENV/bin/python" - "$SRC/manifests/kuberay/rayservice-inference.yaml" "$out/llm.zip" "$RAYCTL" "$MODEL" \
+  "$out/rayservice-llm.yaml" <<'PY'
+import sys, yaml
+rs = yaml.safe_load(open(sys.argv[1]))
+serve = yaml.safe_load(rs["spec"]["serveConfigV2"])
+serve["http_options"] = {"host": "127.0.0.1", "port": 8075}
+app = serve["applications"][0]
+app["runtime_env"] = {"working_dir": "file://" + sys.argv[2]}
+app["args"].update({"rayctl": sys.argv[3], "model": sys.argv[4], "device": "cpu", "parallel": 2, "ctx": 512})
+app["deployments"][0]["ray_actor_options"] = {"num_cpus": 1}
+rs["metadata"]["name"] = "llm-real"
+for g in rs["spec"]["rayClusterConfig"]["workerGroupSpecs"]:  # kwok has no PVC: the volume stays out
+    g["template"]["spec"].pop("volumes", None)
+    for c in g["template"]["spec"]["containers"]:
+        c.pop("volumeMounts", None)
+rs["spec"]["serveConfigV2"] = yaml.safe_dump(serve, sort_keys=False)
+yaml.safe_dump(rs, open(sys.argv[5], "w"), sort_keys=False)
+PY
+"$RAYCTL" up "$out/rayservice-llm.yaml" --timeout 240 >"$out/rsllm.txt" 2>&1
+rc=$?; cat "$out/rsllm.txt"
+check "llm rayservice on a real head: up exits 0 (Ready)" test $rc -eq 0 || tail -n 30 "$out/proxy.log"
+# Ready means Serve endpoints exist; the replica may still be loading the model: bounded wait.
+for _ in $(seq 1 120); do
+  curl -sf -m 60 http://127.0.0.1:8075/llm/v1/chat/completions -H 'Content-Type: application/json' \
+    -d '{"messages":[{"role":"user","content":"Say hello."}],"max_tokens":8,"temperature":0}' >"$out/llm.json" && break
+  sleep 1
+done
+check "llm rayservice on a real head: the worker answers a chat request through Serve" python3 -c \
+  "import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))['choices'][0]['message']['content'] else 1)" "$out/llm.json"
+"$RAYCTL" down rayservice/llm-real -n ray-serving >"$out/rsllmdown.txt" 2>&1
+check "llm rayservice on a real head: down" test $? -eq 0 || cat "$out/rsllmdown.txt"
 exit $fail
