@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/process.h"
 
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -46,9 +47,17 @@ NodeFile node_file(const std::string& local, const std::string& remote) {
   return f;
 }
 
+std::string local_machine() {
+  utsname u{};
+  return ::uname(&u) == 0 ? u.machine : "";
+}
+
 std::string node_file_probe_script(const NodeFile& f) {
   std::string p = home_path(f.remote);
-  return "p=" + p + "; if [ -f \"$p\" ] && [ \"$(stat -c %s -- \"$p\")\" = " + std::to_string(f.size) +
+  std::string arch = f.machine.empty() ? ""
+                                       : "m=$(uname -m); [ \"$m\" = " + shell_quote(f.machine) +
+                                             " ] || { echo \"machine $m\"; exit 0; }; ";
+  return arch + "p=" + p + "; if [ -f \"$p\" ] && [ \"$(stat -c %s -- \"$p\")\" = " + std::to_string(f.size) +
          " ] && [ \"$(cat -- \"$p.sha256\" 2>/dev/null)\" = " + f.sha256 +
          " ]; then echo present; else echo missing; fi";
 }
@@ -86,6 +95,11 @@ std::vector<NodeFilesResult> put_node_files(const ClusterTarget& t, const std::v
           };
           int rc = runner->run({node_file_probe_script(f), {}}, sink, cancel);
           if (rc != 0) throw Error(ErrorKind::Remote, "node " + node.name + ": cannot check " + f.remote);
+          if (answer.rfind("machine ", 0) == 0)
+            throw Error(ErrorKind::Invalid,
+                        "node " + node.name + " is " + answer.substr(8) + " but " + f.local + " was built for " +
+                            f.machine + ": it cannot run there",
+                        "give --rayctl-binary a rayctl built for " + answer.substr(8) + " (or leave that node out)");
           if (answer == "present") {
             ++res[i].present;
             continue;

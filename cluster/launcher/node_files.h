@@ -23,6 +23,9 @@ struct NodeFile {
   std::string sha256;  // of `local` (core/content_digest.h), computed once by the caller
   uint64_t size = 0;
   bool executable = false;
+  // For a program: the machine it was built for (`uname -m` here, e.g. x86_64). A node whose
+  // `uname -m` differs is refused with both names instead of getting a binary it cannot run.
+  std::string machine;
 };
 
 struct NodeFilesResult {
@@ -35,6 +38,8 @@ struct NodeFilesResult {
 };
 nlohmann::json to_json(const std::vector<NodeFilesResult>& r);
 
+// This machine's `uname -m`.
+std::string local_machine();
 // A NodeFile for `local` (hashes it) to land at `remote`.
 NodeFile node_file(const std::string& local, const std::string& remote);
 

@@ -81,6 +81,7 @@ LlmDeployResult deploy_llm(Cluster& cluster, const LlmDeployOptions& opt, IOStre
                 "give the path of a .gguf file on this machine");
   std::string binary = opt.rayctl_binary.empty() ? self_executable() : opt.rayctl_binary;
   NodeFile bin = node_file(binary, "");
+  bin.machine = local_machine();
   NodeFile model = node_file(opt.model_file, "");
   std::string model_base = fs::path(opt.model_file).filename().string();
   bin.remote = llm_node_path(bin.sha256, "rayctl");

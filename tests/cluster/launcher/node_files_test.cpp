@@ -112,3 +112,29 @@ TEST_F(NodeFiles, AFileArrivingWithTheWrongHashNeverReachesItsPath) {
 
 }  // namespace
 }  // namespace rayctl
+
+namespace rayctl {
+namespace {
+
+// A binary built for another machine is refused with both names, and nothing is copied.
+TEST_F(NodeFiles, ABinaryForAnotherMachineIsRefused) {
+  auto f = files()[1];
+  f.machine = "riscv128";
+  std::ostringstream out, err;
+  IOStreams io;
+  io.out = &out;
+  io.err = &err;
+  CancelFlag cancel;
+  auto r = put_node_files(t_, {f}, {}, ConnectOptions{}, io, cancel);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].ok);
+  EXPECT_NE(r[0].error.find("node head is " + local_machine() + " but"), std::string::npos) << r[0].error;
+  EXPECT_NE(r[0].error.find("was built for riscv128"), std::string::npos) << r[0].error;
+  EXPECT_FALSE(fs::exists(landed(f)));
+  f.machine = local_machine();
+  auto ok = put_node_files(t_, {f}, {}, ConnectOptions{}, io, cancel);
+  EXPECT_TRUE(ok.at(0).ok) << ok.at(0).error;
+}
+
+}  // namespace
+}  // namespace rayctl
