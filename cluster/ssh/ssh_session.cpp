@@ -336,21 +336,15 @@ int SshSession::exec(const std::string& command, const OutputSink& sink, const C
     keep_alive(started, "opening a channel");
     wait_socket(200);
   }
+  // Freed on every way out, the throws included.
+  std::unique_ptr<LIBSSH2_CHANNEL, int (*)(LIBSSH2_CHANNEL*)> owned(ch, libssh2_channel_free);
   std::string wrapped = wrap_cancellable(command);
   int rc;
   while ((rc = libssh2_channel_exec(ch, wrapped.c_str())) == LIBSSH2_ERROR_EAGAIN) {
-    try {
-      keep_alive(started, "starting a command");
-    } catch (...) {
-      libssh2_channel_free(ch);
-      throw;
-    }
+    keep_alive(started, "starting a command");
     wait_socket(200);
   }
-  if (rc != 0) {
-    libssh2_channel_free(ch);
-    throw lost("starting a command");
-  }
+  if (rc != 0) throw lost("starting a command");
   LineSplitter out(1, sink), err(2, sink);
   bool cancel_sent = false;
   Clock::time_point give_up{};
@@ -363,7 +357,6 @@ int SshSession::exec(const std::string& command, const OutputSink& sink, const C
         (stream == 0 ? out : err).feed(buf, size_t(n));
         progress = true;
       } else if (n < 0 && n != LIBSSH2_ERROR_EAGAIN) {
-        libssh2_channel_free(ch);
         throw lost("while running a command");
       }
     }
@@ -375,12 +368,7 @@ int SshSession::exec(const std::string& command, const OutputSink& sink, const C
       give_up = Clock::now() + std::chrono::seconds(5);
     }
     if (cancel_sent && Clock::now() > give_up) break;
-    try {
-      keep_alive(started, "while running a command");
-    } catch (...) {
-      libssh2_channel_free(ch);
-      throw;
-    }
+    keep_alive(started, "while running a command");
     wait_socket(200);
   }
   out.flush();
@@ -395,7 +383,6 @@ int SshSession::exec(const std::string& command, const OutputSink& sink, const C
     status = 128 + signal_number(sig);
     libssh2_free(session_, sig);
   }
-  libssh2_channel_free(ch);
   return cancel_sent ? kCancelledExit : status;
 }
 
