@@ -104,11 +104,17 @@ std::vector<NodeFilesResult> put_node_files(const ClusterTarget& t, const std::v
             ++res[i].present;
             continue;
           }
-          rep.status("copying " + std::filesystem::path(f.local).filename().string() + " (" + std::to_string(f.size) +
-                     " bytes)");
+          std::string name = std::filesystem::path(f.local).filename().string();
+          rep.status("copying " + name + ": 0 of " + std::to_string(f.size) + " bytes");
           // Named per node: nodes that share a home directory (NFS) must not write one file.
           std::string tmp = relative(f.remote) + ".part-" + node.name + "-" + std::to_string(::getpid());
-          runner->upload(f.local, upload_path(node, tmp));
+          int shown = 0;  // tenths reported: a line per 10 % when not on a terminal
+          runner->upload(f.local, upload_path(node, tmp), [&](uint64_t sent) {
+            int tenth = f.size ? int(sent * 10 / f.size) : 10;
+            if (tenth <= shown) return;
+            shown = tenth;
+            rep.status("copying " + name + ": " + std::to_string(sent) + " of " + std::to_string(f.size) + " bytes");
+          });
           rc = runner->run({node_file_commit_script(f, tmp), {}}, sink, cancel);
           if (rc != 0)
             throw Error(

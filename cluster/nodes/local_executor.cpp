@@ -21,7 +21,8 @@ int LocalRunner::run(const RemoteCommand& cmd, const OutputSink& sink, const Can
   return cancel.cancelled() ? kCancelledExit : rc;
 }
 
-void LocalRunner::upload(const std::string& local_path, const std::string& remote_path) {
+void LocalRunner::upload(const std::string& local_path, const std::string& remote_path,
+                         const UploadProgress& progress) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::path dst(remote_path);
@@ -32,6 +33,7 @@ void LocalRunner::upload(const std::string& local_path, const std::string& remot
     throw Error(ErrorKind::Io,
                 "node " + node_ + ": cannot copy " + local_path + " to " + remote_path + ": " + ec.message());
   fs::permissions(dst, fs::status(local_path).permissions(), ec);
+  if (progress) progress(fs::file_size(dst, ec));
 }
 
 }  // namespace rayctl

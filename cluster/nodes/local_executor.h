@@ -16,7 +16,8 @@ class LocalRunner : public RemoteRunner {
   std::string address() const override { return "local"; }
   void connect(const CancelFlag&) override {}
   int run(const RemoteCommand& cmd, const OutputSink& sink, const CancelFlag& cancel) override;
-  void upload(const std::string& local_path, const std::string& remote_path) override;
+  void upload(const std::string& local_path, const std::string& remote_path,
+              const UploadProgress& progress = {}) override;
   void close() override {}
 
  private:

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -40,6 +41,9 @@ struct RemoteCommand {
 // Called for each complete line of output: stream 1 = stdout, 2 = stderr.
 using OutputSink = std::function<void(int stream, const std::string& line)>;
 
+// Called while a file is copied with the bytes sent so far.
+using UploadProgress = std::function<void(uint64_t sent)>;
+
 // Exit code a runner returns when it cancelled a command on request.
 inline constexpr int kCancelledExit = 130;
 
@@ -57,8 +61,10 @@ class RemoteRunner {
   // is set while it runs, the remote command is signalled and kCancelledExit is returned.
   // A lost connection throws Error(Network); a command is never silently re-run.
   virtual int run(const RemoteCommand& cmd, const OutputSink& sink, const CancelFlag& cancel) = 0;
-  // Copies one local file to `remote_path` (parents created), keeping the mode bits.
-  virtual void upload(const std::string& local_path, const std::string& remote_path) = 0;
+  // Copies one local file to `remote_path` (parents created), keeping the mode bits; `progress`
+  // (if set) hears how far it got.
+  virtual void upload(const std::string& local_path, const std::string& remote_path,
+                      const UploadProgress& progress = {}) = 0;
   // Closes the connection; safe to call twice.
   virtual void close() = 0;
 };

@@ -85,7 +85,8 @@ class SshSession {
   // SIGTERM (through a watcher reading the channel's stdin) and kCancelledExit is returned.
   int exec(const std::string& command, const OutputSink& sink, const CancelFlag& cancel);
   // Uploads a local file over SFTP (parent directories must exist), with `mode`.
-  void upload(const std::string& local_path, const std::string& remote_path, unsigned mode);
+  void upload(const std::string& local_path, const std::string& remote_path, unsigned mode,
+              const UploadProgress& progress = {});
   // Interactive session with a PTY on the local terminal (raw mode, window size forwarded).
   // `command` empty = the login shell. Returns the remote exit status.
   int interactive(const std::string& command);

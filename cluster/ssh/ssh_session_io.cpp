@@ -55,7 +55,8 @@ void window_size(int& cols, int& rows) {
 
 }  // namespace
 
-void SshSession::upload(const std::string& local_path, const std::string& remote_path, unsigned mode) {
+void SshSession::upload(const std::string& local_path, const std::string& remote_path, unsigned mode,
+                        const UploadProgress& progress) {
   auto fail = [&](const std::string& what) {
     char* msg = nullptr;
     libssh2_session_last_error(session_, &msg, nullptr, 0);
@@ -83,6 +84,7 @@ void SshSession::upload(const std::string& local_path, const std::string& remote
                                              LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC, long(mode));
   if (!h) throw fail("open failed");
   char buf[32768];
+  uint64_t sent = 0;
   while (in) {
     in.read(buf, sizeof buf);
     size_t n = size_t(in.gcount()), off = 0;
@@ -94,6 +96,8 @@ void SshSession::upload(const std::string& local_path, const std::string& remote
       }
       off += size_t(w);
     }
+    sent += n;
+    if (progress) progress(sent);
   }
   LIBSSH2_SFTP_ATTRIBUTES attrs{};
   attrs.flags = LIBSSH2_SFTP_ATTR_PERMISSIONS;

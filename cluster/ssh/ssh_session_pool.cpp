@@ -39,7 +39,7 @@ int SshRunner::run(const RemoteCommand& cmd, const OutputSink& sink, const Cance
   }
 }
 
-void SshRunner::upload(const std::string& local_path, const std::string& remote_path) {
+void SshRunner::upload(const std::string& local_path, const std::string& remote_path, const UploadProgress& progress) {
   SshSession& s = pool_.session(target_, nullptr);
   struct stat st {};
   unsigned mode = ::stat(local_path.c_str(), &st) == 0 ? unsigned(st.st_mode & 07777) : 0644u;
@@ -51,7 +51,7 @@ void SshRunner::upload(const std::string& local_path, const std::string& remote_
       throw Error(ErrorKind::Remote,
                   target_.subject() + ": cannot create " + parent + " (exit " + std::to_string(rc) + ")", {}, {});
   }
-  s.upload(local_path, remote_path, mode);
+  s.upload(local_path, remote_path, mode, progress);
 }
 
 void SshRunner::close() { pool_.drop(target_.node); }

@@ -91,7 +91,8 @@ class SshRunner : public RemoteRunner {
   std::string address() const override { return target_.address(); }
   void connect(const CancelFlag& cancel) override;
   int run(const RemoteCommand& cmd, const OutputSink& sink, const CancelFlag& cancel) override;
-  void upload(const std::string& local_path, const std::string& remote_path) override;
+  void upload(const std::string& local_path, const std::string& remote_path,
+              const UploadProgress& progress = {}) override;
   void close() override;
   const SshTarget& target() const { return target_; }
 

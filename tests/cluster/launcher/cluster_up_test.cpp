@@ -40,7 +40,7 @@ class FakeRunner : public RemoteRunner {
     if (cmd.script.find("ray start") != std::string::npos) fleet_.running.insert(node_);
     return 0;
   }
-  void upload(const std::string&, const std::string&) override {}
+  void upload(const std::string&, const std::string&, const UploadProgress& = {}) override {}
   void close() override {}
 
  private:

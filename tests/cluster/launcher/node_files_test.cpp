@@ -58,6 +58,7 @@ class NodeFiles : public ::testing::Test {
     CancelFlag cancel;
     auto r = put_node_files(t_, files(), {}, ConnectOptions{}, io, cancel);
     EXPECT_EQ(r.size(), 1u);
+    progress_ = err.str();
     return r.at(0);
   }
   fs::path landed(const NodeFile& f) {
@@ -66,6 +67,7 @@ class NodeFiles : public ::testing::Test {
   }
   fs::path root_;
   std::string old_home_;
+  std::string progress_;  // what the last put() printed on stderr
   ClusterTarget t_;
 };
 
@@ -77,6 +79,7 @@ TEST_F(NodeFiles, CopiesOnceThenSendsNothing) {
   auto fs_ = files();
   EXPECT_EQ(sha256_file_hex(landed(fs_[0]).string()), fs_[0].sha256);
   EXPECT_EQ(access(landed(fs_[1]).c_str(), X_OK), 0) << "the executable lost its x bit";
+  EXPECT_NE(progress_.find("copying model.gguf: 300000 of 300000 bytes"), std::string::npos) << progress_;
   auto again = put();
   ASSERT_TRUE(again.ok) << again.error;
   EXPECT_EQ(again.copied, 0);
