@@ -1,6 +1,7 @@
 // OpenSshConfig (see openssh_config.h).
 #include "cluster/ssh/openssh_config.h"
 
+#include "cluster/ssh/proxy_process.h"
 #include "core/error.h"
 
 #include <glob.h>
@@ -60,22 +61,9 @@ std::string expand(const std::string& value, const std::map<char, std::string>& 
   std::string v = value;
   if (v == "~" || v.rfind("~/", 0) == 0) v = home_dir() + v.substr(1);
   std::string out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (v[i] != '%') {
-      out += v[i];
-      continue;
-    }
-    char t = i + 1 < v.size() ? v[i + 1] : '\0';
-    auto it = tokens.find(t);
-    if (t == '%')
-      out += '%';
-    else if (it != tokens.end())
-      out += it->second;
-    else
-      throw config_error(where, "unknown token %" + std::string(t ? 1 : 0, t) + " in '" + value + "'",
-                         "rayctl expands %h %p %r %u %d %n and %% here");
-    ++i;
-  }
+  if (auto bad = expand_percent_tokens(v, tokens, out))
+    throw config_error(where, "unknown token %" + std::string(*bad ? 1 : 0, *bad) + " in '" + value + "'",
+                       "rayctl expands %h %p %r %u %d %n and %% here");
   return out;
 }
 

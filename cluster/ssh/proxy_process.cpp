@@ -28,27 +28,35 @@ std::string describe_status(int status) {
 
 }  // namespace
 
+std::optional<char> expand_percent_tokens(const std::string& text, const std::map<char, std::string>& tokens,
+                                          std::string& out) {
+  out.clear();
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    char t = i + 1 < text.size() ? text[i + 1] : '\0';
+    auto it = tokens.find(t);
+    if (t == '%')
+      out += '%';
+    else if (it != tokens.end())
+      out += it->second;
+    else
+      return t;
+    ++i;
+  }
+  return std::nullopt;
+}
+
 std::string expand_proxy_command(const std::string& command, const std::string& host, int port, const std::string& user,
                                  const std::string& alias) {
   std::string out;
-  for (size_t i = 0; i < command.size(); ++i) {
-    if (command[i] != '%') {
-      out += command[i];
-      continue;
-    }
-    char t = i + 1 < command.size() ? command[i + 1] : '\0';
-    switch (t) {
-      case 'h': out += host; break;
-      case 'p': out += std::to_string(port); break;
-      case 'r': out += user; break;
-      case 'n': out += alias; break;
-      case '%': out += '%'; break;
-      default:
-        throw Error(ErrorKind::Invalid, "proxy command '" + command + "': unknown token %" + std::string(t ? 1 : 0, t),
-                    "use %h (host), %p (port), %r (user), %n (host as written) or %% (a percent sign)");
-    }
-    ++i;
-  }
+  if (auto bad =
+          expand_percent_tokens(command, {{'h', host}, {'p', std::to_string(port)}, {'r', user}, {'n', alias}}, out))
+    throw Error(ErrorKind::Invalid,
+                "proxy command '" + command + "': unknown token %" + std::string(*bad ? 1 : 0, *bad),
+                "use %h (host), %p (port), %r (user), %n (host as written) or %% (a percent sign)");
   return out;
 }
 

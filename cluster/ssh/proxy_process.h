@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,11 @@
 #include <sys/types.h>
 
 namespace rayctl {
+
+// Replaces OpenSSH's %-tokens in `text` from `tokens` ('%%' is a percent sign). Returns the
+// first token that is neither (x for %x; NUL for a trailing %), else nullopt.
+std::optional<char> expand_percent_tokens(const std::string& text, const std::map<char, std::string>& tokens,
+                                          std::string& out);
 
 // Expands OpenSSH's ProxyCommand tokens: %h host, %p port, %r remote user, %n the host as the
 // user wrote it (an alias), %% a percent sign. Throws Error(Invalid) on any other %x.
