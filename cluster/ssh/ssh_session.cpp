@@ -285,17 +285,20 @@ ssize_t SshSession::recv_hook(int fd, void* buf, size_t len, int flags, void** a
   return n;
 }
 
+Error SshSession::lost(const std::string& when) const {
+  char* msg = nullptr;
+  libssh2_session_last_error(session_, &msg, nullptr, 0);
+  return Error(ErrorKind::Network,
+               target_.subject() + ": the SSH connection to " + target_.address() + " was lost " + when + " (" +
+                   (msg ? msg : "unknown") + "); the command's outcome is unknown and it was not re-run",
+               "check the node, then re-run: completed steps are skipped", {});
+}
+
 void SshSession::keep_alive(Clock::time_point since, const std::string& when) {
   int next = 0;
   if (target_.alive_interval_s > 0 && libssh2_keepalive_send(session_, &next) < 0 &&
-      libssh2_session_last_errno(session_) != LIBSSH2_ERROR_EAGAIN) {
-    char* msg = nullptr;
-    libssh2_session_last_error(session_, &msg, nullptr, 0);
-    throw Error(ErrorKind::Network,
-                target_.subject() + ": the SSH connection to " + target_.address() + " was lost " + when + " (" +
-                    (msg ? msg : "unknown") + "); the command's outcome is unknown and it was not re-run",
-                "check the node, then re-run: completed steps are skipped", {});
-  }
+      libssh2_session_last_errno(session_) != LIBSSH2_ERROR_EAGAIN)
+    throw lost(when);
   auto dead = target_.dead_after();
   if (dead.count() == 0) return;
   auto heard = std::max(since, Clock::time_point(Clock::duration(last_recv_.load())));
@@ -320,14 +323,6 @@ void SshSession::wait_socket(int timeout_ms) const {
 }
 
 int SshSession::exec(const std::string& command, const OutputSink& sink, const CancelFlag& cancel) {
-  auto lost = [&](const std::string& when) {
-    char* msg = nullptr;
-    libssh2_session_last_error(session_, &msg, nullptr, 0);
-    return Error(ErrorKind::Network,
-                 target_.subject() + ": the SSH connection to " + target_.address() + " was lost " + when + " (" +
-                     (msg ? msg : "unknown") + "); the command's outcome is unknown and it was not re-run",
-                 "check the node, then re-run: completed steps are skipped", {});
-  };
   libssh2_session_set_blocking(session_, 0);
   const auto started = Clock::now();
   LIBSSH2_CHANNEL* ch = nullptr;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "cluster/nodes/remote_runner.h"
+#include "core/error.h"
 
 #include <atomic>
 #include <chrono>
@@ -103,6 +104,9 @@ class SshSession {
   SshSession(SshTarget target);
   void connect_once(const CancelFlag* cancel);
   void close_all();
+  // Error(Network) for a connection that failed `when` ("while running a command"), with
+  // libssh2's reason; the command's outcome is unknown and it is never re-run.
+  Error lost(const std::string& when) const;
   // libssh2's receive callback: recv(2) that notes when bytes last arrived.
   static ssize_t recv_hook(int fd, void* buf, size_t len, int flags, void** abstract);
 
