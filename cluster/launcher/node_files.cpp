@@ -17,11 +17,11 @@ namespace rayctl {
 
 namespace {
 
-// "~/x" and "x" both mean x under the home directory; shell text for the node.
-std::string home_path(const std::string& remote) {
-  std::string rel = remote.rfind("~/", 0) == 0 ? remote.substr(2) : remote;
-  return "\"$HOME\"/" + shell_quote(rel);
-}
+// "~/x" and "x" both mean x under the home directory: the path relative to it.
+std::string relative(const std::string& remote) { return remote.rfind("~/", 0) == 0 ? remote.substr(2) : remote; }
+
+// The same path as shell text for the node.
+std::string home_path(const std::string& remote) { return "\"$HOME\"/" + shell_quote(relative(remote)); }
 
 // Where the runner uploads to: SFTP paths are relative to the home directory; a local node
 // needs the absolute path.
@@ -30,8 +30,6 @@ std::string upload_path(const LauncherNode& node, const std::string& rel) {
   const char* home = std::getenv("HOME");
   return std::string(home ? home : "/root") + "/" + rel;
 }
-
-std::string relative(const std::string& remote) { return remote.rfind("~/", 0) == 0 ? remote.substr(2) : remote; }
 
 }  // namespace
 
