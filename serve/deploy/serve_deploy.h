@@ -72,9 +72,12 @@ class ServeDeploy {
   ServeDeploy(DashboardClient& client, IOStreams& io, ServeDeployOptions opt);
   // `config_path` locates relative working_dir / py_modules paths.
   ServeDeployResult run(const ServeConfig& cfg, const std::string& config_path);
+  // The pre-flight alone (run() does it too): the config's placement against the live nodes;
+  // throws Error(Invalid) when a replica can never be scheduled (unless force). `inference
+  // deploy` calls it before copying files to the nodes.
+  void preflight(const ServeConfig& cfg);
 
  private:
-  void preflight(const ServeConfig& cfg);
   bool confirm_removal(const std::vector<std::string>& apps);
   void wait(const nlohmann::json& body, const std::map<std::string, double>& prior, ServeDeployResult& r);
   std::vector<std::string> failure_report(const ServeAppStatus& app);

@@ -3,7 +3,6 @@
 
 #include "core/error.h"
 #include "core/json_yaml.h"
-#include "serve/config/placement_checks.h"
 #include "serve/config/serve_spec.h"
 #include "serve/deploy/package_upload.h"
 
@@ -38,25 +37,6 @@ struct TempDir {
     fs::remove_all(path, ec);
   }
 };
-
-// Refuses, before anything is copied, a config some replica of which no live node can hold.
-void check_against_live(DashboardClient& client, const ServeConfig& cfg, bool force, IOStreams& io) {
-  ClusterResources live = live_cluster_resources(client.nodes());
-  Diagnostics diags = check_serve_placement(cfg, live);
-  for (const auto& d : diags.items()) {
-    if (d.severity != Severity::Error) {
-      say_warning(io, d.message);
-      continue;
-    }
-    if (force) {
-      say_warning(io, d.message + " (deploying anyway: --force)");
-      continue;
-    }
-    throw Error(ErrorKind::Invalid, "the live cluster can never schedule this app: " + d.message,
-                "nothing was copied or deployed; lower --gpus-per-replica / --cpus-per-replica, add nodes with the "
-                "resources, or pass --force");
-  }
-}
 
 }  // namespace
 
@@ -108,7 +88,10 @@ LlmDeployResult deploy_llm(Cluster& cluster, const LlmDeployOptions& opt, IOStre
   DashboardClient client(ep, *transport);
   for (const auto& n : client.live_nodes(std::chrono::seconds(10)))
     if (n.is_head) r.endpoint = llm_endpoint(n.ip, spec.route);
-  check_against_live(client, cfg, opt.deploy.force, io);
+  ServeDeployOptions dopt = opt.deploy;
+  dopt.merge = true;  // other live applications stay
+  ServeDeploy deploy(client, io, dopt);
+  deploy.preflight(cfg);  // a replica no live node can hold is refused before anything is copied
   r.checked_live = true;
   // The worker lists the model under its file name unless --model-name says otherwise.
   r.curl = llm_curl(r.endpoint, spec.model_name.empty() ? model_base : spec.model_name);
@@ -119,9 +102,6 @@ LlmDeployResult deploy_llm(Cluster& cluster, const LlmDeployOptions& opt, IOStre
     if (!c.ok)
       throw Error(ErrorKind::Remote, "could not put the binary and the model on node " + c.node + ": " + c.error,
                   "fix the node, then re-run: files already copied are not sent again");
-  ServeDeployOptions dopt = opt.deploy;
-  dopt.merge = true;
-  ServeDeploy deploy(client, io, dopt);
   r.deploy = deploy.run(cfg, config_path);
   r.exit_code = r.deploy->exit_code;
   return r;
