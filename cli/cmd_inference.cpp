@@ -29,18 +29,27 @@ struct ModelOptions {
   int threads = 0;
   int ctx = 0;
   std::string precision = "fast";
+  int gpu = 0;
+  double gpu_memory_utilization = 0.9;
 };
 
 void fill_backend(inf::BackendConfig& b, const ModelOptions& o) {
   b.device = o.device;
   b.threads = o.threads;
   b.exact = o.precision == "exact";
+  b.gpu = o.gpu;
+  b.gpu_memory_utilization = o.gpu_memory_utilization;
 }
 
 void add_model_options(CLI::App* cmd, ModelOptions& o, bool required) {
   auto* m = cmd->add_option("--model,-m", o.model, "GGUF file (or Hugging Face checkpoint directory) to load");
   if (required) m->required();
   cmd->add_option("--device", o.device, "Where to run the model: cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--gpu", o.gpu, "CUDA: which visible GPU to use (0 = the first that CUDA_VISIBLE_DEVICES leaves)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--gpu-memory-utilization", o.gpu_memory_utilization,
+                  "CUDA: share of the GPU's memory this worker may use, weights + KV cache (default 0.9)")
+      ->check(CLI::Range(0.05, 1.0));
   cmd->add_option("--threads", o.threads, "CPU threads for the forward pass (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--precision", o.precision,

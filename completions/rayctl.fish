@@ -33,6 +33,8 @@ complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_see
 complete -c rayctl -n '__fish_seen_subcommand_from inference; and not __fish_seen_subcommand_from serve run bench deploy undeploy' -a undeploy -d 'Remove the LLM application from a cluster'\''s Serve'
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l model -d 'GGUF file (or Hugging Face checkpoint directory) to load' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l device -d 'Where to run the model: cpu or cuda' -xa 'cpu cuda'
+complete -c rayctl -n '__fish_seen_subcommand_from serve' -l gpu -d 'CUDA: which visible GPU to use (0 = the first that CUDA_VISIBLE_DEVICES leaves)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from serve' -l gpu-memory-utilization -d 'CUDA: share of the GPU'\''s memory this worker may use, weights + KV cache (default 0.9)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l threads -d 'CPU threads for the forward pass (default: all cores)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l precision -d 'CPU numerics: fast (int8 activations, f16 KV cache; the default) or exact (f32 throughout, matches Hugging Face within 0.02; several times slower)' -xa 'fast exact'
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l ctx -d 'Longest sequence, prompt + completion, in tokens (default: min(model'\''s, 4096))' -r -F
@@ -46,6 +48,8 @@ complete -c rayctl -n '__fish_seen_subcommand_from serve' -l metrics-without-key
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l model-name -d 'Model id clients use in "model" (default: the file name)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l model -d 'GGUF file (or Hugging Face checkpoint directory) to load' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l device -d 'Where to run the model: cpu or cuda' -xa 'cpu cuda'
+complete -c rayctl -n '__fish_seen_subcommand_from run' -l gpu -d 'CUDA: which visible GPU to use (0 = the first that CUDA_VISIBLE_DEVICES leaves)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from run' -l gpu-memory-utilization -d 'CUDA: share of the GPU'\''s memory this worker may use, weights + KV cache (default 0.9)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l threads -d 'CPU threads for the forward pass (default: all cores)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l precision -d 'CPU numerics: fast (int8 activations, f16 KV cache; the default) or exact (f32 throughout, matches Hugging Face within 0.02; several times slower)' -xa 'fast exact'
 complete -c rayctl -n '__fish_seen_subcommand_from run' -l ctx -d 'Longest sequence, prompt + completion, in tokens (default: min(model'\''s, 4096))' -r -F
@@ -60,6 +64,8 @@ complete -c rayctl -n '__fish_seen_subcommand_from run' -l seed -d 'Random seed 
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l url -d 'Base URL of a running OpenAI-compatible server' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l model -d 'GGUF file (or Hugging Face checkpoint directory) to load' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l device -d 'Where to run the model: cpu or cuda' -xa 'cpu cuda'
+complete -c rayctl -n '__fish_seen_subcommand_from bench' -l gpu -d 'CUDA: which visible GPU to use (0 = the first that CUDA_VISIBLE_DEVICES leaves)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from bench' -l gpu-memory-utilization -d 'CUDA: share of the GPU'\''s memory this worker may use, weights + KV cache (default 0.9)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l threads -d 'CPU threads for the forward pass (default: all cores)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l precision -d 'CPU numerics: fast (int8 activations, f16 KV cache; the default) or exact (f32 throughout, matches Hugging Face within 0.02; several times slower)' -xa 'fast exact'
 complete -c rayctl -n '__fish_seen_subcommand_from bench' -l ctx -d 'Longest sequence, prompt + completion, in tokens (default: min(model'\''s, 4096))' -r -F

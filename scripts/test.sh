@@ -4,6 +4,9 @@
 #   2. build with -Wall -Wextra -Werror and run every test: unit + integration (real sshd hosts
 #      in network namespaces, real Ray, a real kube-apiserver with KubeRay, the real model);
 #   3. build again under ASan + UBSan and run the unit tests there.
+# The first build includes the CUDA backend, compiled with the pinned PyPI toolkit
+# (scripts/install-cuda.sh) so that every .cu file is compiled even here without a GPU; its GPU
+# tests skip with the reason. RAYCTL_TEST_CUDA=0 leaves CUDA out.
 # Options: --unit (skip integration tests), --no-sanitize.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,8 +26,14 @@ bash scripts/setup.sh
 RAYCTL_RAY_VENV="$(bash scripts/install-ray.sh)"; export RAYCTL_RAY_VENV
 RAYCTL_MODEL="$(bash scripts/fetch-model.sh)"; export RAYCTL_MODEL
 
+CUDA_ARGS=(-DRAYCTL_CUDA=OFF)
+if [ "${RAYCTL_TEST_CUDA:-1}" != 0 ]; then
+  CUDA_ROOT="$(bash scripts/install-cuda.sh)"
+  CUDA_ARGS=(-DRAYCTL_CUDA=ON -DCMAKE_CUDA_COMPILER="$CUDA_ROOT/bin/nvcc" -DCUDAToolkit_ROOT="$CUDA_ROOT")
+fi
+
 step "build (-Werror)"
-bash scripts/build.sh build
+bash scripts/build.sh build "${CUDA_ARGS[@]}"
 status=0
 step "tests"
 (cd build && ctest -LE integration --output-on-failure -j "$JOBS") || status=1
@@ -35,7 +44,7 @@ fi
 
 if [ "$SANITIZE" = 1 ]; then
   step "build (ASan + UBSan)"
-  bash scripts/build.sh build-asan -DRAYCTL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+  bash scripts/build.sh build-asan -DRAYCTL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DRAYCTL_CUDA=OFF
   step "unit tests under ASan + UBSan"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest -LE integration --output-on-failure -j "$JOBS") || status=1

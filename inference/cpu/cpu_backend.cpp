@@ -4,14 +4,15 @@
 #include "inference/cpu/cpu_backend_scratch.h"
 
 #include "core/error.h"
+#include "inference/engine/backend_shape.h"
 #include "inference/kernels/cpu_vector_inline.h"
 #include "inference/kernels/cpu_vector_ops.h"
 #include "inference/kernels/quant_matmul_isa.h"
+#include "inference/model/rope_table.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <numbers>
 #include <thread>
 
 namespace rayctl::inference {
@@ -37,13 +38,7 @@ CpuBackend::CpuBackend(const ModelFile& model, const CpuBackendOptions& options)
       options_(options),
       pool_(options.threads > 0 ? options.threads : default_threads()),
       s_(std::make_unique<Scratch>()) {
-  shape_.vocab_size = cfg_.n_vocab;
-  shape_.n_layers = cfg_.n_layer;
-  shape_.n_kv_heads = cfg_.n_head_kv;
-  shape_.head_dim = cfg_.head_dim;
-  shape_.context_length = cfg_.n_ctx_train;
-  shape_.n_params = static_cast<int64_t>(model.n_params());
-  shape_.weight_bytes = static_cast<int64_t>(model.weight_bytes());
+  shape_ = backend_shape_of(model);
 
   for (const auto& l : w_.layers) {
     s_->attn_norm.push_back(to_floats(l.attn_norm));
@@ -64,40 +59,9 @@ CpuBackend::CpuBackend(const ModelFile& model, const CpuBackendOptions& options)
 
   // RoPE table: cos/sin of pos·freq_i for every position the engine may use.
   rope_positions_ = options.max_context > 0 ? options.max_context : cfg_.n_ctx_train;
-  const int half = cfg_.rope_dim / 2;
-  std::vector<double> inv_freq(half);
-  std::vector<float> freq_factors;
-  if (w_.rope_freqs) freq_factors = to_floats(*w_.rope_freqs);
-  const auto& sc = cfg_.rope_scaling;
-  for (int i = 0; i < half; ++i) {
-    double f = std::pow(static_cast<double>(cfg_.rope_theta), -2.0 * i / cfg_.rope_dim);
-    if (!freq_factors.empty()) {
-      f /= freq_factors[static_cast<size_t>(i)];
-    } else if (sc.type == "linear" && sc.factor > 0) {
-      f /= sc.factor;
-    } else if (sc.type == "llama3" && sc.original_context > 0) {
-      // HF _compute_llama3_parameters.
-      const double low_wl = sc.original_context / sc.low_freq_factor;
-      const double high_wl = sc.original_context / sc.high_freq_factor;
-      const double wl = 2 * std::numbers::pi / f;
-      if (wl > low_wl) {
-        f /= sc.factor;
-      } else if (wl >= high_wl) {
-        double smooth = (sc.original_context / wl - sc.low_freq_factor) / (sc.high_freq_factor - sc.low_freq_factor);
-        f = (1 - smooth) * f / sc.factor + smooth * f;
-      }
-    }
-    inv_freq[static_cast<size_t>(i)] = f;
-  }
-  rope_cos_.resize(static_cast<size_t>(rope_positions_) * half);
-  rope_sin_.resize(rope_cos_.size());
-  for (int p = 0; p < rope_positions_; ++p) {
-    for (int i = 0; i < half; ++i) {
-      double a = p * inv_freq[static_cast<size_t>(i)];
-      rope_cos_[static_cast<size_t>(p) * half + i] = static_cast<float>(std::cos(a));
-      rope_sin_[static_cast<size_t>(p) * half + i] = static_cast<float>(std::sin(a));
-    }
-  }
+  RopeTable rope = make_rope_table(cfg_, w_, rope_positions_);
+  rope_cos_ = std::move(rope.cos);
+  rope_sin_ = std::move(rope.sin);
   int in_max = std::max(cfg_.n_embd, cfg_.n_ff);
   in_max = std::max(in_max, cfg_.n_head * cfg_.head_dim);
   // Per thread: a group's scores over every position, and one K/V row.

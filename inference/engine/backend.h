@@ -63,6 +63,10 @@ class Backend {
   virtual const BackendShape& shape() const = 0;
   // Bytes of KV storage one token position needs across all layers (K and V).
   virtual size_t kv_bytes_per_token() const = 0;
+  // How many bytes the KV pool may take on this device; 0 when the backend has no such limit
+  // and the engine's default cap applies (the CUDA backend: what --gpu-memory-utilization
+  // leaves after the weights and the step buffers).
+  virtual size_t kv_pool_bytes() const { return 0; }
   // (Re)allocates KV storage. Called once before the first forward().
   virtual void allocate_kv(const KvCacheGeometry& geometry) = 0;
   // Runs one step. `logits` receives logit_rows() rows of vocab_size floats, in slice order.

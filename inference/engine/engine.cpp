@@ -71,7 +71,8 @@ Engine::Engine(std::unique_ptr<Backend> backend, const Tokenizer& tokenizer, con
   const int per_seq = (options_.context + options_.block_size - 1) / options_.block_size;
   if (blocks <= 0) {
     size_t want = static_cast<size_t>(per_seq) * options_.max_seqs;
-    size_t cap = kMaxKvBytes / (backend_->kv_bytes_per_token() * options_.block_size);
+    const size_t pool = backend_->kv_pool_bytes() > 0 ? backend_->kv_pool_bytes() : kMaxKvBytes;
+    size_t cap = pool / (backend_->kv_bytes_per_token() * options_.block_size);
     blocks = static_cast<int>(std::max<size_t>(std::min(want, cap), static_cast<size_t>(per_seq)));
   }
   options_.kv_blocks = blocks;

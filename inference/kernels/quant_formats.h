@@ -9,6 +9,13 @@
 #include <cstdint>
 #include <string_view>
 
+// Functions marked so are compiled for the GPU too where nvcc includes this header (cuda/).
+#ifdef __CUDACC__
+#define RAYCTL_HOST_DEVICE __host__ __device__
+#else
+#define RAYCTL_HOST_DEVICE
+#endif
+
 namespace rayctl::inference {
 
 // ggml_type ids as stored in GGUF tensor infos. Only the ones listed in is_supported() can be
@@ -87,7 +94,7 @@ static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(Block
 static_assert(sizeof(BlockQ8_0) == 34 && sizeof(BlockQ4_K) == 144 && sizeof(BlockQ6_K) == 210);
 
 // Q4_K: the 6-bit scale and min of sub-block j (0..7), unpacked from a block's 12 scale bytes.
-inline void q4_k_scale_min(int j, const uint8_t* scales, uint8_t& sc, uint8_t& m) {
+RAYCTL_HOST_DEVICE inline void q4_k_scale_min(int j, const uint8_t* scales, uint8_t& sc, uint8_t& m) {
   if (j < 4) {
     sc = scales[j] & 63;
     m = scales[j + 4] & 63;

@@ -3,12 +3,20 @@
 
 #include "core/error.h"
 #include "inference/cpu/cpu_backend.h"
+#ifdef RAYCTL_HAVE_CUDA
+#include "inference/cuda/cuda_backend.h"
+#endif
 
 namespace rayctl::inference {
 
 #ifdef RAYCTL_HAVE_CUDA
-// Defined by the CUDA backend (inference/cuda/), which registers itself here.
-std::unique_ptr<Backend> create_cuda_backend(const ModelFile& model, const BackendConfig& config);
+static std::unique_ptr<Backend> create_cuda_backend(const ModelFile& model, const BackendConfig& config) {
+  CudaBackendOptions o;
+  o.gpu = config.gpu;
+  o.memory_utilization = config.gpu_memory_utilization;
+  o.max_context = config.max_context;
+  return std::make_unique<CudaBackend>(model, o);
+}
 #endif
 
 bool backend_available(const std::string& device) {

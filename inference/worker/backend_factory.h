@@ -12,10 +12,12 @@
 namespace rayctl::inference {
 
 struct BackendConfig {
-  std::string device = "cpu";  // "cpu" | "cuda"
-  int threads = 0;             // CPU threads; 0: all online CPUs
-  int max_context = 0;         // longest sequence the engine will run
-  bool exact = false;          // CPU: f32 activations and KV (reference numerics)
+  std::string device = "cpu";           // "cpu" | "cuda"
+  int threads = 0;                      // CPU threads; 0: all online CPUs
+  int max_context = 0;                  // longest sequence the engine will run
+  bool exact = false;                   // CPU: f32 activations and KV (reference numerics)
+  int gpu = 0;                          // CUDA: device index among the visible ones
+  double gpu_memory_utilization = 0.9;  // CUDA: share of the GPU's memory to use (KV pool sized from it)
 };
 
 // Throws rayctl::Error(Usage) for an unknown device or one this build lacks.

@@ -2,6 +2,9 @@
 // conflicting flags, out-of-range values, a model path that does not exist. In-process.
 #include "cli_harness.h"
 
+#ifdef RAYCTL_HAVE_CUDA
+#include "inference/cuda/cuda_backend.h"
+#endif
 #include <gtest/gtest.h>
 
 using namespace rayctl::cli::testing;
@@ -58,7 +61,17 @@ TEST(InferenceCli, BenchNeedsExactlyOneOfUrlAndModel) {
   EXPECT_TRUE(contains(level.err, "--concurrency 0")) << level.err;
 }
 
-#ifndef RAYCTL_HAVE_CUDA
+#ifdef RAYCTL_HAVE_CUDA
+// A CUDA build on a machine without a usable GPU (CI): --device cuda is refused with the reason.
+TEST(InferenceCli, CudaDeviceWithoutAGpuIsAUsageErrorThatSaysWhy) {
+  const std::string why = rayctl::inference::cuda_unavailable_reason();
+  if (why.empty()) GTEST_SKIP() << "a GPU is present here";
+  const std::string model = std::string(RAYCTL_TEST_DATA) + "/fixtures/inference/tiny/tiny-llama-f32";
+  auto r = run_cli({"inference", "run", "--model", model, "--device", "cuda", "--max-tokens", "1", "Hi"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "--device cuda: " + why)) << r.err;
+}
+#else
 TEST(InferenceCli, CudaDeviceWithoutCudaIsAUsageError) {
   auto r = run_cli({"inference", "run", "--model", "/nonexistent/model.gguf", "--device", "cuda", "Hi"});
   EXPECT_EQ(r.exit_code, 2);

@@ -15,6 +15,7 @@
 #include "inference/cpu/cpu_backend.h"
 #include "inference/engine/sampler.h"
 #include "inference/model/model_config.h"
+#include "tests/inference/support/cached_model.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -26,17 +27,6 @@
 namespace rayctl::inference {
 
 namespace {
-
-std::string cached_model() {
-  std::string cmd = std::string(RAYCTL_SOURCE_DIR) + "/scripts/fetch-model.sh --check 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return {};
-  char buf[4096] = {0};
-  std::string out = fgets(buf, sizeof buf, p) ? buf : "";
-  pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
 
 constexpr double kNearTie = 0.25;
 
@@ -81,7 +71,7 @@ void check_model(CpuPrecision precision, double tol, double mean_tol, bool greed
 #if defined(__SANITIZE_ADDRESS__)
   GTEST_SKIP() << "a 64-token generation of 10 prompts is minutes under ASan; runs in the optimized build";
 #endif
-  std::string path = cached_model();
+  std::string path = cached_smollm2_model();
   if (path.empty()) GTEST_SKIP() << "SmolLM2 GGUF not cached: run scripts/fetch-model.sh";
   if (!std::ifstream(kGoldenFile))
     GTEST_SKIP() << kGoldenFile << " not recorded yet: run scripts/inference-golden/make_goldens.py";
@@ -141,7 +131,7 @@ TEST(CpuBackend, SplitDecodeAttentionMatchesWholeAttention) {
 #if defined(__SANITIZE_ADDRESS__)
   GTEST_SKIP() << "a 200-token Exact prefill is minutes under ASan; runs in the optimized build";
 #endif
-  std::string path = cached_model();
+  std::string path = cached_smollm2_model();
   if (path.empty()) GTEST_SKIP() << "SmolLM2 GGUF not cached: run scripts/fetch-model.sh";
   auto model = ModelFile::open(path);
   CpuBackendOptions o;

@@ -428,9 +428,10 @@ def wait_idle(port, deadline):
 
 
 # ----------------------------------------------------------------------------- server
-def start_server(binary, model, parallel, max_queued, deadline):
+def start_server(binary, model, parallel, max_queued, deadline, device="cpu"):
     cmd = [binary, "inference", "serve", "--model", model, "--host", HOST, "--port", "0", "--ctx", str(CTX),
-           "--parallel", str(parallel), "--max-queued", str(max_queued), "--model-name", "smollm2-load"]
+           "--parallel", str(parallel), "--max-queued", str(max_queued), "--model-name", "smollm2-load",
+           "--device", device]
     log("starting:", " ".join(cmd))
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     port, lines = None, []
@@ -458,6 +459,7 @@ def main():
     ap.add_argument("model")
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--parallel", type=int, default=8)
+    ap.add_argument("--device", default="cpu", help="the worker's --device (cuda on a GPU machine)")
     ap.add_argument("--deadline", type=float, default=600, help="seconds for the whole test")
     a = ap.parse_args()
     if not os.path.exists(a.model):
@@ -466,7 +468,7 @@ def main():
     t_start = time.monotonic()
     deadline = t_start + a.deadline
     # --max-queued above the client count: all of them are queued, none refused (503).
-    proc, port, tail = start_server(a.binary, a.model, a.parallel, a.clients + 56, deadline)
+    proc, port, tail = start_server(a.binary, a.model, a.parallel, a.clients + 56, deadline, a.device)
     failures = []
     try:
         status, _, body = request(port, "GET", "/health")
