@@ -80,6 +80,7 @@ struct ServeOptions {
   int parallel = 8;
   int max_queued = 256;
   int max_batch_tokens = 512;
+  bool no_prefix_caching = false;
   std::string api_key;
   bool metrics_without_key = false;
   std::string model_name;
@@ -95,6 +96,7 @@ void serve(CliContext& ctx, const ServeOptions& o) {
   cfg.engine.context = o.model.ctx;
   cfg.engine.max_queued = o.max_queued;
   cfg.engine.max_tokens_per_step = std::max(o.max_batch_tokens, o.parallel);
+  cfg.engine.prefix_caching = !o.no_prefix_caching;
   cfg.http.host = o.host;
   cfg.http.port = o.port;
   cfg.api_key = api_key_from(ctx, o.api_key);
@@ -116,7 +118,8 @@ void serve(CliContext& ctx, const ServeOptions& o) {
                          {"max_queued", o.max_queued},
                          {"auth", !cfg.api_key.empty()},
                          {"kv_cache_blocks", server.engine().options().kv_blocks},
-                         {"kv_block_size", server.engine().options().block_size}};
+                         {"kv_block_size", server.engine().options().block_size},
+                         {"prefix_caching", server.engine().options().prefix_caching}};
   if (ctx.format() == OutputFormat::Table) {
     *ctx.io.out << fmt::format("serving {} at {} ({}, context {}, {} parallel, {} KV blocks of {} tokens{})\n",
                                server.model_id(), server.url(), be.name(), server.engine().context(), o.parallel,
@@ -276,6 +279,8 @@ void setup_inference(CLI::App& root, CliContext& ctx) {
       ->check(CLI::Range(0, 1000000));
   s->add_option("--max-batch-tokens", so->max_batch_tokens, "Tokens (prefill + decode) in one step")
       ->check(CLI::Range(1, 65536));
+  s->add_flag("--no-prefix-caching", so->no_prefix_caching,
+              "Compute every prompt in full instead of reusing the KV blocks of prefixes seen before");
   s->add_option("--api-key", so->api_key,
                 "Require 'Authorization: Bearer KEY' on /v1, tokenizer and /metrics routes (or set "
                 "RAYCTL_INFERENCE_API_KEY)");

@@ -32,7 +32,7 @@ __rayctl_opts() {
     'validate') echo "$g --help -h --cluster --strict";;
     'render') echo "$g --help -h --to --serve --name --namespace -n --ray-version";;
     'inference') echo "$g --help -h";;
-    'inference serve') echo "$g --help -h --model -m --device --gpu --gpu-memory-utilization --threads --precision --ctx --host --port --parallel --max-queued --max-batch-tokens --api-key --metrics-without-key --model-name";;
+    'inference serve') echo "$g --help -h --model -m --device --gpu --gpu-memory-utilization --threads --precision --ctx --host --port --parallel --max-queued --max-batch-tokens --no-prefix-caching --api-key --metrics-without-key --model-name";;
     'inference run') echo "$g --help -h --model -m --device --gpu --gpu-memory-utilization --threads --precision --ctx --system --raw --max-tokens --temperature --top-p --top-k --min-p --seed";;
     'inference bench') echo "$g --help -h --url --model -m --device --gpu --gpu-memory-utilization --threads --precision --ctx --concurrency -c --requests --max-tokens --prompt --api-key --plot";;
     'inference deploy') echo "$g --help -h --model -m --cluster --name --route --replicas --min --max --gpus-per-replica --cpus-per-replica --device --parallel --ctx --rayctl-binary --token-file --dry-run --no-wait --force --accept-new-host-keys --timeout";;

@@ -43,6 +43,7 @@ complete -c rayctl -n '__fish_seen_subcommand_from serve' -l port -d 'TCP port (
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l parallel -d 'Sequences decoded together in one step' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l max-queued -d 'Requests allowed to wait for a slot; beyond that: HTTP 503' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l max-batch-tokens -d 'Tokens (prefill + decode) in one step' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from serve' -l no-prefix-caching -d 'Compute every prompt in full instead of reusing the KV blocks of prefixes seen before'
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l api-key -d 'Require '\''Authorization: Bearer KEY'\'' on /v1, tokenizer and /metrics routes (or set RAYCTL_INFERENCE_API_KEY)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l metrics-without-key -d 'Serve /metrics without the API key (for a scraper on a trusted network)'
 complete -c rayctl -n '__fish_seen_subcommand_from serve' -l model-name -d 'Model id clients use in "model" (default: the file name)' -r -F

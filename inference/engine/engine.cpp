@@ -29,7 +29,8 @@ struct Engine::Request {
         detok(tok, true),
         stop_filter(params.stop),
         cb(std::move(r.on_output)),
-        arrival(r.arrival) {
+        arrival(r.arrival),
+        after(r.after) {
     seq.id = id_;
     seq.tokens = std::move(r.prompt);
   }
@@ -44,11 +45,14 @@ struct Engine::Request {
   std::vector<int32_t> generated;
   std::chrono::steady_clock::time_point arrival, last_token;
   bool queue_time_recorded = false;
+  int64_t after;
 };
 
 struct Engine::State {
-  State(int blocks, int block_size, const SchedulerLimits& limits) : kv(blocks, block_size), sched(kv, limits) {}
+  State(int blocks, int block_size, bool prefix_caching, const SchedulerLimits& limits)
+      : kv(blocks, block_size, prefix_caching), sched(kv, limits) {}
   PagedKvCache kv;
+  int64_t queries_reported = 0, hits_reported = 0;  // prefix-cache counters already in the metrics
   Scheduler sched;
   std::unordered_map<int64_t, std::unique_ptr<Request>> live;
   std::vector<float> logits;
@@ -78,7 +82,7 @@ Engine::Engine(std::unique_ptr<Backend> backend, const Tokenizer& tokenizer, con
   options_.kv_blocks = blocks;
   backend_->allocate_kv({options_.block_size, blocks});
   SchedulerLimits limits{options_.max_seqs, options_.max_tokens_per_step, options_.prefill_chunk};
-  st_ = std::make_unique<State>(blocks, options_.block_size, limits);
+  st_ = std::make_unique<State>(blocks, options_.block_size, options_.prefix_caching, limits);
   eos_ids_ = tokenizer_.stop_ids();
   snap_.kv_blocks_total = blocks;
   if (metrics_) metrics_->registry.set(metrics_->kv_blocks_total, blocks);
@@ -92,6 +96,7 @@ Engine::~Engine() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  for (auto& r : held_) st_->live.emplace(r->id, std::move(r));
   for (auto& [id, r] : st_->live) {
     GenerationOutput out;
     out.finished = true;
@@ -141,7 +146,7 @@ EngineSnapshot Engine::snapshot() const {
 
 void Engine::loop() {
   for (;;) {
-    const bool busy = !st_->live.empty();
+    const bool busy = !st_->live.empty() || !held_.empty();
     {
       std::unique_lock<std::mutex> lk(mu_);
       cv_.wait(lk, [&] { return stop_ || busy || !inbox_.empty() || !cancels_.empty(); });
@@ -161,13 +166,35 @@ void Engine::take_inbox() {
     inbox.swap(inbox_);
     cancels.swap(cancels_);
   }
-  for (auto& r : inbox) {
-    st_->sched.add(&r->seq);
-    st_->live.emplace(r->id, std::move(r));
-  }
+  for (auto& r : inbox) held_.push_back(std::move(r));
   for (int64_t id : cancels) {
     auto it = st_->live.find(id);
     if (it != st_->live.end()) finish(*it->second, FinishReason::Abort);
+    auto h = std::find_if(held_.begin(), held_.end(), [id](const auto& r) { return r->id == id; });
+    if (h != held_.end()) {
+      auto r = std::move(*h);
+      held_.erase(h);
+      st_->live.emplace(r->id, std::move(r));  // finish() expects it live (and in no scheduler queue)
+      finish(*st_->live.at(id), FinishReason::Abort);
+    }
+  }
+  release_held();
+}
+
+// Hands the held requests to the scheduler, in order, except those whose `after` request is
+// still live with its prompt not yet cached.
+void Engine::release_held() {
+  for (auto it = held_.begin(); it != held_.end();) {
+    Request& r = **it;
+    auto lead = st_->live.find(r.after);
+    const bool wait = r.after != 0 && lead != st_->live.end() && lead->second->seq.n_cached < lead->second->prompt_len;
+    if (wait) {
+      ++it;
+      continue;
+    }
+    st_->sched.add(&r.seq);
+    st_->live.emplace(r.id, std::move(*it));
+    it = held_.erase(it);
   }
 }
 
@@ -208,7 +235,12 @@ void Engine::run_step() {
   if (metrics_) metrics_->registry.observe(metrics_->iteration_tokens, plan.tokens);
   const auto now = Clock::now();
   size_t row = 0;
-  std::vector<std::pair<Request*, int32_t>> sampled;
+  struct Sampled {
+    Request* r;
+    int32_t token;
+    TokenLogprobs lp;
+  };
+  std::vector<Sampled> sampled;
   for (const auto& ps : plan.slices) {
     Request& r = *st.live.at(ps.seq->id);
     if (!r.queue_time_recorded && metrics_) {
@@ -218,12 +250,15 @@ void Engine::run_step() {
     if (!ps.want_logits) continue;
     std::span<float> lg(st.logits.data() + row * vocab, vocab);
     ++row;
-    sampled.emplace_back(&r, r.sampler.sample(lg, r.generated));
+    Sampled sm{&r, 0, {}};
+    sm.token = r.sampler.sample(lg, r.generated, &sm.lp);
+    sampled.push_back(std::move(sm));
   }
-  for (auto& [r, tok] : sampled) emit_token(*r, tok);
+  for (auto& sm : sampled) emit_token(*sm.r, sm.token, sm.r->params.logprobs >= 0 ? &sm.lp : nullptr);
+  if (!held_.empty()) release_held();
 }
 
-void Engine::emit_token(Request& r, int32_t token) {
+void Engine::emit_token(Request& r, int32_t token, const TokenLogprobs* lp) {
   const auto now = Clock::now();
   if (metrics_) {
     if (r.generated.empty())
@@ -242,6 +277,7 @@ void Engine::emit_token(Request& r, int32_t token) {
                     (!r.params.ignore_eos && std::binary_search(eos_ids_.begin(), eos_ids_.end(), token));
   GenerationOutput out;
   out.tokens.push_back(token);
+  if (lp) out.logprobs.push_back(*lp);
   if (stop_token) {
     why = FinishReason::Stop;
   } else {
@@ -294,7 +330,7 @@ void Engine::finish(Request& r, FinishReason why, const std::string& error) {
 void Engine::update_gauges() {
   auto& st = *st_;
   std::lock_guard<std::mutex> lk(mu_);
-  queued_ = static_cast<int>(st.sched.waiting() + inbox_.size());
+  queued_ = static_cast<int>(st.sched.waiting() + inbox_.size() + held_.size());
   snap_.running = static_cast<int>(st.sched.running());
   snap_.waiting = queued_;
   snap_.kv_blocks_used = st.kv.used_blocks();
@@ -306,7 +342,13 @@ void Engine::update_gauges() {
     m.registry.set(m.requests_waiting, snap_.waiting);
     m.registry.set(m.kv_usage, st.kv.usage());
     m.registry.set(m.kv_blocks_used, snap_.kv_blocks_used);
+    m.registry.add(m.prefix_cache_queries, static_cast<double>(st.kv.prefix_queries() - st.queries_reported));
+    m.registry.add(m.prefix_cache_hits, static_cast<double>(st.kv.prefix_hits() - st.hits_reported));
   }
+  st.queries_reported = st.kv.prefix_queries();
+  st.hits_reported = st.kv.prefix_hits();
+  snap_.prefix_cache_queries = st.queries_reported;
+  snap_.prefix_cache_hits = st.hits_reported;
 }
 
 }  // namespace rayctl::inference

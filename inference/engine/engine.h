@@ -36,7 +36,8 @@ struct GenerationOutput {
   FinishReason finish_reason = FinishReason::None;
   int prompt_tokens = 0;
   int completion_tokens = 0;
-  std::string error;  // when finish_reason == Error
+  std::string error;                    // when finish_reason == Error
+  std::vector<TokenLogprobs> logprobs;  // one per token when sampling.logprobs >= 0
 };
 using GenerationCallback = std::function<void(const GenerationOutput&)>;
 
@@ -45,6 +46,10 @@ struct GenerationRequest {
   SamplingParams sampling;
   GenerationCallback on_output;
   std::chrono::steady_clock::time_point arrival = std::chrono::steady_clock::now();
+  // Another request (an id from submit()) whose prompt this one shares: it is held back until
+  // that one's prompt is in the KV cache (or it ended), so that with prefix caching it reuses
+  // those blocks instead of computing them alongside (the n > 1 choices of one API request).
+  int64_t after = 0;
 };
 
 struct EngineOptions {
@@ -53,8 +58,9 @@ struct EngineOptions {
   int prefill_chunk = 256;
   int context = 4096;  // --ctx: longest sequence (prompt + generation)
   int block_size = 16;
-  int kv_blocks = 0;     // 0: enough for every slot to reach `context`... capped (see engine.cpp)
-  int max_queued = 256;  // --max-queued: waiting requests before submit() refuses
+  int kv_blocks = 0;           // 0: enough for every slot to reach `context`... capped (see engine.cpp)
+  int max_queued = 256;        // --max-queued: waiting requests before submit() refuses
+  bool prefix_caching = true;  // reuse the KV blocks of prompts' common prefixes (PagedKvCache)
 };
 
 // Thrown by submit() when the queue is full (HTTP 503).
@@ -66,6 +72,7 @@ struct EngineSnapshot {
   int running = 0, waiting = 0;
   int kv_blocks_used = 0, kv_blocks_total = 0;
   int64_t steps = 0;
+  int64_t prefix_cache_queries = 0, prefix_cache_hits = 0;  // prompt tokens looked up / found cached
 };
 
 class Engine {
@@ -95,7 +102,8 @@ class Engine {
   void take_inbox();
   void run_step();
   void finish(Request& r, FinishReason why, const std::string& error = {});
-  void emit_token(Request& r, int32_t token);
+  void emit_token(Request& r, int32_t token, const TokenLogprobs* lp);
+  void release_held();
   void update_gauges();
 
   std::unique_ptr<Backend> backend_;
@@ -107,6 +115,7 @@ class Engine {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Request>> inbox_;
+  std::vector<std::unique_ptr<Request>> held_;  // engine thread: waiting for their `after` request
   std::vector<int64_t> cancels_;
   int64_t next_id_ = 1;
   int queued_ = 0;  // inbox + scheduler waiting (for max_queued)

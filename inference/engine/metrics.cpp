@@ -148,6 +148,10 @@ EngineMetrics::EngineMetrics(const std::string& model_name) {
   prompt_tokens = r.counter("vllm:prompt_tokens_total", "Number of prefill tokens processed.", m);
   generation_tokens = r.counter("vllm:generation_tokens_total", "Number of generation tokens processed.", m);
   preemptions = r.counter("vllm:num_preemptions_total", "Cumulative number of preemptions.", m);
+  prefix_cache_queries = r.counter("vllm:prefix_cache_queries_total",
+                                   "Prefix cache queries: prompt tokens looked up in the prefix cache.", m);
+  prefix_cache_hits =
+      r.counter("vllm:prefix_cache_hits_total", "Prefix cache hits: prompt tokens found in the prefix cache.", m);
   auto success = [&](const char* reason) {
     MetricLabels l = m;
     l.emplace_back("finished_reason", reason);

@@ -54,7 +54,7 @@ struct EngineMetrics {
   explicit EngineMetrics(const std::string& model_name);
   MetricsRegistry registry;
   int requests_running, requests_waiting, kv_usage, kv_blocks_used, kv_blocks_total;
-  int prompt_tokens, generation_tokens, preemptions;
+  int prompt_tokens, generation_tokens, preemptions, prefix_cache_queries, prefix_cache_hits;
   int success_stop, success_length, success_abort, success_error;
   int ttft, itl, e2e, queue_time, prompt_len, gen_len, iteration_tokens;
   int http_connections;

@@ -44,8 +44,38 @@ void Sampler::apply_penalties(std::span<float> logits, std::span<const int32_t> 
   }
 }
 
-int32_t Sampler::sample(std::span<float> logits, std::span<const int32_t> history) {
+int32_t Sampler::sample(std::span<float> logits, std::span<const int32_t> history, TokenLogprobs* lp) {
+  for (const auto& [tok, bias] : params_.logit_bias)
+    if (tok >= 0 && static_cast<size_t>(tok) < logits.size()) logits[static_cast<size_t>(tok)] += bias;
   apply_penalties(logits, history);
+  const int32_t token = choose(logits);
+  if (lp && params_.logprobs >= 0) fill_logprobs(logits, token, *lp);
+  return token;
+}
+
+void Sampler::fill_logprobs(std::span<const float> logits, int32_t token, TokenLogprobs& lp) {
+  const double scale = params_.temperature > 0.0f ? 1.0 / params_.temperature : 1.0;
+  double mx = -INFINITY;
+  for (float l : logits) mx = std::max(mx, l * scale);
+  double sum = 0;
+  for (float l : logits) sum += std::exp(l * scale - mx);
+  const double lse = mx + std::log(sum);
+  lp.token = token;
+  lp.logprob = static_cast<float>(logits[static_cast<size_t>(token)] * scale - lse);
+  lp.top.clear();
+  const size_t k = std::min(static_cast<size_t>(params_.logprobs), logits.size());
+  if (k == 0) return;
+  auto& c = candidates_;
+  c.resize(logits.size());
+  for (size_t i = 0; i < logits.size(); ++i) c[i] = {logits[i], static_cast<int32_t>(i)};
+  auto better = [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  };
+  std::partial_sort(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(k), c.end(), better);
+  for (size_t i = 0; i < k; ++i) lp.top.emplace_back(c[i].second, static_cast<float>(c[i].first * scale - lse));
+}
+
+int32_t Sampler::choose(std::span<float> logits) {
   if (params_.temperature <= 0.0f || params_.top_k == 1) return argmax(logits);
 
   const float inv_t = 1.0f / params_.temperature;

@@ -25,20 +25,33 @@ struct SamplingParams {
   std::optional<uint64_t> seed;
   int max_tokens = 16;
   bool ignore_eos = false;
-  std::vector<std::string> stop;        // stop strings (excluded from the output)
-  std::vector<int32_t> stop_token_ids;  // extra stop ids, besides the model's EOS ids
+  std::vector<std::string> stop;                      // stop strings (excluded from the output)
+  std::vector<int32_t> stop_token_ids;                // extra stop ids, besides the model's EOS ids
+  std::vector<std::pair<int32_t, float>> logit_bias;  // added to those tokens' logits first
+  int logprobs = -1;  // -1: none; else the chosen token's log-probability and this many of the best
+};
+
+// A sampled token's log-probability and the best alternatives', from the distribution the
+// sampler drew from: log-softmax of the logits after logit_bias, penalties and temperature
+// (before top-k / top-p / min-p, which only cut candidates; greedy: no temperature).
+struct TokenLogprobs {
+  int32_t token = 0;
+  float logprob = 0;
+  std::vector<std::pair<int32_t, float>> top;  // best first, `logprobs` of them
 };
 
 // Chooses tokens for one sequence; owns that sequence's RNG so seeded runs are reproducible.
 class Sampler {
  public:
   explicit Sampler(const SamplingParams& params);
-  // `logits` is modified in place (penalties, temperature). `history` holds the tokens
-  // generated so far (for the penalties).
-  int32_t sample(std::span<float> logits, std::span<const int32_t> history);
+  // `logits` is modified in place (bias, penalties). `history` holds the tokens generated so
+  // far (for the penalties). With params.logprobs >= 0 and `lp`, fills *lp for the token.
+  int32_t sample(std::span<float> logits, std::span<const int32_t> history, TokenLogprobs* lp = nullptr);
 
  private:
   void apply_penalties(std::span<float> logits, std::span<const int32_t> history) const;
+  void fill_logprobs(std::span<const float> logits, int32_t token, TokenLogprobs& lp);
+  int32_t choose(std::span<float> logits);  // temperature, top-k, top-p, min-p, the draw
   SamplingParams params_;
   std::mt19937_64 rng_;
   std::vector<std::pair<float, int32_t>> candidates_;  // reused: no allocation per token

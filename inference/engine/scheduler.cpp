@@ -73,11 +73,22 @@ StepPlan Scheduler::plan() {
   // 3. Admit waiting sequences while there is a slot, budget and room for their first chunk.
   while (!waiting_.empty() && budget > 0 && static_cast<int>(running_.size()) < limits_.max_seqs) {
     ScheduledSequence* seq = waiting_.front();
+    // Prefix caching: the blocks of its leading tokens that are cached need no prefill.
+    const bool matched = seq->n_cached == 0 && (seq->n_cached = kv_.match_prefix(seq->id, seq->tokens)) > 0;
+    auto unmatch = [&] {
+      if (matched) kv_.release(seq->id), seq->n_cached = 0;
+    };
     // Keep a block per running sequence in hand so that admitting does not force preemption next step.
     int n = std::min({seq->pending(), limits_.prefill_chunk, budget});
     int headroom = static_cast<int>(running_.size());
-    if (kv_.missing_blocks(seq->id, seq->n_cached + n) + headroom > kv_.free_blocks() && !running_.empty()) break;
-    if (!kv_.reserve(seq->id, seq->n_cached + n)) break;
+    if (kv_.missing_blocks(seq->id, seq->n_cached + n) + headroom > kv_.free_blocks() && !running_.empty()) {
+      unmatch();
+      break;
+    }
+    if (!kv_.reserve(seq->id, seq->n_cached + n)) {
+      unmatch();
+      break;
+    }
     waiting_.pop_front();
     running_.push_back(seq);
     plan.slices.push_back({seq, n, seq->n_cached + n == static_cast<int>(seq->tokens.size())});
@@ -88,7 +99,10 @@ StepPlan Scheduler::plan() {
 }
 
 void Scheduler::commit(const StepPlan& plan) {
-  for (const auto& s : plan.slices) s.seq->n_cached += s.n_tokens;
+  for (const auto& s : plan.slices) {
+    s.seq->n_cached += s.n_tokens;
+    kv_.publish(s.seq->id, s.seq->tokens, s.seq->n_cached);
+  }
 }
 
 }  // namespace rayctl::inference

@@ -4,7 +4,9 @@
 // budget and KV blocks allow (so new requests never wait for the batch to drain). When the
 // KV pool runs dry the most recently admitted sequence is preempted: its blocks are freed and
 // it goes back to the front of the queue, to be recomputed from its tokens later (vLLM's
-// recompute preemption). It plans only; the engine runs the step and reports progress.
+// recompute preemption). With prefix caching on, an admitted sequence starts from the cached
+// blocks its tokens begin with, and every committed step registers the sequence's new full
+// blocks (see PagedKvCache). It plans only; the engine runs the step and reports progress.
 #pragma once
 
 #include "inference/engine/paged_kv_cache.h"

@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "inference/server/openai_request.h"
+#include "inference/server/openai_response.h"
 
 #include <chrono>
 #include <cstdio>
@@ -13,8 +14,6 @@ namespace rayctl::inference {
 using nlohmann::json;
 
 namespace {
-
-const HttpHeaders kSseHeaders{{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
 
 void send_json(HttpResponder& r, int status, const json& body) {
   r.send(status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace));
@@ -31,85 +30,6 @@ std::string random_id(const char* prefix) {
                 static_cast<unsigned long long>(rng() & 0xffffffffu));
   return buf;
 }
-
-// Everything a streaming or buffered response needs after the HTTP handler returned.
-struct ResponseContext {
-  std::shared_ptr<HttpResponder> resp;
-  bool chat = false, stream = false, include_usage = false;
-  std::string id, model, echo_text;
-  int64_t created = 0;
-  std::string text;  // buffered (non-stream) output
-
-  json chunk(const json& choice) const {
-    return {{"id", id},
-            {"object", chat ? "chat.completion.chunk" : "text_completion"},
-            {"created", created},
-            {"model", model},
-            {"choices", json::array({choice})}};
-  }
-  static json usage(const GenerationOutput& o) {
-    return {{"prompt_tokens", o.prompt_tokens},
-            {"completion_tokens", o.completion_tokens},
-            {"total_tokens", o.prompt_tokens + o.completion_tokens}};
-  }
-  void event(const json& j) const { resp->write("data: " + dump(j) + "\n\n"); }
-  json text_choice(const std::string& t, const json& finish) const {
-    if (chat)
-      return {{"index", 0},
-              {"delta", t.empty() && !finish.is_null() ? json::object() : json{{"content", t}}},
-              {"logprobs", nullptr},
-              {"finish_reason", finish}};
-    return {{"index", 0}, {"text", t}, {"logprobs", nullptr}, {"finish_reason", finish}};
-  }
-
-  void on_output(const GenerationOutput& out) {
-    if (out.finish_reason == FinishReason::Abort) {
-      resp->end();
-      return;
-    }
-    if (out.finish_reason == FinishReason::Error) {
-      ApiError err(500, "generation failed: " + out.error);
-      if (stream) {
-        event(err.to_json());
-        resp->write("data: [DONE]\n\n");
-        resp->end();
-      } else {
-        send_error(*resp, err);
-      }
-      return;
-    }
-    const json finish = out.finished ? json(finish_reason_name(out.finish_reason)) : json(nullptr);
-    if (!stream) {
-      text += out.text;
-      if (!out.finished) return;
-      json choice =
-          chat ? json{{"index", 0},
-                      {"message", {{"role", "assistant"}, {"content", text}}},
-                      {"logprobs", nullptr},
-                      {"finish_reason", finish}}
-               : json{{"index", 0}, {"text", echo_text + text}, {"logprobs", nullptr}, {"finish_reason", finish}};
-      send_json(*resp, 200,
-                {{"id", id},
-                 {"object", chat ? "chat.completion" : "text_completion"},
-                 {"created", created},
-                 {"model", model},
-                 {"choices", json::array({choice})},
-                 {"usage", usage(out)}});
-      return;
-    }
-    if (!out.text.empty()) event(chunk(text_choice(out.text, nullptr)));
-    if (!out.finished) return;
-    event(chunk(text_choice("", finish)));
-    if (include_usage) {
-      json u = chunk(json::object());
-      u["choices"] = json::array();
-      u["usage"] = usage(out);
-      event(u);
-    }
-    resp->write("data: [DONE]\n\n");
-    resp->end();
-  }
-};
 
 }  // namespace
 
@@ -280,61 +200,63 @@ void OpenAiApi::completions(const HttpRequest& req, const std::shared_ptr<HttpRe
   const char* prompt_field = chat ? "messages" : "prompt";
   fit_to_context(cr, req, chat, static_cast<int>(prompt.size()), engine_->context());
 
-  auto rc = std::make_shared<ResponseContext>();
-  rc->resp = resp;
-  rc->chat = chat;
-  rc->stream = cr.stream;
+  for (const auto& [tok, bias] : cr.sampling.logit_bias)
+    if (tok >= model_->tokenizer().n_vocab())
+      throw ApiError(400, "logit_bias: token id " + std::to_string(tok) + " is out of range", "logit_bias");
+  auto rc = std::make_shared<OpenAiResponse>(resp, model_->tokenizer(), chat, cr.stream, cr.n);
   rc->include_usage = cr.include_usage;
+  rc->logprobs = cr.sampling.logprobs >= 0;
   rc->id = random_id(chat ? "chatcmpl-" : "cmpl-");
   rc->model = options_.model_id;
   rc->echo_text = echo;
   rc->created =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-
-  GenerationRequest gr;
-  gr.prompt = std::move(prompt);
-  gr.sampling = std::move(cr.sampling);
-  gr.arrival = arrival;
-  gr.on_output = [rc](const GenerationOutput& out) { rc->on_output(out); };
   if (cr.stream) {
     // A full queue is a plain 503 before any stream starts (submit() below re-checks: a race
     // with other requests then ends the stream with an error event instead).
     const EngineSnapshot snap = engine_->snapshot();
-    if (snap.waiting >= engine_->options().max_queued)
+    if (snap.waiting + cr.n - 1 >= engine_->options().max_queued)
       throw ApiError(503,
                      "the server has " + std::to_string(snap.waiting) + " requests waiting (--max-queued " +
                          std::to_string(engine_->options().max_queued) + "); retry later",
                      "", "service_unavailable_error");
-    // Headers and the opening chunk go out before the request is queued, so the stream is
+    // Headers and the opening chunks go out before the request is queued, so the stream is
     // well-formed whatever happens next.
-    resp->start_stream(200, "text/event-stream", kSseHeaders);
-    if (chat)
-      rc->event(rc->chunk({{"index", 0},
-                           {"delta", {{"role", "assistant"}, {"content", ""}}},
-                           {"logprobs", nullptr},
-                           {"finish_reason", nullptr}}));
-    else if (!echo.empty())
-      rc->event(rc->chunk(rc->text_choice(echo, nullptr)));
+    rc->open_stream();
   }
-  // A request the engine refuses: the error response, or its event at the end of the stream.
-  auto refuse = [&](const ApiError& err) {
-    if (!cr.stream) throw err;
-    rc->event(err.to_json());
-    resp->write("data: [DONE]\n\n");
-    resp->end();
-  };
-  int64_t id = 0;
-  try {
-    id = engine_->submit(std::move(gr));
-  } catch (const QueueFullError& e) {
-    refuse(ApiError(503, std::string(e.what()) + "; retry later", "", "service_unavailable_error"));
-    return;
-  } catch (const std::invalid_argument& e) {
-    refuse(ApiError(400, e.what(), prompt_field));
-    return;
-  }
+  submit_choices(cr, std::move(prompt), arrival, rc, resp, prompt_field);
+}
+
+// Queues the n choices: the first, then the others held until its prompt is cached (they share
+// its KV blocks through the prefix cache). Choice i > 0 with a seed draws with seed + i.
+void OpenAiApi::submit_choices(CompletionRequest& cr, std::vector<int32_t> prompt,
+                               std::chrono::steady_clock::time_point arrival, const std::shared_ptr<OpenAiResponse>& rc,
+                               const std::shared_ptr<HttpResponder>& resp, const char* prompt_field) {
+  auto ids = std::make_shared<std::vector<int64_t>>();
   Engine* engine = engine_;
-  resp->on_close([engine, id] { engine->cancel(id); });
+  try {
+    for (int i = 0; i < cr.n; ++i) {
+      GenerationRequest gr;
+      gr.prompt = prompt;
+      gr.sampling = cr.sampling;
+      if (i > 0 && gr.sampling.seed) gr.sampling.seed = *gr.sampling.seed + static_cast<uint64_t>(i);
+      gr.arrival = arrival;
+      gr.after = i > 0 ? ids->front() : 0;
+      gr.on_output = [rc, i](const GenerationOutput& out) { rc->on_output(i, out); };
+      ids->push_back(engine->submit(std::move(gr)));
+    }
+  } catch (const std::exception& e) {
+    for (int64_t id : *ids) engine->cancel(id);
+    const bool full = dynamic_cast<const QueueFullError*>(&e) != nullptr;
+    ApiError err = full ? ApiError(503, std::string(e.what()) + "; retry later", "", "service_unavailable_error")
+                        : ApiError(400, e.what(), prompt_field);
+    if (!cr.stream && ids->empty()) throw err;
+    rc->fail(err);
+    return;
+  }
+  resp->on_close([engine, ids] {
+    for (int64_t id : *ids) engine->cancel(id);
+  });
 }
 
 void OpenAiApi::tokenize(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp) {

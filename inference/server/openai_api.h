@@ -11,9 +11,12 @@
 #include "inference/engine/metrics.h"
 #include "inference/model/model_config.h"
 #include "inference/server/http_server.h"
+#include "inference/server/openai_request.h"
+#include "inference/server/openai_response.h"
 #include "inference/server/request_workers.h"
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -47,6 +50,9 @@ class OpenAiApi {
  private:
   void api_route(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp);
   void completions(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp, bool chat);
+  void submit_choices(CompletionRequest& cr, std::vector<int32_t> prompt, std::chrono::steady_clock::time_point arrival,
+                      const std::shared_ptr<OpenAiResponse>& rc, const std::shared_ptr<HttpResponder>& resp,
+                      const char* prompt_field);
   void tokenize(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp);
   void detokenize(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp);
   void models(const std::shared_ptr<HttpResponder>& resp);

@@ -2,7 +2,9 @@
 #include "inference/server/openai_request.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdlib>
 
 namespace rayctl::inference {
 
@@ -192,8 +194,24 @@ void parse_messages(const json& body, CompletionRequest& r) {
   }
   if (const json* tools = field(body, "tools")) {
     if (!tools->is_array()) wrong_type("tools", "an array", *tools);
-    r.template_extra["tools"] = *tools;
+    r.tools = !tools->empty();
   }
+  if (const json* tc = field(body, "tool_choice")) {
+    if (tc->is_string()) {
+      r.tool_choice = tc->get<std::string>();
+      if (r.tool_choice != "none" && r.tool_choice != "auto" && r.tool_choice != "required")
+        bad("tool_choice", "must be \"none\", \"auto\", \"required\" or {\"type\": \"function\", ...}");
+    } else if (tc->is_object()) {
+      r.tool_choice = "function";
+    } else {
+      wrong_type("tool_choice", "a string or an object", *tc);
+    }
+  }
+  // tool_choice "none": the tools are not offered to the model (as vLLM does without a parser).
+  if (r.tools && r.tool_choice != "none")
+    bad("tools",
+        "tool calling is not supported by this server yet: it would render the tools but not parse the model's "
+        "tool calls into tool_calls; send the request without tools (or with \"tool_choice\": \"none\")");
 }
 
 void parse_stop(const json& body, SamplingParams& s) {
@@ -212,6 +230,42 @@ void parse_stop(const json& body, SamplingParams& s) {
   if (const json* ids = field(body, "stop_token_ids")) {
     if (!ids->is_array()) wrong_type("stop_token_ids", "an array of token ids", *ids);
     s.stop_token_ids = token_list(*ids, "stop_token_ids");
+  }
+}
+
+// Chat: logprobs (a boolean) and top_logprobs (0..20, needs logprobs). Completions: logprobs
+// (an integer 0..20: how many alternatives; null or absent: none).
+void parse_logprobs(const json& body, CompletionRequest& r) {
+  const json* lp = field(body, "logprobs");
+  if (r.chat) {
+    bool on = false;
+    if (lp) {
+      if (!lp->is_boolean()) wrong_type("logprobs", "a boolean", *lp);
+      on = lp->get<bool>();
+    }
+    auto top = get_int(body, "top_logprobs", 0, kMaxTopLogprobs);
+    if (top && !on) bad("top_logprobs", "needs \"logprobs\": true");
+    r.sampling.logprobs = on ? static_cast<int>(top.value_or(0)) : -1;
+    return;
+  }
+  if (auto n = get_int(body, "logprobs", 0, kMaxTopLogprobs)) r.sampling.logprobs = static_cast<int>(*n);
+}
+
+// logit_bias: {"<token id>": bias in [-100, 100]}. Ids are checked against the vocabulary
+// later, where the model is known.
+void parse_logit_bias(const json& body, SamplingParams& s) {
+  const json* lb = field(body, "logit_bias");
+  if (!lb) return;
+  if (!lb->is_object()) wrong_type("logit_bias", "an object", *lb);
+  for (const auto& [key, v] : lb->items()) {
+    char* end = nullptr;
+    const long id = std::strtol(key.c_str(), &end, 10);
+    if (key.empty() || *end != '\0' || id < 0 || id > INT32_MAX)
+      bad("logit_bias", "keys must be token ids (\"" + key + "\" is not)");
+    if (!v.is_number()) wrong_type("logit_bias[\"" + key + "\"]", "a number", v);
+    const double b = v.get<double>();
+    if (b < -100 || b > 100) bad("logit_bias", "values must be in [-100, 100] (" + key + ": " + v.dump() + ")");
+    s.logit_bias.emplace_back(static_cast<int32_t>(id), static_cast<float>(b));
   }
 }
 
@@ -239,23 +293,33 @@ void parse_sampling(const json& body, CompletionRequest& r) {
     r.max_tokens_given = true;
   }
   parse_stop(body, s);
-  if (auto n = get_int(body, "n", 1, 1 << 20); n && *n != 1)
-    bad("n", "must be 1: this server returns one choice per request");
-  if (auto b = get_int(body, "best_of", 1, 1 << 20); b && *b != 1) bad("best_of", "must be 1");
-  if (const json* lp = field(body, "logprobs")) {
-    if (lp->is_boolean() ? lp->get<bool>() : (lp->is_number() ? lp->get<double>() != 0 : true))
-      bad("logprobs", "is not supported by this server");
-  }
-  if (const json* lb = field(body, "logit_bias")) {
-    if (!lb->is_object()) wrong_type("logit_bias", "an object", *lb);
-    if (!lb->empty()) bad("logit_bias", "is not supported by this server");
-  }
+  if (auto n = get_int(body, "n", 1, kMaxChoices)) r.n = static_cast<int>(*n);
+  if (auto b = get_int(body, "best_of", 1, 1 << 20); b && *b != 1)
+    bad("best_of", "must be 1: this server does not rank several samples (use n)");
+  parse_logprobs(body, r);
+  parse_logit_bias(body, s);
   if (const json* rf = field(body, "response_format")) {
     if (!rf->is_object()) wrong_type("response_format", "an object", *rf);
     auto t = rf->find("type");
     if (t != rf->end() && *t != "text") bad("response_format", "only {\"type\": \"text\"} is supported");
   }
   if (const json* user = field(body, "user"); user && !user->is_string()) wrong_type("user", "a string", *user);
+  // OpenAI parameters this server does not implement: a 400, never a silent ignore.
+  static const std::pair<const char*, const char*> kRefused[] = {
+      {"functions", "is the deprecated form of tools, which this server does not support yet"},
+      {"function_call", "is the deprecated form of tool_choice, which this server does not support yet"},
+      {"audio", "audio output is not supported"},
+      {"prediction", "predicted outputs are not supported"},
+      {"reasoning_effort", "is for reasoning models; this server has no reasoning budget"},
+      {"web_search_options", "web search is not supported"},
+  };
+  for (const auto& [name, why] : kRefused)
+    if (field(body, name)) bad(name, why);
+  if (const json* m = field(body, "modalities")) {
+    if (!m->is_array()) wrong_type("modalities", "an array", *m);
+    for (const json& x : *m)
+      if (x != "text") bad("modalities", "only [\"text\"] is supported");
+  }
 }
 
 }  // namespace
@@ -283,6 +347,8 @@ CompletionRequest parse_completion_request(const std::string& body_text, bool ch
   }
   if (!chat) {
     if (auto v = get_bool(body, "echo")) r.echo = *v;
+    if (r.echo && r.sampling.logprobs >= 0)
+      bad("echo", "with logprobs (the prompt's logprobs) is not supported by this server; ask for one or the other");
     if (const json* suffix = field(body, "suffix")) {
       if (!suffix->is_string()) wrong_type("suffix", "a string", *suffix);
       if (!suffix->get<std::string>().empty()) bad("suffix", "is not supported by this server");

@@ -45,7 +45,13 @@ struct CompletionRequest {
   bool stream = false;
   bool include_usage = false;
   bool echo = false;
+  int n = 1;                // choices
+  bool tools = false;       // chat: a non-empty tools array was sent
+  std::string tool_choice;  // "", "none", "auto", "required", "function"
 };
+
+constexpr int kMaxChoices = 64;      // n
+constexpr int kMaxTopLogprobs = 20;  // top_logprobs (chat), logprobs (completions)
 
 // Parses a request body. Throws ApiError(400) naming the bad field.
 CompletionRequest parse_completion_request(const std::string& body, bool chat);

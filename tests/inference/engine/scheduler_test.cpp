@@ -123,3 +123,41 @@ TEST(Scheduler, RemoveFreesBlocks) {
 }
 
 }  // namespace rayctl::inference
+
+namespace rayctl::inference {
+
+TEST(SchedulerPrefixCache, ALaterRequestWithTheSamePromptPrefillsOnlyWhatIsNotCached) {
+  PagedKvCache kv(64, 16, true);
+  Scheduler sch(kv, {4, 512, 256});
+  auto a = seq(1, 100);
+  sch.add(a.get());
+  auto p1 = sch.plan();
+  ASSERT_EQ(p1.slices[0].n_tokens, 100);
+  run(sch, p1);  // a's 6 full blocks (96 positions) are registered
+  auto b = seq(2, 100);
+  sch.add(b.get());
+  auto p2 = sch.plan();
+  ASSERT_EQ(p2.slices.size(), 2u);  // a decodes, b prefills
+  const auto& pb = p2.slices[1];
+  EXPECT_EQ(pb.seq, b.get());
+  EXPECT_EQ(pb.seq->n_cached, 96);
+  EXPECT_EQ(pb.n_tokens, 4) << "only the 4 positions after the cached blocks run";
+  EXPECT_TRUE(pb.want_logits);
+  EXPECT_EQ(kv.prefix_hits(), 96);
+}
+
+TEST(SchedulerPrefixCache, AnAdmissionThatDoesNotFitGivesItsMatchedBlocksBack) {
+  PagedKvCache kv(8, 4, true);
+  Scheduler sch(kv, {4, 64, 64});
+  auto a = seq(1, 9);
+  sch.add(a.get());
+  run(sch, sch.plan());   // a: 3 blocks, 2 registered
+  auto big = seq(2, 40);  // same first 9 tokens (all 5s), 10 blocks: cannot fit
+  sch.add(big.get());
+  auto p = sch.plan();
+  ASSERT_EQ(p.slices.size(), 1u) << "only a's decode";
+  EXPECT_EQ(big->n_cached, 0);
+  EXPECT_TRUE(kv.block_table(2).empty()) << "the waiting request holds no blocks";
+}
+
+}  // namespace rayctl::inference

@@ -42,7 +42,15 @@ TEST(OpenAiRequest, WrongTypesNameTheField) {
       {R"({"prompt": "x", "stop": ["a", 1]})", "stop[1]"},
       {R"({"prompt": "x", "seed": 1.5})", "seed"},
       {R"({"prompt": 42})", "prompt"},
-      {R"({"prompt": "x", "n": 2})", "n"},
+      {R"({"prompt": "x", "n": 65})", "n"},
+      {R"({"prompt": "x", "n": 0})", "n"},
+      {R"({"prompt": "x", "best_of": 2})", "best_of"},
+      {R"({"prompt": "x", "logprobs": 21})", "logprobs"},
+      {R"({"prompt": "x", "logprobs": true})", "logprobs"},
+      {R"({"prompt": "x", "logprobs": 2, "echo": true})", "echo"},
+      {R"({"prompt": "x", "logit_bias": {"abc": 1}})", "logit_bias"},
+      {R"({"prompt": "x", "logit_bias": {"5": 101}})", "logit_bias"},
+      {R"({"prompt": "x", "logit_bias": [1]})", "logit_bias"},
       {R"({"prompt": "x", "model": 7})", "model"},
       {R"({})", "prompt"},
   };
@@ -132,6 +140,59 @@ TEST(OpenAiRequest, DeepNestingIs400NamingTheField) {
     EXPECT_EQ(err.status, 400);
     EXPECT_EQ(err.param, "");
   }
+}
+
+}  // namespace rayctl::inference
+
+namespace rayctl::inference {
+
+TEST(OpenAiRequest, ChoicesLogprobsAndLogitBiasAreRead) {
+  auto c = parse_completion_request(R"({"prompt": "x", "n": 3, "logprobs": 4, "logit_bias": {"7": -100, "12": 2.5}})",
+                                    false);
+  EXPECT_EQ(c.n, 3);
+  EXPECT_EQ(c.sampling.logprobs, 4);
+  ASSERT_EQ(c.sampling.logit_bias.size(), 2u);
+  EXPECT_EQ(c.sampling.logit_bias[0], (std::pair<int32_t, float>{12, 2.5f}));  // JSON objects iterate sorted
+  EXPECT_EQ(c.sampling.logit_bias[1], (std::pair<int32_t, float>{7, -100.0f}));
+  auto chat = parse_completion_request(
+      R"({"messages": [{"role": "user", "content": "hi"}], "logprobs": true, "top_logprobs": 5,
+          "max_completion_tokens": 9})",
+      true);
+  EXPECT_EQ(chat.sampling.logprobs, 5);
+  EXPECT_EQ(chat.sampling.max_tokens, 9);
+  EXPECT_EQ(parse_completion_request(R"({"messages": [{"role": "user", "content": "hi"}], "logprobs": true})", true)
+                .sampling.logprobs,
+            0);
+  EXPECT_EQ(parse_completion_request(R"({"messages": [{"role": "user", "content": "hi"}]})", true).sampling.logprobs,
+            -1);
+  EXPECT_EQ(error_of(R"({"messages": [{"role": "user", "content": "hi"}], "top_logprobs": 2})", true).param,
+            "top_logprobs");
+  EXPECT_EQ(error_of(R"({"messages": [{"role": "user", "content": "hi"}], "logprobs": 3})", true).param, "logprobs");
+}
+
+TEST(OpenAiRequest, WhatIsNotImplementedIsA400NotASilentIgnore) {
+  const std::string m = R"("messages": [{"role": "user", "content": "hi"}])";
+  const std::string tools = R"("tools": [{"type": "function", "function": {"name": "f"}}])";
+  struct Case {
+    std::string body;
+    const char* param;
+  } cases[] = {
+      {"{" + m + ", " + tools + "}", "tools"},
+      {"{" + m + ", " + tools + R"(, "tool_choice": "required"})", "tools"},
+      {"{" + m + R"(, "tool_choice": "sometimes"})", "tool_choice"},
+      {"{" + m + R"(, "functions": []})", "functions"},
+      {"{" + m + R"(, "function_call": "auto"})", "function_call"},
+      {"{" + m + R"(, "response_format": {"type": "json_object"}})", "response_format"},
+      {"{" + m + R"(, "response_format": {"type": "json_schema", "json_schema": {}}})", "response_format"},
+      {"{" + m + R"(, "modalities": ["text", "audio"]})", "modalities"},
+      {"{" + m + R"(, "audio": {"voice": "x"}})", "audio"},
+      {"{" + m + R"(, "reasoning_effort": "high"})", "reasoning_effort"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(error_of(c.body, true).param, c.param) << c.body;
+  // tool_choice "none": the tools are simply not offered; the request goes through.
+  auto r = parse_completion_request("{" + m + ", " + tools + R"(, "tool_choice": "none"})", true);
+  EXPECT_TRUE(r.tools);
+  EXPECT_FALSE(r.template_extra.contains("tools"));
 }
 
 }  // namespace rayctl::inference

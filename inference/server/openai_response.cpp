@@ -1,0 +1,180 @@
+// OpenAiResponse: see openai_response.h.
+#include "inference/server/openai_response.h"
+
+namespace rayctl::inference {
+
+using nlohmann::json;
+
+namespace {
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json byte_list(const std::string& s) {
+  json b = json::array();
+  for (unsigned char c : s) b.push_back(static_cast<int>(c));
+  return b;
+}
+}  // namespace
+
+OpenAiResponse::OpenAiResponse(std::shared_ptr<HttpResponder> resp, const Tokenizer& tok, bool chat, bool stream, int n)
+    : resp_(std::move(resp)),
+      tok_(tok),
+      chat_(chat),
+      stream_(stream),
+      choices_(static_cast<size_t>(n)),
+      remaining_(n) {}
+
+json OpenAiResponse::chunk(json choice) const {
+  return {{"id", id},
+          {"object", chat_ ? "chat.completion.chunk" : "text_completion"},
+          {"created", created},
+          {"model", model},
+          {"choices", json::array({std::move(choice)})}};
+}
+
+json OpenAiResponse::choice_json(int index, const std::string& text, const json& lp, const json& finish) const {
+  if (!chat_) return {{"index", index}, {"text", text}, {"logprobs", lp}, {"finish_reason", finish}};
+  if (!stream_)
+    return {{"index", index},
+            {"message", {{"role", "assistant"}, {"content", text}}},
+            {"logprobs", lp},
+            {"finish_reason", finish}};
+  return {{"index", index},
+          {"delta", text.empty() && !finish.is_null() ? json::object() : json{{"content", text}}},
+          {"logprobs", lp},
+          {"finish_reason", finish}};
+}
+
+// The logprobs of one output's tokens, in the endpoint's shape; null when not asked for.
+json OpenAiResponse::logprobs_of(Choice& c, const GenerationOutput& out) const {
+  if (!logprobs || out.logprobs.empty()) return nullptr;
+  if (chat_) {
+    json content = json::array();
+    for (const TokenLogprobs& t : out.logprobs) {
+      const std::string b = tok_.token_bytes(t.token);
+      json top = json::array();
+      for (const auto& [id, lp] : t.top) {
+        const std::string tb = tok_.token_bytes(id);
+        top.push_back({{"token", tb}, {"logprob", lp}, {"bytes", byte_list(tb)}});
+      }
+      content.push_back({{"token", b}, {"logprob", t.logprob}, {"bytes", byte_list(b)}, {"top_logprobs", top}});
+    }
+    return {{"content", content}};
+  }
+  json tokens = json::array(), lps = json::array(), tops = json::array(), offsets = json::array();
+  for (const TokenLogprobs& t : out.logprobs) {
+    const std::string b = tok_.token_bytes(t.token);
+    tokens.push_back(b);
+    lps.push_back(t.logprob);
+    json top = json::object();
+    for (const auto& [id, lp] : t.top) top[tok_.token_bytes(id)] = lp;
+    tops.push_back(top);
+    offsets.push_back(c.text_offset);
+    c.text_offset += static_cast<int>(b.size());
+  }
+  return {{"tokens", tokens}, {"token_logprobs", lps}, {"top_logprobs", tops}, {"text_offset", offsets}};
+}
+
+void OpenAiResponse::append_logprobs(Choice& c, const json& lp) const {
+  if (lp.is_null()) return;
+  if (c.lp.is_null()) {
+    c.lp = lp;
+    return;
+  }
+  for (auto& [key, arr] : lp.items())
+    for (const auto& v : arr) c.lp[key].push_back(v);
+}
+
+json OpenAiResponse::usage() const {
+  int completion = 0;
+  for (const Choice& c : choices_) completion += c.completion_tokens;
+  return {{"prompt_tokens", prompt_tokens_},
+          {"completion_tokens", completion},
+          {"total_tokens", prompt_tokens_ + completion}};
+}
+
+void OpenAiResponse::event(const json& j) const { resp_->write("data: " + dump(j) + "\n\n"); }
+
+void OpenAiResponse::open_stream() {
+  resp_->start_stream(200, "text/event-stream", {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}});
+  for (int i = 0; i < static_cast<int>(choices_.size()); ++i) {
+    if (chat_)
+      event(chunk({{"index", i},
+                   {"delta", {{"role", "assistant"}, {"content", ""}}},
+                   {"logprobs", nullptr},
+                   {"finish_reason", nullptr}}));
+    else if (!echo_text.empty())
+      event(chunk(choice_json(i, echo_text, nullptr, nullptr)));
+  }
+}
+
+void OpenAiResponse::fail(const ApiError& error) {
+  if (ended_) return;
+  ended_ = true;
+  if (stream_) {
+    event(error.to_json());
+    resp_->write("data: [DONE]\n\n");
+    resp_->end();
+  } else {
+    resp_->send(error.status, "application/json", dump(error.to_json()));
+  }
+}
+
+void OpenAiResponse::on_output(int index, const GenerationOutput& out) {
+  if (ended_) return;
+  if (out.finish_reason == FinishReason::Abort) {
+    ended_ = true;
+    resp_->end();
+    return;
+  }
+  if (out.finish_reason == FinishReason::Error) {
+    fail(ApiError(500, "generation failed: " + out.error));
+    return;
+  }
+  Choice& c = choices_[static_cast<size_t>(index)];
+  prompt_tokens_ = out.prompt_tokens;
+  c.completion_tokens = out.completion_tokens;
+  const json lp = logprobs_of(c, out);
+  const json finish = out.finished ? json(finish_reason_name(out.finish_reason)) : json(nullptr);
+  if (out.finished) {
+    c.finished = true;
+    c.finish_reason = finish_reason_name(out.finish_reason);
+  }
+  if (stream_) {
+    if (!out.text.empty() || !lp.is_null()) event(chunk(choice_json(index, out.text, lp, nullptr)));
+    if (out.finished) event(chunk(choice_json(index, "", nullptr, finish)));
+  } else {
+    c.text += out.text;
+    append_logprobs(c, lp);
+  }
+  if (out.finished && --remaining_ == 0) finish_all();
+}
+
+void OpenAiResponse::finish_all() {
+  ended_ = true;
+  if (stream_) {
+    if (include_usage) {
+      json u = chunk(json::object());
+      u["choices"] = json::array();
+      u["usage"] = usage();
+      event(u);
+    }
+    resp_->write("data: [DONE]\n\n");
+    resp_->end();
+    return;
+  }
+  json all = json::array();
+  for (int i = 0; i < static_cast<int>(choices_.size()); ++i) {
+    const Choice& c = choices_[static_cast<size_t>(i)];
+    all.push_back(
+        choice_json(i, chat_ ? c.text : echo_text + c.text, logprobs ? c.lp : json(nullptr), c.finish_reason));
+  }
+  resp_->send(200, "application/json",
+              dump({{"id", id},
+                    {"object", chat_ ? "chat.completion" : "text_completion"},
+                    {"created", created},
+                    {"model", model},
+                    {"choices", all},
+                    {"usage", usage()}}));
+}
+
+}  // namespace rayctl::inference
