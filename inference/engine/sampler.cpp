@@ -20,6 +20,7 @@ int32_t argmax(std::span<const float> logits) {
 }
 
 Sampler::Sampler(const SamplingParams& params) : params_(params) {
+  if (params.grammar) matcher_ = std::make_unique<JsonMatcher>(params.grammar);
   if (params.seed) {
     rng_.seed(*params.seed);
   } else {
@@ -48,8 +49,10 @@ int32_t Sampler::sample(std::span<float> logits, std::span<const int32_t> histor
   for (const auto& [tok, bias] : params_.logit_bias)
     if (tok >= 0 && static_cast<size_t>(tok) < logits.size()) logits[static_cast<size_t>(tok)] += bias;
   apply_penalties(logits, history);
+  if (matcher_) matcher_->mask(logits);
   const int32_t token = choose(logits);
   if (lp && params_.logprobs >= 0) fill_logprobs(logits, token, *lp);
+  if (matcher_) matcher_->accept(token);
   return token;
 }
 
@@ -72,7 +75,8 @@ void Sampler::fill_logprobs(std::span<const float> logits, int32_t token, TokenL
     return a.first > b.first || (a.first == b.first && a.second < b.second);
   };
   std::partial_sort(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(k), c.end(), better);
-  for (size_t i = 0; i < k; ++i) lp.top.emplace_back(c[i].second, static_cast<float>(c[i].first * scale - lse));
+  for (size_t i = 0; i < k && std::isfinite(c[i].first); ++i)  // not the tokens a grammar ruled out
+    lp.top.emplace_back(c[i].second, static_cast<float>(c[i].first * scale - lse));
 }
 
 int32_t Sampler::choose(std::span<float> logits) {

@@ -4,7 +4,10 @@
 // the vLLM / OpenAI ones; validation of their ranges happens in the API layer.
 #pragma once
 
+#include "inference/grammar/json_matcher.h"
+
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
 #include <span>
@@ -29,6 +32,7 @@ struct SamplingParams {
   std::vector<int32_t> stop_token_ids;                // extra stop ids, besides the model's EOS ids
   std::vector<std::pair<int32_t, float>> logit_bias;  // added to those tokens' logits first
   int logprobs = -1;  // -1: none; else the chosen token's log-probability and this many of the best
+  std::shared_ptr<const JsonGrammar> grammar;  // response_format: only tokens it allows are drawn
 };
 
 // A sampled token's log-probability and the best alternatives', from the distribution the
@@ -53,6 +57,7 @@ class Sampler {
   void fill_logprobs(std::span<const float> logits, int32_t token, TokenLogprobs& lp);
   int32_t choose(std::span<float> logits);  // temperature, top-k, top-p, min-p, the draw
   SamplingParams params_;
+  std::unique_ptr<JsonMatcher> matcher_;  // with a grammar
   std::mt19937_64 rng_;
   std::vector<std::pair<float, int32_t>> candidates_;  // reused: no allocation per token
 };

@@ -2,6 +2,7 @@
 #include "inference/server/openai_api.h"
 
 #include "core/error.h"
+#include "inference/grammar/json_grammar.h"
 #include "inference/server/openai_request.h"
 #include "inference/server/openai_response.h"
 
@@ -200,6 +201,14 @@ void OpenAiApi::completions(const HttpRequest& req, const std::shared_ptr<HttpRe
   const char* prompt_field = chat ? "messages" : "prompt";
   fit_to_context(cr, req, chat, static_cast<int>(prompt.size()), engine_->context());
 
+  if (!cr.response_format.empty()) {
+    try {
+      cr.sampling.grammar = grammar_for(cr);
+    } catch (const SchemaError& e) {
+      throw ApiError(400, "response_format.json_schema.schema" + e.path + ": " + e.what(),
+                     "response_format.json_schema.schema");
+    }
+  }
   for (const auto& [tok, bias] : cr.sampling.logit_bias)
     if (tok >= model_->tokenizer().n_vocab())
       throw ApiError(400, "logit_bias: token id " + std::to_string(tok) + " is out of range", "logit_bias");
@@ -257,6 +266,23 @@ void OpenAiApi::submit_choices(CompletionRequest& cr, std::vector<int32_t> promp
   resp->on_close([engine, ids] {
     for (int64_t id : *ids) engine->cancel(id);
   });
+}
+
+// The compiled grammar of a response_format, shared by every request that asks for the same
+// one (so is its cache of token masks). Up to 64 are kept; beyond that the map starts over.
+std::shared_ptr<const JsonGrammar> OpenAiApi::grammar_for(const CompletionRequest& cr) {
+  const std::string key = cr.response_format == "json_object" ? std::string("{}") : cr.schema.dump();
+  {
+    std::lock_guard<std::mutex> lk(grammar_mu_);
+    if (auto it = grammars_.find(key); it != grammars_.end()) return it->second;
+  }
+  std::shared_ptr<const JsonGrammar> g = cr.response_format == "json_object"
+                                             ? JsonGrammar::any_object(model_->tokenizer())
+                                             : JsonGrammar::from_schema(cr.schema, model_->tokenizer());
+  std::lock_guard<std::mutex> lk(grammar_mu_);
+  if (grammars_.size() >= 64) grammars_.clear();
+  grammars_.emplace(key, g);
+  return g;
 }
 
 void OpenAiApi::tokenize(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp) {

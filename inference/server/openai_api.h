@@ -9,6 +9,7 @@
 
 #include "inference/engine/engine.h"
 #include "inference/engine/metrics.h"
+#include "inference/grammar/json_grammar.h"
 #include "inference/model/model_config.h"
 #include "inference/server/http_server.h"
 #include "inference/server/openai_request.h"
@@ -19,7 +20,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 namespace rayctl::inference {
 
@@ -53,6 +56,7 @@ class OpenAiApi {
   void submit_choices(CompletionRequest& cr, std::vector<int32_t> prompt, std::chrono::steady_clock::time_point arrival,
                       const std::shared_ptr<OpenAiResponse>& rc, const std::shared_ptr<HttpResponder>& resp,
                       const char* prompt_field);
+  std::shared_ptr<const JsonGrammar> grammar_for(const CompletionRequest& cr);
   void tokenize(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp);
   void detokenize(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp);
   void models(const std::shared_ptr<HttpResponder>& resp);
@@ -68,6 +72,8 @@ class OpenAiApi {
   int64_t created_ = 0;
   std::function<int()> connections_;
   RequestWorkers workers_;
+  std::mutex grammar_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const JsonGrammar>> grammars_;
 };
 
 }  // namespace rayctl::inference

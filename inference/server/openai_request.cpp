@@ -301,7 +301,21 @@ void parse_sampling(const json& body, CompletionRequest& r) {
   if (const json* rf = field(body, "response_format")) {
     if (!rf->is_object()) wrong_type("response_format", "an object", *rf);
     auto t = rf->find("type");
-    if (t != rf->end() && *t != "text") bad("response_format", "only {\"type\": \"text\"} is supported");
+    if (t == rf->end() || !t->is_string())
+      bad("response_format.type", "must be \"text\", \"json_object\" or \"json_schema\"");
+    const std::string type = t->get<std::string>();
+    if (type == "json_object") {
+      r.response_format = type;
+    } else if (type == "json_schema") {
+      const json* js = field(*rf, "json_schema");
+      if (!js || !js->is_object()) bad("response_format.json_schema", "must be an object with a \"schema\"");
+      const json* schema = field(*js, "schema");
+      if (!schema) bad("response_format.json_schema.schema", "is required");
+      r.response_format = type;
+      r.schema = *schema;
+    } else if (type != "text") {
+      bad("response_format.type", "must be \"text\", \"json_object\" or \"json_schema\"");
+    }
   }
   if (const json* user = field(body, "user"); user && !user->is_string()) wrong_type("user", "a string", *user);
   // OpenAI parameters this server does not implement: a 400, never a silent ignore.

@@ -45,9 +45,11 @@ struct CompletionRequest {
   bool stream = false;
   bool include_usage = false;
   bool echo = false;
-  int n = 1;                // choices
-  bool tools = false;       // chat: a non-empty tools array was sent
-  std::string tool_choice;  // "", "none", "auto", "required", "function"
+  int n = 1;                        // choices
+  std::string response_format;      // "", "json_object" or "json_schema"
+  nlohmann::json schema = nullptr;  // json_schema's schema
+  bool tools = false;               // chat: a non-empty tools array was sent
+  std::string tool_choice;          // "", "none", "auto", "required", "function"
 };
 
 constexpr int kMaxChoices = 64;      // n

@@ -221,4 +221,30 @@ TEST_F(OpenAiChoices, ASharedPrefixIsReadFromTheCacheAndGivesTheSameText) {
   EXPECT_LT(hits, queries);
 }
 
+TEST_F(OpenAiChoices, JsonSchemaRepliesParseAndMatchAndBadSchemasAre400) {
+  start(true);
+  const json schema = {{"type", "object"},
+                       {"properties", {{"n", {{"type", "integer"}}}, {"s", {{"type", "string"}, {"maxLength", 6}}}}},
+                       {"required", {"n", "s"}}};
+  json req = kChat;
+  req["n"] = 4;
+  req["temperature"] = 1.0;
+  req["seed"] = 2;
+  req["max_tokens"] = 200;
+  req["response_format"] = {{"type", "json_schema"}, {"json_schema", {{"name", "x"}, {"schema", schema}}}};
+  auto [status, body] = post(port(), "/v1/chat/completions", req);
+  ASSERT_EQ(status, 200) << body;
+  for (const json& c : json::parse(body)["choices"]) {
+    ASSERT_EQ(c["finish_reason"], "stop") << c.dump();
+    const json v = json::parse(c["message"]["content"].get<std::string>());
+    EXPECT_TRUE(v["n"].is_number_integer()) << v.dump();
+    EXPECT_TRUE(v["s"].is_string()) << v.dump();
+    EXPECT_EQ(v.size(), 2u) << v.dump();
+  }
+  req["response_format"]["json_schema"]["schema"] = {{"type", "string"}, {"format", "email"}};
+  auto [s2, b2] = post(port(), "/v1/chat/completions", req);
+  EXPECT_EQ(s2, 400);
+  EXPECT_NE(b2.find("response_format.json_schema.schema/format"), std::string::npos) << b2;
+}
+
 }  // namespace rayctl::inference

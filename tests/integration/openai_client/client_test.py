@@ -2,9 +2,11 @@
 starts it with the real SmolLM2-135M-Instruct Q4_1 and an API key). Every check reads the
 client's parsed objects, the way an application would; a failed assert exits non-zero.
 usage: client_test.py BASE_URL API_KEY"""
+import json
 import math
 import sys
 
+import jsonschema
 import openai
 
 url, key = sys.argv[1], sys.argv[2]
@@ -97,8 +99,52 @@ r = client.completions.create(model=MODEL, prompt="Hello", max_tokens=3, tempera
                               logprobs=0)
 check(all(t == " blue" for t in r.choices[0].logprobs.tokens), f"logit_bias: {r.choices[0].logprobs.tokens}")
 
+# Structured output: 20 samples (temperature 1) for each of 10 schemas; every one parses and
+# validates with jsonschema. Then json_object.
+SCHEMAS = [
+    {"type": "object", "properties": {"name": {"type": "string", "maxLength": 20}, "age": {"type": "integer"}},
+     "required": ["name", "age"], "additionalProperties": False},
+    {"type": "object", "properties": {"city": {"type": "string", "maxLength": 30},
+                                      "population": {"type": "number"}}, "required": ["city", "population"]},
+    {"type": "object", "properties": {"colour": {"enum": ["red", "green", "blue"]}}, "required": ["colour"]},
+    {"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string", "maxLength": 12},
+                                               "minItems": 1, "maxItems": 4}}, "required": ["tags"]},
+    {"type": "object", "properties": {"point": {"type": "object", "properties": {"x": {"type": "number"},
+                                                                               "y": {"type": "number"}},
+                                                "required": ["x", "y"]}}, "required": ["point"]},
+    {"type": "object", "properties": {"ok": {"type": "boolean"}, "reason": {"type": ["string", "null"],
+                                                                          "maxLength": 40}},
+     "required": ["ok", "reason"]},
+    {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 5},
+    {"type": "object", "properties": {"quote": {"type": "string", "minLength": 3, "maxLength": 60},
+                                      "author": {"type": "string", "maxLength": 30}}, "required": ["quote"]},
+    {"type": "object", "properties": {"items": {"type": "array", "maxItems": 3, "items": {
+        "type": "object", "properties": {"sku": {"type": "string", "maxLength": 8}, "qty": {"type": "integer"}},
+        "required": ["sku", "qty"]}}}, "required": ["items"]},
+    {"type": "object", "properties": {"version": {"const": "1.0"}, "level": {"enum": [1, 2, 3]},
+                                      "note": {"type": "string", "maxLength": 16}},
+     "required": ["version", "level", "note"]},
+]
+samples = 0
+for i, schema in enumerate(SCHEMAS):
+    r = client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": "Reply with JSON about a famous person."}],
+        max_tokens=300, temperature=1.0, seed=i, n=20,
+        response_format={"type": "json_schema", "json_schema": {"name": f"s{i}", "schema": schema, "strict": True}})
+    for ch in r.choices:
+        check(ch.finish_reason == "stop", f"schema {i}: finish {ch.finish_reason}: {ch.message.content!r}")
+        value = json.loads(ch.message.content)
+        jsonschema.validate(value, schema)
+        samples += 1
+check(samples == 200, f"{samples} structured samples")
+r = client.chat.completions.create(model=MODEL, messages=MSG, max_tokens=1000, temperature=0.7, seed=1,
+                                   response_format={"type": "json_object"})
+check(r.choices[0].finish_reason == "stop", f"json_object: {r.choices[0].finish_reason}: {r.choices[0].message.content!r}")
+check(isinstance(json.loads(r.choices[0].message.content), dict), "json_object: an object")
+
 # What is refused says so with a 400 (never accepted and ignored).
-for kwargs, what in [({"response_format": {"type": "json_object"}}, "response_format"),
+for kwargs, what in [({"response_format": {"type": "json_schema", "json_schema": {
+                          "name": "p", "schema": {"type": "string", "pattern": "a+"}}}}, "pattern"),
                      ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]},
                       "tools"),
                      ({"n": 2, "extra_body": {"best_of": 3}}, "best_of")]:
