@@ -66,6 +66,23 @@ std::shared_ptr<JsonGrammar> JsonGrammar::from_schema(const json& schema, const 
   return g;
 }
 
+std::shared_ptr<JsonGrammar> JsonGrammar::tool_call(const json& tools, const std::string& prefix,
+                                                    const std::string& suffix, const std::string& arguments_key,
+                                                    const Tokenizer& tok) {
+  json names = json::array();
+  for (const json& t : tools) names.push_back(t["function"]["name"]);
+  json args = {{"type", "object"}};
+  if (tools.size() == 1 && tools[0]["function"].contains("parameters")) args = tools[0]["function"]["parameters"];
+  const json schema = {{"type", "object"},
+                       {"properties", {{arguments_key, args}, {"name", {{"enum", names}}}}},
+                       {"required", {arguments_key, "name"}}};
+  std::shared_ptr<JsonGrammar> g(new JsonGrammar(tok));
+  g->root_ = g->compile(schema, "", 0);
+  g->prefix_ = prefix;
+  g->suffix_ = suffix;
+  return g;
+}
+
 int JsonGrammar::compile_object(const json& s, const std::string& path, int depth) {
   SchemaNode n;
   n.kind = SchemaNode::Object;

@@ -61,6 +61,18 @@ class JsonGrammar {
   static std::shared_ptr<JsonGrammar> any_object(const Tokenizer& tok);
   // response_format {"type": "json_schema", ...}: its schema. Throws SchemaError.
   static std::shared_ptr<JsonGrammar> from_schema(const nlohmann::json& schema, const Tokenizer& tok);
+  // A tool call the model must make (tool_choice "required" or a named function), written as
+  // prefix + {"<arguments_key>": <parameters>, "name": <one of the names>} + suffix: Hermes/Qwen
+  // (<tool_call>\n ... \n</tool_call>, "arguments") or Llama-3.1 ("", "", "parameters").
+  // `tools` is the request's tools array, already filtered to the allowed functions. With one
+  // function its parameters schema applies; with several, any arguments object. SchemaError
+  // for parameters the grammar cannot express.
+  static std::shared_ptr<JsonGrammar> tool_call(const nlohmann::json& tools, const std::string& prefix,
+                                                const std::string& suffix, const std::string& arguments_key,
+                                                const Tokenizer& tok);
+  // Fixed text before and after the JSON value (tool calls), "" for response_format.
+  const std::string& prefix() const { return prefix_; }
+  const std::string& suffix() const { return suffix_; }
 
   const SchemaNode& node(int i) const { return nodes_[static_cast<size_t>(i)]; }
   int root() const { return root_; }
@@ -91,6 +103,7 @@ class JsonGrammar {
 
   std::vector<SchemaNode> nodes_;
   int root_ = -1;
+  std::string prefix_, suffix_;
   std::vector<std::string> token_bytes_;
   std::vector<int32_t> eos_;
   size_t longest_ = 1;

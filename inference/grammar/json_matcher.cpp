@@ -7,7 +7,7 @@
 namespace rayctl::inference {
 
 namespace {
-enum FrameType : uint8_t { kValue, kObject, kArray, kString, kNumber, kLiteral };
+enum FrameType : uint8_t { kValue, kObject, kArray, kString, kNumber, kLiteral, kFixed };
 enum ObjectPhase : uint8_t { kOpen, kKey, kColon, kInValue, kNext, kAfterComma };
 enum ArrayPhase : uint8_t { kArrOpen, kItem, kArrNext };
 enum NumberPhase : uint8_t { kSign = 1, kZero, kInt, kDot, kFrac, kE, kESign, kExp };
@@ -18,11 +18,22 @@ bool hex(uint8_t c) { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && 
 bool number_can_end(uint8_t phase) { return phase == kZero || phase == kInt || phase == kFrac || phase == kExp; }
 }  // namespace
 
+// The stack starts as [suffix, value, prefix] (the top last); fixed text that is empty is left out.
 JsonMatcher::JsonMatcher(std::shared_ptr<const JsonGrammar> grammar) : g_(std::move(grammar)) {
   Frame f;
+  if (!g_->suffix().empty()) {
+    f.type = kFixed;
+    f.node = 1;
+    stack_.push_back(f);
+  }
   f.type = kValue;
   f.node = g_->root();
   stack_.push_back(f);
+  if (!g_->prefix().empty()) {
+    f.type = kFixed;
+    f.node = 0;
+    stack_.push_back(f);
+  }
 }
 
 // The alternatives of a literal frame: an object's keys from `count` on (phase 1), else the
@@ -350,6 +361,13 @@ bool JsonMatcher::step(std::vector<Frame>& st, uint8_t c) const {
       case kString: r = step_string(st, c); break;
       case kNumber: r = step_number(st, c); break;
       case kLiteral: r = step_literal(st, c); break;
+      case kFixed: {  // the prefix or suffix of a tool call, byte by byte
+        Frame& f = st.back();
+        const std::string& text = f.node == 0 ? g_->prefix() : g_->suffix();
+        if (static_cast<uint8_t>(text[static_cast<size_t>(f.index)]) != c) return false;
+        if (++f.index == static_cast<int>(text.size())) st.pop_back();
+        return true;
+      }
     }
     if (r != Step::Again) return r == Step::Done;
   }

@@ -196,11 +196,8 @@ void OpenAiApi::completions(const HttpRequest& req, const std::shared_ptr<HttpRe
   if (!cr.model.empty() && cr.model != options_.model_id && cr.model != model_->path())
     throw ApiError(404, "The model '" + cr.model + "' does not exist; this server serves '" + options_.model_id + "'",
                    "model", "not_found_error");
-  std::string echo;
-  std::vector<int32_t> prompt = encode_prompt(*model_, cr, chat, echo);
-  const char* prompt_field = chat ? "messages" : "prompt";
-  fit_to_context(cr, req, chat, static_cast<int>(prompt.size()), engine_->context());
 
+  const ToolFormat tool_format = chat ? prepare_tools(cr) : ToolFormat::None;
   if (!cr.response_format.empty()) {
     try {
       cr.sampling.grammar = grammar_for(cr);
@@ -209,12 +206,17 @@ void OpenAiApi::completions(const HttpRequest& req, const std::shared_ptr<HttpRe
                      "response_format.json_schema.schema");
     }
   }
+  std::string echo;
+  std::vector<int32_t> prompt = encode_prompt(*model_, cr, chat, echo);
+  const char* prompt_field = chat ? "messages" : "prompt";
+  fit_to_context(cr, req, chat, static_cast<int>(prompt.size()), engine_->context());
   for (const auto& [tok, bias] : cr.sampling.logit_bias)
     if (tok >= model_->tokenizer().n_vocab())
       throw ApiError(400, "logit_bias: token id " + std::to_string(tok) + " is out of range", "logit_bias");
   auto rc = std::make_shared<OpenAiResponse>(resp, model_->tokenizer(), chat, cr.stream, cr.n);
   rc->include_usage = cr.include_usage;
   rc->logprobs = cr.sampling.logprobs >= 0;
+  rc->tool_format = tool_format;
   rc->id = random_id(chat ? "chatcmpl-" : "cmpl-");
   rc->model = options_.model_id;
   rc->echo_text = echo;
@@ -266,6 +268,38 @@ void OpenAiApi::submit_choices(CompletionRequest& cr, std::vector<int32_t> promp
   resp->on_close([engine, ids] {
     for (int64_t id : *ids) engine->cancel(id);
   });
+}
+
+// Tools offered to the model (tool_choice other than "none"): only through a chat template that
+// renders them, whose call format (Hermes/Qwen <tool_call> or Llama-3.1 JSON) then decides how
+// the reply is parsed; tool_choice "required" or a named function is enforced by a grammar.
+ToolFormat OpenAiApi::prepare_tools(CompletionRequest& cr) {
+  if (!cr.tools || cr.tool_choice == "none") return ToolFormat::None;
+  const std::string& src = model_->chat_template().source();
+  if (src.find("tools") == std::string::npos)
+    throw ApiError(400,
+                   "tools: the chat template of " + options_.model_id +
+                       " does not render tools, so the model cannot call them; use a model whose template does "
+                       "(Llama-3.1, Qwen2.5, Hermes) or send \"tool_choice\": \"none\"",
+                   "tools");
+  const ToolFormat fmt = src.find("<tool_call>") != std::string::npos ? ToolFormat::Hermes : ToolFormat::Llama;
+  cr.template_extra["tools"] = cr.tools_json;
+  if (cr.tool_choice != "required" && cr.tool_choice != "function") return fmt;
+  if (!cr.response_format.empty())
+    throw ApiError(400, "response_format cannot be combined with a required tool call", "response_format");
+  nlohmann::json allowed = nlohmann::json::array();
+  for (const auto& t : cr.tools_json)
+    if (cr.tool_choice == "required" || t["function"]["name"] == cr.tool_choice_name) allowed.push_back(t);
+  const bool hermes = fmt == ToolFormat::Hermes;
+  try {
+    cr.sampling.grammar = JsonGrammar::tool_call(allowed, hermes ? "<tool_call>\n" : "", hermes ? "\n</tool_call>" : "",
+                                                 hermes ? "arguments" : "parameters", model_->tokenizer());
+  } catch (const SchemaError& e) {
+    throw ApiError(
+        400, "tools: the parameters of " + allowed[0]["function"]["name"].get<std::string>() + e.path + ": " + e.what(),
+        "tools");
+  }
+  return fmt;
 }
 
 // The compiled grammar of a response_format, shared by every request that asks for the same

@@ -57,6 +57,7 @@ class OpenAiApi {
                       const std::shared_ptr<OpenAiResponse>& rc, const std::shared_ptr<HttpResponder>& resp,
                       const char* prompt_field);
   std::shared_ptr<const JsonGrammar> grammar_for(const CompletionRequest& cr);
+  ToolFormat prepare_tools(CompletionRequest& cr);
   void tokenize(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp);
   void detokenize(const HttpRequest& req, const std::shared_ptr<HttpResponder>& resp);
   void models(const std::shared_ptr<HttpResponder>& resp);

@@ -160,6 +160,8 @@ void parse_prompt(const json& body, CompletionRequest& r) {
   }
 }
 
+void parse_tools(const json& body, CompletionRequest& r);
+
 void parse_messages(const json& body, CompletionRequest& r) {
   const json* m = field(body, "messages");
   if (!m) bad("messages", "is required");
@@ -192,9 +194,27 @@ void parse_messages(const json& body, CompletionRequest& r) {
     if (!kw->is_object()) wrong_type("chat_template_kwargs", "an object", *kw);
     r.template_extra = *kw;
   }
+  parse_tools(body, r);
+}
+
+// tools: [{"type": "function", "function": {"name", "description"?, "parameters"?}}]; tool_choice:
+// "none" | "auto" | "required" | {"type": "function", "function": {"name"}} (one of the tools).
+void parse_tools(const json& body, CompletionRequest& r) {
   if (const json* tools = field(body, "tools")) {
     if (!tools->is_array()) wrong_type("tools", "an array", *tools);
+    for (size_t i = 0; i < tools->size(); ++i) {
+      const json& t = (*tools)[i];
+      const std::string at = "tools[" + std::to_string(i) + "]";
+      if (!t.is_object() || t.value("type", "") != "function" || !t.contains("function") || !t["function"].is_object())
+        bad(at, "must be {\"type\": \"function\", \"function\": {...}}");
+      const json& f = t["function"];
+      if (!f.contains("name") || !f["name"].is_string() || f["name"].get<std::string>().empty())
+        bad(at + ".function.name", "must be a non-empty string");
+      if (f.contains("parameters") && !f["parameters"].is_object())
+        wrong_type(at + ".function.parameters", "an object", f["parameters"]);
+    }
     r.tools = !tools->empty();
+    r.tools_json = *tools;
   }
   if (const json* tc = field(body, "tool_choice")) {
     if (tc->is_string()) {
@@ -202,16 +222,19 @@ void parse_messages(const json& body, CompletionRequest& r) {
       if (r.tool_choice != "none" && r.tool_choice != "auto" && r.tool_choice != "required")
         bad("tool_choice", "must be \"none\", \"auto\", \"required\" or {\"type\": \"function\", ...}");
     } else if (tc->is_object()) {
+      const json* fn = field(*tc, "function");
+      if (!fn || !fn->is_object() || !fn->contains("name") || !(*fn)["name"].is_string())
+        bad("tool_choice.function.name", "must name one of the tools");
       r.tool_choice = "function";
+      r.tool_choice_name = (*fn)["name"].get<std::string>();
+      bool found = false;
+      for (const json& t : r.tools_json) found |= t["function"]["name"] == r.tool_choice_name;
+      if (!found) bad("tool_choice.function.name", "\"" + r.tool_choice_name + "\" is not among the tools");
     } else {
       wrong_type("tool_choice", "a string or an object", *tc);
     }
+    if (!r.tools && (r.tool_choice == "required")) bad("tool_choice", "\"required\" needs tools");
   }
-  // tool_choice "none": the tools are not offered to the model (as vLLM does without a parser).
-  if (r.tools && r.tool_choice != "none")
-    bad("tools",
-        "tool calling is not supported by this server yet: it would render the tools but not parse the model's "
-        "tool calls into tool_calls; send the request without tools (or with \"tool_choice\": \"none\")");
 }
 
 void parse_stop(const json& body, SamplingParams& s) {
@@ -320,8 +343,8 @@ void parse_sampling(const json& body, CompletionRequest& r) {
   if (const json* user = field(body, "user"); user && !user->is_string()) wrong_type("user", "a string", *user);
   // OpenAI parameters this server does not implement: a 400, never a silent ignore.
   static const std::pair<const char*, const char*> kRefused[] = {
-      {"functions", "is the deprecated form of tools, which this server does not support yet"},
-      {"function_call", "is the deprecated form of tool_choice, which this server does not support yet"},
+      {"functions", "is the deprecated form of tools: send tools"},
+      {"function_call", "is the deprecated form of tool_choice: send tool_choice"},
       {"audio", "audio output is not supported"},
       {"prediction", "predicted outputs are not supported"},
       {"reasoning_effort", "is for reasoning models; this server has no reasoning budget"},

@@ -45,11 +45,13 @@ struct CompletionRequest {
   bool stream = false;
   bool include_usage = false;
   bool echo = false;
-  int n = 1;                        // choices
-  std::string response_format;      // "", "json_object" or "json_schema"
-  nlohmann::json schema = nullptr;  // json_schema's schema
-  bool tools = false;               // chat: a non-empty tools array was sent
-  std::string tool_choice;          // "", "none", "auto", "required", "function"
+  int n = 1;                            // choices
+  std::string response_format;          // "", "json_object" or "json_schema"
+  nlohmann::json schema = nullptr;      // json_schema's schema
+  bool tools = false;                   // chat: a non-empty tools array was sent
+  nlohmann::json tools_json = nullptr;  // the tools array
+  std::string tool_choice;              // "", "none", "auto", "required", "function"
+  std::string tool_choice_name;         // tool_choice "function": which one
 };
 
 constexpr int kMaxChoices = 64;      // n

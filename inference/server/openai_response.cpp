@@ -1,6 +1,9 @@
 // OpenAiResponse: see openai_response.h.
 #include "inference/server/openai_response.h"
 
+#include <cstdio>
+#include <random>
+
 namespace rayctl::inference {
 
 using nlohmann::json;
@@ -13,7 +16,61 @@ json byte_list(const std::string& s) {
   for (unsigned char c : s) b.push_back(static_cast<int>(c));
   return b;
 }
+std::string call_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "call_%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+std::string trim(std::string s) {
+  const auto ws = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
+  while (!s.empty() && ws(s.back())) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && ws(s[i])) ++i;
+  return s.substr(i);
+}
+
+// One call from its JSON text: {"name": string, <args_key>: object}; null when it is not one.
+json call_from(const std::string& text, const char* args_key) {
+  const json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("name") || !j["name"].is_string()) return nullptr;
+  json args = j.contains(args_key) ? j[args_key] : j.value("arguments", json::object());
+  return {{"id", call_id()}, {"type", "function"}, {"function", {{"name", j["name"]}, {"arguments", args.dump()}}}};
+}
 }  // namespace
+
+ParsedToolCalls parse_tool_calls(const std::string& text, ToolFormat format) {
+  ParsedToolCalls out;
+  out.content = text;
+  if (format == ToolFormat::Hermes) {
+    std::string rest;
+    size_t at = 0;
+    for (;;) {
+      const size_t open = text.find("<tool_call>", at);
+      if (open == std::string::npos) break;
+      const size_t close = text.find("</tool_call>", open);
+      if (close == std::string::npos) break;
+      json call = call_from(trim(text.substr(open + 11, close - open - 11)), "arguments");
+      if (call.is_null()) return {text, json::array()};  // one bad call: the reply stays text
+      out.calls.push_back(call);
+      rest += text.substr(at, open - at);
+      at = close + 12;
+    }
+    if (!out.calls.empty()) out.content = trim(rest + text.substr(at));
+  } else if (format == ToolFormat::Llama) {
+    std::string t = trim(text);
+    if (t.rfind("<|python_tag|>", 0) == 0) t = trim(t.substr(14));
+    if (!t.empty() && t[0] == '{') {
+      json call = call_from(t, "parameters");
+      if (!call.is_null()) {
+        out.calls.push_back(call);
+        out.content.clear();
+      }
+    }
+  }
+  return out;
+}
 
 OpenAiResponse::OpenAiResponse(std::shared_ptr<HttpResponder> resp, const Tokenizer& tok, bool chat, bool stream, int n)
     : resp_(std::move(resp)),
@@ -139,7 +196,11 @@ void OpenAiResponse::on_output(int index, const GenerationOutput& out) {
     c.finished = true;
     c.finish_reason = finish_reason_name(out.finish_reason);
   }
-  if (stream_) {
+  if (stream_ && tool_format != ToolFormat::None) {  // held back: the whole reply decides content vs calls
+    c.text += out.text;
+    if (!lp.is_null()) event(chunk(choice_json(index, "", lp, nullptr)));
+    if (out.finished) stream_tool_reply(index, c, finish);
+  } else if (stream_) {
     if (!out.text.empty() || !lp.is_null()) event(chunk(choice_json(index, out.text, lp, nullptr)));
     if (out.finished) event(chunk(choice_json(index, "", nullptr, finish)));
   } else {
@@ -147,6 +208,23 @@ void OpenAiResponse::on_output(int index, const GenerationOutput& out) {
     append_logprobs(c, lp);
   }
   if (out.finished && --remaining_ == 0) finish_all();
+}
+
+// A streamed reply of a request with tools, at its end: its text as one content delta, or its
+// tool calls as deltas (each with its index, id, name and the arguments whole).
+void OpenAiResponse::stream_tool_reply(int index, const Choice& c, const json& finish) {
+  const ParsedToolCalls parsed = parse_tool_calls(c.text, tool_format);
+  if (parsed.calls.empty()) {
+    if (!c.text.empty()) event(chunk(choice_json(index, c.text, nullptr, nullptr)));
+    event(chunk(choice_json(index, "", nullptr, finish)));
+    return;
+  }
+  json calls = parsed.calls;
+  for (size_t i = 0; i < calls.size(); ++i) calls[i]["index"] = i;
+  json delta = {{"tool_calls", calls}};
+  if (!parsed.content.empty()) delta["content"] = parsed.content;
+  event(chunk({{"index", index}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
+  event(chunk({{"index", index}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", "tool_calls"}}));
 }
 
 void OpenAiResponse::finish_all() {
@@ -165,8 +243,16 @@ void OpenAiResponse::finish_all() {
   json all = json::array();
   for (int i = 0; i < static_cast<int>(choices_.size()); ++i) {
     const Choice& c = choices_[static_cast<size_t>(i)];
-    all.push_back(
-        choice_json(i, chat_ ? c.text : echo_text + c.text, logprobs ? c.lp : json(nullptr), c.finish_reason));
+    json choice = choice_json(i, chat_ ? c.text : echo_text + c.text, logprobs ? c.lp : json(nullptr), c.finish_reason);
+    if (chat_ && tool_format != ToolFormat::None) {
+      const ParsedToolCalls parsed = parse_tool_calls(c.text, tool_format);
+      if (!parsed.calls.empty()) {
+        choice["message"]["content"] = parsed.content.empty() ? json(nullptr) : json(parsed.content);
+        choice["message"]["tool_calls"] = parsed.calls;
+        choice["finish_reason"] = "tool_calls";
+      }
+    }
+    all.push_back(choice);
   }
   resp_->send(200, "application/json",
               dump({{"id", id},

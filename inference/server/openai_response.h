@@ -20,6 +20,18 @@
 
 namespace rayctl::inference {
 
+// How a model writes tool calls: Hermes / Qwen2.5 (<tool_call>{"name", "arguments"}</tool_call>)
+// or Llama-3.1 ({"name", "parameters"}, optionally after <|python_tag|>). None: no tools offered.
+enum class ToolFormat { None, Hermes, Llama };
+
+// The tool calls in a finished reply: `calls` in OpenAI's shape ({id, type, function: {name,
+// arguments (a JSON string)}}), `content` the text around them (the whole text when none parse).
+struct ParsedToolCalls {
+  std::string content;
+  nlohmann::json calls = nlohmann::json::array();
+};
+ParsedToolCalls parse_tool_calls(const std::string& text, ToolFormat format);
+
 class OpenAiResponse {
  public:
   OpenAiResponse(std::shared_ptr<HttpResponder> resp, const Tokenizer& tok, bool chat, bool stream, int n);
@@ -27,6 +39,7 @@ class OpenAiResponse {
   int64_t created = 0;
   bool include_usage = false;
   bool logprobs = false;
+  ToolFormat tool_format = ToolFormat::None;  // chat with tools: replies are parsed for tool calls
 
   // Headers and each choice's opening chunk (role, or the echoed prompt).
   void open_stream();
@@ -52,6 +65,7 @@ class OpenAiResponse {
   nlohmann::json usage() const;
   void event(const nlohmann::json& j) const;
   void finish_all();
+  void stream_tool_reply(int index, const Choice& c, const nlohmann::json& finish);
 
   std::shared_ptr<HttpResponder> resp_;
   const Tokenizer& tok_;

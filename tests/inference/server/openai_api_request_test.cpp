@@ -177,8 +177,11 @@ TEST(OpenAiRequest, WhatIsNotImplementedIsA400NotASilentIgnore) {
     std::string body;
     const char* param;
   } cases[] = {
-      {"{" + m + ", " + tools + "}", "tools"},
-      {"{" + m + ", " + tools + R"(, "tool_choice": "required"})", "tools"},
+      {"{" + m + R"(, "tools": [{"type": "retrieval"}]})", "tools[0]"},
+      {"{" + m + R"(, "tools": [{"type": "function", "function": {"name": ""}}]})", "tools[0].function.name"},
+      {"{" + m + ", " + tools + R"(, "tool_choice": {"type": "function", "function": {"name": "g"}}})",
+       "tool_choice.function.name"},
+      {"{" + m + R"(, "tool_choice": "required"})", "tool_choice"},
       {"{" + m + R"(, "tool_choice": "sometimes"})", "tool_choice"},
       {"{" + m + R"(, "functions": []})", "functions"},
       {"{" + m + R"(, "function_call": "auto"})", "function_call"},
@@ -190,10 +193,14 @@ TEST(OpenAiRequest, WhatIsNotImplementedIsA400NotASilentIgnore) {
       {"{" + m + R"(, "reasoning_effort": "high"})", "reasoning_effort"},
   };
   for (const auto& c : cases) EXPECT_EQ(error_of(c.body, true).param, c.param) << c.body;
-  // tool_choice "none": the tools are simply not offered; the request goes through.
-  auto r = parse_completion_request("{" + m + ", " + tools + R"(, "tool_choice": "none"})", true);
+  // Well-formed tools are read (whether the model can use them is the server's question).
+  auto r = parse_completion_request("{" + m + ", " + tools + R"(, "tool_choice": {"type": "function",
+                                    "function": {"name": "f"}}})",
+                                    true);
   EXPECT_TRUE(r.tools);
-  EXPECT_FALSE(r.template_extra.contains("tools"));
+  EXPECT_EQ(r.tool_choice, "function");
+  EXPECT_EQ(r.tool_choice_name, "f");
+  EXPECT_FALSE(r.template_extra.contains("tools")) << "rendered only once the server accepts them";
 }
 
 }  // namespace rayctl::inference

@@ -154,6 +154,38 @@ for kwargs, what in [({"response_format": {"type": "json_schema", "json_schema":
     except openai.BadRequestError as e:
         check(e.status_code == 400 and what in str(e), f"{what}: {e}")
 
+# Tools, on the tiny Qwen2 with Qwen2.5's template (run.sh's second server): a named function and
+# "required" come back as tool_calls whose arguments validate against the tool's parameters.
+tools_client = openai.OpenAI(base_url=sys.argv[3] + "/v1", api_key="none", max_retries=0, timeout=120)
+WEATHER = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 12}, "days": {"type": "integer"}},
+           "required": ["city", "days"]}
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather", "parameters": WEATHER}},
+         {"type": "function", "function": {"name": "get_time", "parameters": {
+             "type": "object", "properties": {"zone": {"type": "string", "maxLength": 8}}, "required": ["zone"]}}}]
+ASK = [{"role": "user", "content": "What is the weather in Paris?"}]
+for seed in range(5):
+    r = tools_client.chat.completions.create(model="tiny-qwen", messages=ASK, tools=TOOLS, max_tokens=200, seed=seed,
+                                             tool_choice={"type": "function", "function": {"name": "get_weather"}})
+    ch = r.choices[0]
+    check(ch.finish_reason == "tool_calls" and ch.message.tool_calls, f"named tool: {ch}")
+    call = ch.message.tool_calls[0]
+    check(call.type == "function" and call.function.name == "get_weather" and call.id.startswith("call_"), f"{call}")
+    jsonschema.validate(json.loads(call.function.arguments), WEATHER)
+names, finish = [], None
+for chunk in tools_client.chat.completions.create(model="tiny-qwen", messages=ASK, tools=TOOLS, max_tokens=200,
+                                                  seed=9, tool_choice="required", stream=True):
+    for ch in chunk.choices:
+        for tc in ch.delta.tool_calls or []:
+            names.append(tc.function.name)
+            json.loads(tc.function.arguments)
+        finish = ch.finish_reason or finish
+check(finish == "tool_calls" and len(names) == 1 and names[0] in ("get_weather", "get_time"), f"required: {names}")
+history = ASK + [{"role": "assistant", "content": None, "tool_calls": [
+    {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Paris","days":1}'}}]},
+                 {"role": "tool", "tool_call_id": "call_1", "content": "sunny, 21 C"}]
+r = tools_client.chat.completions.create(model="tiny-qwen", messages=history, tools=TOOLS, max_tokens=8)
+check(r.choices[0].finish_reason in ("stop", "length", "tool_calls"), "role tool: answered")
+
 # A wrong key is a 401 the client maps to AuthenticationError.
 try:
     openai.OpenAI(base_url=url + "/v1", api_key="wrong", max_retries=0).models.list()

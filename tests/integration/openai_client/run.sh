@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The official `openai` Python client (PyPI, pinned in requirements.txt; its venv is cached
 # under ~/.cache/rayctl) against `rayctl inference serve` on loopback with the real SmolLM2 GGUF
-# ($RAYCTL_MODEL, else scripts/fetch-model.sh): client_test.py asserts on the parsed objects.
+# ($RAYCTL_MODEL, else scripts/fetch-model.sh), and for tools against a tiny random-weight Qwen2
+# checkpoint carrying the real Qwen2.5 template: client_test.py asserts on the parsed objects.
 # usage: run.sh RAYCTL_BINARY
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -29,4 +30,21 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 [[ -n "$url" ]] || { echo "the server did not become ready" >&2; cat "$out/serve.log" >&2; exit 1; }
-timeout 300 "$venv/bin/python" "$here/client_test.py" "$url" test-key
+# Tools: the tiny random-weight Qwen2 checkpoint with the real Qwen2.5 chat template (SmolLM2's
+# template renders no tools).
+fixtures="$here/../../fixtures/inference"
+mkdir -p "$out/qwen"
+cp "$fixtures"/tiny/tiny-qwen2-bf16/* "$out/qwen/"
+cp "$fixtures/templates/Qwen-Qwen2.5-7B-Instruct.jinja" "$out/qwen/chat_template.jinja"
+"$binary" inference serve --model "$out/qwen" --port 0 --ctx 2048 --model-name tiny-qwen -o json \
+  > "$out/ready2.json" 2> "$out/serve2.log" &
+pid2=$!
+trap 'kill "$pid" "$pid2" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$out"' EXIT
+url2=""
+for _ in $(seq 600); do
+  url2="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["url"])' "$out/ready2.json" 2>/dev/null || true)"
+  [[ -n "$url2" ]] && break
+  kill -0 "$pid2" 2>/dev/null || { cat "$out/serve2.log" >&2; exit 1; }
+  sleep 0.1
+done
+timeout 300 "$venv/bin/python" "$here/client_test.py" "$url" test-key "$url2"
