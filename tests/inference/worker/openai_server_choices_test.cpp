@@ -5,7 +5,7 @@
 // prefix reads it from the cache: /metrics counts the hits, and the output is the same as
 // without the cache).
 #include "inference/worker/inference_server.h"
-#include "tests/inference/server/loopback_socket.h"
+#include "tests/inference/server/loopback_http.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,45 +25,10 @@ const std::string kModel = std::string(RAYCTL_TEST_DATA) + "/fixtures/inference/
 
 // POST body to path; returns (status, body) with the body de-chunked.
 std::pair<int, std::string> post(int port, const std::string& path, const json& body) {
-  const std::string b = body.dump();
-  const std::string req = "POST " + path +
-                          " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " + std::to_string(b.size()) +
-                          "\r\n\r\n" + b;
-  int fd = connect_loopback(port, 30);
-  EXPECT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
-  std::string raw;
-  char buf[8192];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  const size_t he = raw.find("\r\n\r\n");
-  if (he == std::string::npos) return {0, raw};
-  const std::string head = raw.substr(0, he), rest = raw.substr(he + 4);
-  std::string body_out;
-  if (head.find("Transfer-Encoding: chunked") == std::string::npos) {
-    body_out = rest;
-  } else {
-    for (size_t at = 0;;) {
-      const size_t le = rest.find("\r\n", at);
-      if (le == std::string::npos) break;
-      const size_t n = std::stoul(rest.substr(at, le - at), nullptr, 16);
-      if (n == 0) break;
-      body_out += rest.substr(le + 2, n);
-      at = le + 2 + n + 2;
-    }
-  }
-  return {std::stoi(raw.substr(9, 3)), body_out};
+  return loopback_http(port, "POST", path, body.dump());
 }
 
-std::string get_metrics(int port) {
-  const std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  int fd = connect_loopback(port, 30);
-  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-  std::string raw;
-  char buf[8192];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  return raw;
-}
+std::string get_metrics(int port) { return loopback_http(port, "GET", "/metrics").second; }
 
 double metric(const std::string& text, const std::string& name) {
   const size_t at = text.find("\n" + name);

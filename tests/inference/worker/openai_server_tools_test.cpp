@@ -6,7 +6,7 @@
 // A model whose template renders no tools (the tiny llama) gets a 400 saying so.
 #include "inference/server/openai_response.h"
 #include "inference/worker/inference_server.h"
-#include "tests/inference/server/loopback_socket.h"
+#include "tests/inference/server/loopback_http.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -26,29 +26,7 @@ namespace fs = std::filesystem;
 const std::string kData = std::string(RAYCTL_TEST_DATA) + "/fixtures/inference/";
 
 std::pair<int, std::string> post(int port, const json& body) {
-  const std::string b = body.dump();
-  const std::string req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
-                          std::to_string(b.size()) + "\r\n\r\n" + b;
-  int fd = connect_loopback(port, 30);
-  EXPECT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
-  std::string raw;
-  char buf[8192];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  const size_t he = raw.find("\r\n\r\n");
-  if (he == std::string::npos) return {0, raw};
-  std::string rest = raw.substr(he + 4), body_out;
-  if (raw.substr(0, he).find("Transfer-Encoding: chunked") == std::string::npos)
-    return {std::stoi(raw.substr(9, 3)), rest};
-  for (size_t at = 0;;) {
-    const size_t le = rest.find("\r\n", at);
-    if (le == std::string::npos) break;
-    const size_t n = std::stoul(rest.substr(at, le - at), nullptr, 16);
-    if (n == 0) break;
-    body_out += rest.substr(le + 2, n);
-    at = le + 2 + n + 2;
-  }
-  return {std::stoi(raw.substr(9, 3)), body_out};
+  return loopback_http(port, "POST", "/v1/chat/completions", body.dump());
 }
 
 // The tiny qwen2 checkpoint with Qwen2.5's template, in a fresh directory.

@@ -18,18 +18,23 @@ if [[ ! -x "$venv/bin/python" || ! -f "$venv/.complete" ]]; then
   touch "$venv/.complete"
 fi
 out="$(mktemp -d)"
+# Waits for the server started as PID to print its ready line in FILE; prints its URL.
+ready_url() {
+  local pid="$1" file="$2" url=""
+  for _ in $(seq 600); do
+    url="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["url"])' "$file" 2>/dev/null || true)"
+    [[ -n "$url" ]] && { echo "$url"; return 0; }
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "the server did not become ready" >&2
+  return 1
+}
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$out"' EXIT
 "$binary" inference serve --model "$model" --port 0 --parallel 4 --ctx 2048 --api-key test-key \
   --model-name smollm2 -o json > "$out/ready.json" 2> "$out/serve.log" &
 pid=$!
-url=""
-for _ in $(seq 600); do
-  url="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["url"])' "$out/ready.json" 2>/dev/null || true)"
-  [[ -n "$url" ]] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$out/serve.log" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -n "$url" ]] || { echo "the server did not become ready" >&2; cat "$out/serve.log" >&2; exit 1; }
+url="$(ready_url "$pid" "$out/ready.json")" || { cat "$out/serve.log" >&2; exit 1; }
 # Tools: the tiny random-weight Qwen2 checkpoint with the real Qwen2.5 chat template (SmolLM2's
 # template renders no tools).
 fixtures="$here/../../fixtures/inference"
@@ -40,11 +45,5 @@ cp "$fixtures/templates/Qwen-Qwen2.5-7B-Instruct.jinja" "$out/qwen/chat_template
   > "$out/ready2.json" 2> "$out/serve2.log" &
 pid2=$!
 trap 'kill "$pid" "$pid2" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$out"' EXIT
-url2=""
-for _ in $(seq 600); do
-  url2="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["url"])' "$out/ready2.json" 2>/dev/null || true)"
-  [[ -n "$url2" ]] && break
-  kill -0 "$pid2" 2>/dev/null || { cat "$out/serve2.log" >&2; exit 1; }
-  sleep 0.1
-done
+url2="$(ready_url "$pid2" "$out/ready2.json")" || { cat "$out/serve2.log" >&2; exit 1; }
 timeout 300 "$venv/bin/python" "$here/client_test.py" "$url" test-key "$url2"
