@@ -267,11 +267,13 @@ void CpuBackend::compute_logits(const ForwardBatch& batch, std::span<float> logi
   size_t t_end = 0;
   s.logit_in.resize(static_cast<size_t>(batch.logit_rows()) * d);
   for (const auto& sl : batch.slices) {
+    const size_t t_begin = t_end;
     t_end += sl.tokens.size();
-    if (!sl.want_logits) continue;
-    rms_norm_row(s.x.data() + (t_end - 1) * d, s.out_norm.data(), s.logit_in.data() + static_cast<size_t>(rows) * d, d,
-                 cfg_.rms_eps);
-    ++rows;
+    for (size_t t = sl.all_logits ? t_begin : t_end - 1; sl.logit_rows() > 0 && t < t_end; ++t) {
+      rms_norm_row(s.x.data() + t * d, s.out_norm.data(), s.logit_in.data() + static_cast<size_t>(rows) * d, d,
+                   cfg_.rms_eps);
+      ++rows;
+    }
   }
   if (rows == 0) return;
   project_many({{&w_.output, logits.data()}}, s.logit_in.data(), rows, d);

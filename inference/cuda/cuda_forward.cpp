@@ -89,7 +89,8 @@ static StepMeta pack_step(const ForwardBatch& batch, const KvCacheGeometry& geo,
       out[m.pos + t] = sl.pos0 + static_cast<int32_t>(i);
       out[m.table_at + t] = table_at;
     }
-    if (sl.want_logits) out[m.logit_rows + static_cast<size_t>(logit++)] = static_cast<int32_t>(t - 1);
+    for (int r = sl.logit_rows(); r > 0; --r)
+      out[m.logit_rows + static_cast<size_t>(logit++)] = static_cast<int32_t>(t - r);
     out.insert(out.end(), sl.block_table.begin(), sl.block_table.end());
   }
   return m;

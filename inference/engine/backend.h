@@ -40,6 +40,8 @@ struct SequenceSlice {
   int32_t pos0 = 0;
   std::span<const int32_t> block_table;
   bool want_logits = false;  // logits for the last token of this slice
+  bool all_logits = false;   // logits for every token of the slice (prompt logprobs), in order
+  int logit_rows() const { return all_logits ? static_cast<int>(tokens.size()) : want_logits ? 1 : 0; }
 };
 
 struct ForwardBatch {
@@ -51,7 +53,7 @@ struct ForwardBatch {
   }
   int logit_rows() const {
     int n = 0;
-    for (const auto& s : slices) n += s.want_logits ? 1 : 0;
+    for (const auto& s : slices) n += s.logit_rows();
     return n;
   }
 };
@@ -69,7 +71,8 @@ class Backend {
   virtual size_t kv_pool_bytes() const { return 0; }
   // (Re)allocates KV storage. Called once before the first forward().
   virtual void allocate_kv(const KvCacheGeometry& geometry) = 0;
-  // Runs one step. `logits` receives logit_rows() rows of vocab_size floats, in slice order.
+  // Runs one step. `logits` receives logit_rows() rows of vocab_size floats, in slice order
+  // (a slice's rows in token order).
   virtual void forward(const ForwardBatch& batch, std::span<float> logits) = 0;
 };
 

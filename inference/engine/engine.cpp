@@ -30,8 +30,10 @@ struct Engine::Request {
         stop_filter(params.stop),
         cb(std::move(r.on_output)),
         arrival(r.arrival),
-        after(r.after) {
+        after(r.after),
+        prompt_logprobs(r.prompt_logprobs) {
     seq.id = id_;
+    seq.no_prefix_cache = prompt_logprobs >= 0;  // every prompt position's logits are needed
     seq.tokens = std::move(r.prompt);
   }
   int64_t id;
@@ -46,6 +48,8 @@ struct Engine::Request {
   std::chrono::steady_clock::time_point arrival, last_token;
   bool queue_time_recorded = false;
   int64_t after;
+  int prompt_logprobs;                    // -1, or top N for each prompt token (echo)
+  std::vector<TokenLogprobs> prompt_lps;  // for prompt tokens 1.., sent with the first output
 };
 
 struct Engine::State {
@@ -212,12 +216,14 @@ void Engine::run_step() {
   }
   st.batch.slices.clear();
   for (const auto& ps : plan.slices) {
+    const Request& r = *st.live.at(ps.seq->id);
     SequenceSlice s;
     s.tokens = std::span<const int32_t>(ps.seq->tokens)
                    .subspan(static_cast<size_t>(ps.seq->n_cached), static_cast<size_t>(ps.n_tokens));
     s.pos0 = ps.seq->n_cached;
     s.block_table = st.kv.block_table(ps.seq->id);
     s.want_logits = ps.want_logits;
+    s.all_logits = r.prompt_logprobs >= 0 && ps.seq->n_cached < r.prompt_len;  // echo with logprobs
     st.batch.slices.push_back(s);
   }
   const size_t vocab = static_cast<size_t>(backend_->shape().vocab_size);
@@ -233,6 +239,15 @@ void Engine::run_step() {
   st.sched.commit(plan);
   ++st.steps;
   if (metrics_) metrics_->registry.observe(metrics_->iteration_tokens, plan.tokens);
+  sample_and_emit(plan);
+  if (!held_.empty()) release_held();
+}
+
+// Walks the step's logits rows: prompt logprobs for slices that asked for every row, then a
+// token for every slice that ends at its sequence's last token; then streams the tokens.
+void Engine::sample_and_emit(const StepPlan& plan) {
+  auto& st = *st_;
+  const size_t vocab = static_cast<size_t>(backend_->shape().vocab_size);
   const auto now = Clock::now();
   size_t row = 0;
   struct Sampled {
@@ -241,12 +256,23 @@ void Engine::run_step() {
     TokenLogprobs lp;
   };
   std::vector<Sampled> sampled;
-  for (const auto& ps : plan.slices) {
+  for (size_t i = 0; i < plan.slices.size(); ++i) {
+    const auto& ps = plan.slices[i];
+    const SequenceSlice& sl = st.batch.slices[i];
     Request& r = *st.live.at(ps.seq->id);
-    if (!r.queue_time_recorded && metrics_) {
-      metrics_->registry.observe(metrics_->queue_time, seconds(now - r.arrival));
-    }
+    if (!r.queue_time_recorded && metrics_) metrics_->registry.observe(metrics_->queue_time, seconds(now - r.arrival));
     r.queue_time_recorded = true;
+    if (sl.all_logits) {                       // row j predicts the token after position pos0 + j
+      if (sl.pos0 == 0) r.prompt_lps.clear();  // (again, after a preemption)
+      for (size_t j = 0; j + 1 < sl.tokens.size() || (j + 1 == sl.tokens.size() && !ps.want_logits); ++j) {
+        const size_t next = static_cast<size_t>(sl.pos0) + j + 1;
+        if (next < static_cast<size_t>(r.prompt_len)) {
+          const std::span<const float> lg(st.logits.data() + (row + j) * vocab, vocab);
+          r.prompt_lps.push_back(logprobs_of(lg, ps.seq->tokens[next], r.prompt_logprobs));
+        }
+      }
+      row += sl.tokens.size() - (ps.want_logits ? 1 : 0);
+    }
     if (!ps.want_logits) continue;
     std::span<float> lg(st.logits.data() + row * vocab, vocab);
     ++row;
@@ -255,7 +281,6 @@ void Engine::run_step() {
     sampled.push_back(std::move(sm));
   }
   for (auto& sm : sampled) emit_token(*sm.r, sm.token, sm.r->params.logprobs >= 0 ? &sm.lp : nullptr);
-  if (!held_.empty()) release_held();
 }
 
 void Engine::emit_token(Request& r, int32_t token, const TokenLogprobs* lp) {
@@ -278,6 +303,7 @@ void Engine::emit_token(Request& r, int32_t token, const TokenLogprobs* lp) {
   GenerationOutput out;
   out.tokens.push_back(token);
   if (lp) out.logprobs.push_back(*lp);
+  if (r.generated.size() == 1 && r.prompt_logprobs >= 0) out.prompt_logprobs = std::move(r.prompt_lps);
   if (stop_token) {
     why = FinishReason::Stop;
   } else {

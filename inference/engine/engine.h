@@ -10,6 +10,7 @@
 #include "inference/engine/backend.h"
 #include "inference/engine/metrics.h"
 #include "inference/engine/sampler.h"
+#include "inference/engine/scheduler.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <chrono>
@@ -38,6 +39,8 @@ struct GenerationOutput {
   int completion_tokens = 0;
   std::string error;                    // when finish_reason == Error
   std::vector<TokenLogprobs> logprobs;  // one per token when sampling.logprobs >= 0
+  // With the first token, when asked: prompt token i's logprob (i >= 1) given tokens < i.
+  std::vector<TokenLogprobs> prompt_logprobs;
 };
 using GenerationCallback = std::function<void(const GenerationOutput&)>;
 
@@ -50,6 +53,7 @@ struct GenerationRequest {
   // that one's prompt is in the KV cache (or it ended), so that with prefix caching it reuses
   // those blocks instead of computing them alongside (the n > 1 choices of one API request).
   int64_t after = 0;
+  int prompt_logprobs = -1;  // >= 0: logprobs of the prompt's tokens (with that many alternatives)
 };
 
 struct EngineOptions {
@@ -104,6 +108,7 @@ class Engine {
   void finish(Request& r, FinishReason why, const std::string& error = {});
   void emit_token(Request& r, int32_t token, const TokenLogprobs* lp);
   void release_held();
+  void sample_and_emit(const StepPlan& plan);
   void update_gauges();
 
   std::unique_ptr<Backend> backend_;

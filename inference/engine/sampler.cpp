@@ -51,13 +51,14 @@ int32_t Sampler::sample(std::span<float> logits, std::span<const int32_t> histor
   apply_penalties(logits, history);
   if (matcher_) matcher_->mask(logits);
   const int32_t token = choose(logits);
-  if (lp && params_.logprobs >= 0) fill_logprobs(logits, token, *lp);
+  if (lp && params_.logprobs >= 0)
+    *lp = logprobs_of(logits, token, params_.logprobs, params_.temperature > 0.0f ? 1.0 / params_.temperature : 1.0);
   if (matcher_) matcher_->accept(token);
   return token;
 }
 
-void Sampler::fill_logprobs(std::span<const float> logits, int32_t token, TokenLogprobs& lp) {
-  const double scale = params_.temperature > 0.0f ? 1.0 / params_.temperature : 1.0;
+TokenLogprobs logprobs_of(std::span<const float> logits, int32_t token, int top_n, double scale) {
+  TokenLogprobs lp;
   double mx = -INFINITY;
   for (float l : logits) mx = std::max(mx, l * scale);
   double sum = 0;
@@ -65,11 +66,9 @@ void Sampler::fill_logprobs(std::span<const float> logits, int32_t token, TokenL
   const double lse = mx + std::log(sum);
   lp.token = token;
   lp.logprob = static_cast<float>(logits[static_cast<size_t>(token)] * scale - lse);
-  lp.top.clear();
-  const size_t k = std::min(static_cast<size_t>(params_.logprobs), logits.size());
-  if (k == 0) return;
-  auto& c = candidates_;
-  c.resize(logits.size());
+  const size_t k = std::min(static_cast<size_t>(std::max(top_n, 0)), logits.size());
+  if (k == 0) return lp;
+  std::vector<std::pair<float, int32_t>> c(logits.size());
   for (size_t i = 0; i < logits.size(); ++i) c[i] = {logits[i], static_cast<int32_t>(i)};
   auto better = [](const auto& a, const auto& b) {
     return a.first > b.first || (a.first == b.first && a.second < b.second);
@@ -77,6 +76,7 @@ void Sampler::fill_logprobs(std::span<const float> logits, int32_t token, TokenL
   std::partial_sort(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(k), c.end(), better);
   for (size_t i = 0; i < k && std::isfinite(c[i].first); ++i)  // not the tokens a grammar ruled out
     lp.top.emplace_back(c[i].second, static_cast<float>(c[i].first * scale - lse));
+  return lp;
 }
 
 int32_t Sampler::choose(std::span<float> logits) {

@@ -54,7 +54,6 @@ class Sampler {
 
  private:
   void apply_penalties(std::span<float> logits, std::span<const int32_t> history) const;
-  void fill_logprobs(std::span<const float> logits, int32_t token, TokenLogprobs& lp);
   int32_t choose(std::span<float> logits);  // temperature, top-k, top-p, min-p, the draw
   SamplingParams params_;
   std::unique_ptr<JsonMatcher> matcher_;  // with a grammar
@@ -63,6 +62,9 @@ class Sampler {
 };
 
 int32_t argmax(std::span<const float> logits);
+
+// The log-probability of `token` and the `top_n` best under log-softmax(logits · scale).
+TokenLogprobs logprobs_of(std::span<const float> logits, int32_t token, int top_n, double scale = 1.0);
 
 // StopStringFilter: streams generated text through while holding back any tail that could
 // still become a stop string; once one matches, the text before it is released and the

@@ -74,7 +74,8 @@ StepPlan Scheduler::plan() {
   while (!waiting_.empty() && budget > 0 && static_cast<int>(running_.size()) < limits_.max_seqs) {
     ScheduledSequence* seq = waiting_.front();
     // Prefix caching: the blocks of its leading tokens that are cached need no prefill.
-    const bool matched = seq->n_cached == 0 && (seq->n_cached = kv_.match_prefix(seq->id, seq->tokens)) > 0;
+    const bool matched =
+        seq->n_cached == 0 && !seq->no_prefix_cache && (seq->n_cached = kv_.match_prefix(seq->id, seq->tokens)) > 0;
     auto unmatch = [&] {
       if (matched) kv_.release(seq->id), seq->n_cached = 0;
     };

@@ -23,6 +23,7 @@ struct ScheduledSequence {
   std::vector<int32_t> tokens;  // prompt followed by generated tokens
   int n_cached = 0;             // leading tokens whose K/V are in the cache
   int preemptions = 0;
+  bool no_prefix_cache = false;  // compute the whole prompt (its logits are wanted)
   int pending() const { return static_cast<int>(tokens.size()) - n_cached; }
 };
 

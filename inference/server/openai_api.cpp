@@ -220,6 +220,7 @@ void OpenAiApi::completions(const HttpRequest& req, const std::shared_ptr<HttpRe
   rc->id = random_id(chat ? "chatcmpl-" : "cmpl-");
   rc->model = options_.model_id;
   rc->echo_text = echo;
+  if (cr.echo && cr.sampling.logprobs >= 0) rc->echo_tokens = prompt;
   rc->created =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (cr.stream) {
@@ -253,6 +254,7 @@ void OpenAiApi::submit_choices(CompletionRequest& cr, std::vector<int32_t> promp
       if (i > 0 && gr.sampling.seed) gr.sampling.seed = *gr.sampling.seed + static_cast<uint64_t>(i);
       gr.arrival = arrival;
       gr.after = i > 0 ? ids->front() : 0;
+      if (cr.echo && cr.sampling.logprobs >= 0) gr.prompt_logprobs = cr.sampling.logprobs;
       gr.on_output = [rc, i](const GenerationOutput& out) { rc->on_output(i, out); };
       ids->push_back(engine->submit(std::move(gr)));
     }

@@ -384,8 +384,6 @@ CompletionRequest parse_completion_request(const std::string& body_text, bool ch
   }
   if (!chat) {
     if (auto v = get_bool(body, "echo")) r.echo = *v;
-    if (r.echo && r.sampling.logprobs >= 0)
-      bad("echo", "with logprobs (the prompt's logprobs) is not supported by this server; ask for one or the other");
     if (const json* suffix = field(body, "suffix")) {
       if (!suffix->is_string()) wrong_type("suffix", "a string", *suffix);
       if (!suffix->get<std::string>().empty()) bad("suffix", "is not supported by this server");

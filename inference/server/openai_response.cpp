@@ -131,6 +131,29 @@ json OpenAiResponse::logprobs_of(Choice& c, const GenerationOutput& out) const {
   return {{"tokens", tokens}, {"token_logprobs", lps}, {"top_logprobs", tops}, {"text_offset", offsets}};
 }
 
+// Completions with echo and logprobs: the prompt's tokens in the completions shape, the first
+// with no logprob (nothing precedes it), each other given the tokens before it.
+json OpenAiResponse::prompt_logprobs(Choice& c, const GenerationOutput& out) const {
+  json tokens = json::array(), lps = json::array(), tops = json::array(), offsets = json::array();
+  for (size_t i = 0; i < echo_tokens.size(); ++i) {
+    const std::string b = tok_.token_bytes(echo_tokens[i]);
+    tokens.push_back(b);
+    offsets.push_back(c.text_offset);
+    c.text_offset += static_cast<int>(b.size());
+    if (i == 0 || i - 1 >= out.prompt_logprobs.size()) {
+      lps.push_back(nullptr);
+      tops.push_back(nullptr);
+      continue;
+    }
+    const TokenLogprobs& t = out.prompt_logprobs[i - 1];
+    lps.push_back(t.logprob);
+    json top = json::object();
+    for (const auto& [id, lp] : t.top) top[tok_.token_bytes(id)] = lp;
+    tops.push_back(top);
+  }
+  return {{"tokens", tokens}, {"token_logprobs", lps}, {"top_logprobs", tops}, {"text_offset", offsets}};
+}
+
 void OpenAiResponse::append_logprobs(Choice& c, const json& lp) const {
   if (lp.is_null()) return;
   if (c.lp.is_null()) {
@@ -190,6 +213,14 @@ void OpenAiResponse::on_output(int index, const GenerationOutput& out) {
   Choice& c = choices_[static_cast<size_t>(index)];
   prompt_tokens_ = out.prompt_tokens;
   c.completion_tokens = out.completion_tokens;
+  if (!echo_tokens.empty() && c.completion_tokens == 1) {  // the prompt's logprobs come first
+    const json plp = prompt_logprobs(c, out);
+    if (stream_) {
+      event(chunk(choice_json(index, "", plp, nullptr)));
+    } else {
+      append_logprobs(c, plp);
+    }
+  }
   const json lp = logprobs_of(c, out);
   const json finish = out.finished ? json(finish_reason_name(out.finish_reason)) : json(nullptr);
   if (out.finished) {

@@ -36,6 +36,7 @@ class OpenAiResponse {
  public:
   OpenAiResponse(std::shared_ptr<HttpResponder> resp, const Tokenizer& tok, bool chat, bool stream, int n);
   std::string id, model, echo_text;
+  std::vector<int32_t> echo_tokens;  // completions with echo and logprobs: the prompt's ids
   int64_t created = 0;
   bool include_usage = false;
   bool logprobs = false;
@@ -61,6 +62,7 @@ class OpenAiResponse {
   nlohmann::json choice_json(int index, const std::string& text, const nlohmann::json& lp,
                              const nlohmann::json& finish) const;
   nlohmann::json logprobs_of(Choice& c, const GenerationOutput& out) const;
+  nlohmann::json prompt_logprobs(Choice& c, const GenerationOutput& out) const;
   void append_logprobs(Choice& c, const nlohmann::json& lp) const;
   nlohmann::json usage() const;
   void event(const nlohmann::json& j) const;

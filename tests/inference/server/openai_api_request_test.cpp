@@ -47,7 +47,6 @@ TEST(OpenAiRequest, WrongTypesNameTheField) {
       {R"({"prompt": "x", "best_of": 2})", "best_of"},
       {R"({"prompt": "x", "logprobs": 21})", "logprobs"},
       {R"({"prompt": "x", "logprobs": true})", "logprobs"},
-      {R"({"prompt": "x", "logprobs": 2, "echo": true})", "echo"},
       {R"({"prompt": "x", "logit_bias": {"abc": 1}})", "logit_bias"},
       {R"({"prompt": "x", "logit_bias": {"5": 101}})", "logit_bias"},
       {R"({"prompt": "x", "logit_bias": [1]})", "logit_bias"},

@@ -212,4 +212,32 @@ TEST_F(OpenAiChoices, JsonSchemaRepliesParseAndMatchAndBadSchemasAre400) {
   EXPECT_NE(b2.find("response_format.json_schema.schema/format"), std::string::npos) << b2;
 }
 
+TEST_F(OpenAiChoices, EchoWithLogprobsGivesThePromptsTokensEachGivenTheOnesBefore) {
+  start(true);
+  const std::vector<int32_t> ids = {17, 42, 99, 7, 150, 23, 64};
+  json req = {{"prompt", ids}, {"max_tokens", 2}, {"temperature", 0}, {"logprobs", 3}, {"echo", true}};
+  auto [status, body] = post(port(), "/v1/completions", req);
+  ASSERT_EQ(status, 200) << body;
+  const json lp = json::parse(body)["choices"][0]["logprobs"];
+  ASSERT_EQ(lp["tokens"].size(), ids.size() + 2) << lp.dump();
+  EXPECT_TRUE(lp["token_logprobs"][0].is_null());
+  EXPECT_TRUE(lp["top_logprobs"][0].is_null());
+  for (size_t i = 1; i < ids.size(); ++i) {
+    // The same distribution as a request whose prompt stops before token i, greedy, 1 token.
+    const std::vector<int32_t> before(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(i));
+    json one = {{"prompt", before}, {"max_tokens", 1}, {"temperature", 0}, {"logprobs", 3}};
+    auto [s1, b1] = post(port(), "/v1/completions", one);
+    ASSERT_EQ(s1, 200) << b1;
+    const json want = json::parse(b1)["choices"][0]["logprobs"]["top_logprobs"][0];
+    const json got = lp["top_logprobs"][i];
+    ASSERT_EQ(got.size(), want.size()) << i << ": " << got.dump() << " vs " << want.dump();
+    for (const auto& [tok, v] : want.items()) {
+      ASSERT_TRUE(got.contains(tok)) << i << ": " << got.dump() << " vs " << want.dump();
+      EXPECT_NEAR(got[tok].get<double>(), v.get<double>(), 1e-3) << i << " " << tok;
+    }
+    EXPECT_LE(lp["token_logprobs"][i].get<double>(), 0.0);
+  }
+  EXPECT_EQ(lp["text_offset"][0], 0);
+}
+
 }  // namespace rayctl::inference

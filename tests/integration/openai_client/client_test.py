@@ -93,6 +93,15 @@ check(len(lp.tokens) == len(lp.token_logprobs) == len(lp.top_logprobs) == 5, "co
 check(all(len(t) == 2 for t in lp.top_logprobs), "completions logprobs: 2 alternatives")
 check(lp.text_offset == sorted(lp.text_offset), "completions logprobs: offsets grow")
 
+# echo with logprobs: the prompt's tokens come first, the first without a logprob.
+r = client.completions.create(model=MODEL, prompt="One, two, three,", max_tokens=3, temperature=0, logprobs=2,
+                              echo=True)
+lp = r.choices[0].logprobs
+check(r.choices[0].text.startswith("One, two, three,"), "echo: the prompt first")
+check(len(lp.tokens) == r.usage.prompt_tokens + 3 and lp.token_logprobs[0] is None, f"echo logprobs: {lp.tokens}")
+check(all(x <= 0 for x in lp.token_logprobs[1:]), "echo logprobs: values")
+check("".join(lp.tokens) == r.choices[0].text, "echo logprobs: the tokens spell the text")
+
 # logit_bias: +100 on one token makes greedy pick it every time.
 tok = client.post("/../tokenize", body={"prompt": " blue"}, cast_to=object)["tokens"][0]
 r = client.completions.create(model=MODEL, prompt="Hello", max_tokens=3, temperature=0, logit_bias={str(tok): 100},
