@@ -199,7 +199,8 @@ TEST_F(OpenAiChoices, JsonSchemaRepliesParseAndMatchAndBadSchemasAre400) {
   req["response_format"] = {{"type", "json_schema"}, {"json_schema", {{"name", "x"}, {"schema", schema}}}};
   auto [status, body] = post(port(), "/v1/chat/completions", req);
   ASSERT_EQ(status, 200) << body;
-  for (const json& c : json::parse(body)["choices"]) {
+  const json reply = json::parse(body);  // kept: a range over a temporary's member would dangle
+  for (const json& c : reply["choices"]) {
     ASSERT_EQ(c["finish_reason"], "stop") << c.dump();
     const json v = json::parse(c["message"]["content"].get<std::string>());
     EXPECT_TRUE(v["n"].is_number_integer()) << v.dump();
