@@ -38,6 +38,18 @@ void CpuBackend::store_kv(int layer, const float* k, const float* v, int32_t pos
   }
 }
 
+// A block's data for every layer is contiguous (kv_offset is block-major).
+void CpuBackend::copy_kv_block(int32_t src, int32_t dst) {
+  const size_t per_block = kv_offset(kv_geo_, cfg_.n_layer, cfg_.n_head_kv, cfg_.head_dim, 1, 0, 0, 0, 0);
+  if (!kv32_.empty()) {
+    std::copy_n(kv32_.begin() + static_cast<ptrdiff_t>(per_block * size_t(src)), per_block,
+                kv32_.begin() + static_cast<ptrdiff_t>(per_block * size_t(dst)));
+  } else {
+    std::copy_n(kv16_.begin() + static_cast<ptrdiff_t>(per_block * size_t(src)), per_block,
+                kv16_.begin() + static_cast<ptrdiff_t>(per_block * size_t(dst)));
+  }
+}
+
 // One layer's attention for the step, as attention() cut it into tasks.
 struct CpuBackend::AttentionStep {
   int layer;

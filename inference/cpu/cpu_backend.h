@@ -39,6 +39,7 @@ class CpuBackend : public Backend {
   size_t kv_bytes_per_token() const override;
   void allocate_kv(const KvCacheGeometry& geometry) override;
   void forward(const ForwardBatch& batch, std::span<float> logits) override;
+  void copy_kv_block(int32_t src, int32_t dst) override;
 
   int threads() const { return pool_.size(); }
   CpuPrecision precision() const { return options_.precision; }

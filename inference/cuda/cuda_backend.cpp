@@ -70,6 +70,15 @@ size_t CudaBackend::kv_pool_bytes() const {
   return static_cast<size_t>(left);
 }
 
+void CudaBackend::copy_kv_block(int32_t src, int32_t dst) {
+  cu::check(cudaSetDevice(impl_->device), "select the device");
+  const size_t per_block = static_cast<size_t>(impl_->kv_geo.block_size) * kv_bytes_per_token();
+  auto* base = static_cast<uint8_t*>(impl_->kv.get());
+  cu::check(
+      cudaMemcpy(base + per_block * size_t(dst), base + per_block * size_t(src), per_block, cudaMemcpyDeviceToDevice),
+      "copy a KV block");
+}
+
 void CudaBackend::allocate_kv(const KvCacheGeometry& geometry) {
   cu::check(cudaSetDevice(impl_->device), "select the device");
   impl_->kv_geo = geometry;

@@ -33,6 +33,7 @@ class CudaBackend : public Backend {
   size_t kv_pool_bytes() const override;
   void allocate_kv(const KvCacheGeometry& geometry) override;
   void forward(const ForwardBatch& batch, std::span<float> logits) override;
+  void copy_kv_block(int32_t src, int32_t dst) override;
 
   std::string device_name() const;
 

@@ -71,6 +71,9 @@ class Backend {
   virtual size_t kv_pool_bytes() const { return 0; }
   // (Re)allocates KV storage. Called once before the first forward().
   virtual void allocate_kv(const KvCacheGeometry& geometry) = 0;
+  // Copies one KV block (every layer's keys and values) onto another: the partial last block of
+  // a prompt when n choices fork from it (copy-on-write).
+  virtual void copy_kv_block(int32_t src, int32_t dst) = 0;
   // Runs one step. `logits` receives logit_rows() rows of vocab_size floats, in slice order
   // (a slice's rows in token order).
   virtual void forward(const ForwardBatch& batch, std::span<float> logits) = 0;

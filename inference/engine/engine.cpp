@@ -112,27 +112,40 @@ Engine::~Engine() {
 }
 
 int64_t Engine::submit(GenerationRequest request) {
-  if (request.prompt.empty()) throw std::invalid_argument("the prompt is empty");
-  if (static_cast<int>(request.prompt.size()) >= options_.context)
-    throw std::invalid_argument("the prompt has " + std::to_string(request.prompt.size()) +
-                                " tokens; the context holds " + std::to_string(options_.context));
-  for (int32_t t : request.prompt) {
-    if (t < 0 || t >= backend_->shape().vocab_size)
-      throw std::invalid_argument("token id " + std::to_string(t) + " is out of range");
+  std::vector<GenerationRequest> one;
+  one.push_back(std::move(request));
+  return submit_group(std::move(one)).front();
+}
+
+std::vector<int64_t> Engine::submit_group(std::vector<GenerationRequest> requests) {
+  for (const GenerationRequest& request : requests) {
+    if (request.prompt.empty()) throw std::invalid_argument("the prompt is empty");
+    if (static_cast<int>(request.prompt.size()) >= options_.context)
+      throw std::invalid_argument("the prompt has " + std::to_string(request.prompt.size()) +
+                                  " tokens; the context holds " + std::to_string(options_.context));
+    for (int32_t t : request.prompt) {
+      if (t < 0 || t >= backend_->shape().vocab_size)
+        throw std::invalid_argument("token id " + std::to_string(t) + " is out of range");
+    }
   }
   std::lock_guard<std::mutex> lk(mu_);
   // A request that a free slot will take at the next step is not waiting: --max-queued counts
   // only those beyond the free slots (so --max-queued 0 still serves up to --parallel at once).
   const int free_slots = std::max(0, options_.max_seqs - snap_.running);
-  if (queued_ >= options_.max_queued + free_slots)
+  if (queued_ + static_cast<int>(requests.size()) - 1 >= options_.max_queued + free_slots)
     throw QueueFullError("the server has " + std::to_string(queued_) + " requests waiting (--max-queued " +
                          std::to_string(options_.max_queued) + ")");
-  int64_t id = next_id_++;
-  inbox_.push_back(std::make_unique<Request>(id, std::move(request), tokenizer_));
-  ++queued_;
+  std::vector<int64_t> ids;
+  for (GenerationRequest& request : requests) {
+    const int64_t id = next_id_++;
+    if (!ids.empty()) request.after = ids.front();  // the group shares the first one's prompt
+    ids.push_back(id);
+    inbox_.push_back(std::make_unique<Request>(id, std::move(request), tokenizer_));
+    ++queued_;
+  }
   snap_.waiting = queued_;
   cv_.notify_all();
-  return id;
+  return ids;
 }
 
 void Engine::cancel(int64_t id) {
@@ -276,11 +289,48 @@ void Engine::sample_and_emit(const StepPlan& plan) {
     if (!ps.want_logits) continue;
     std::span<float> lg(st.logits.data() + row * vocab, vocab);
     ++row;
+    if (r.generated.empty() && r.prompt_logprobs < 0) {  // its prompt is done: fork the choices waiting on it
+      for (Request* f : fork_held(r)) {
+        std::vector<float> own(lg.begin(), lg.end());  // each draws from the prompt's logits with its own sampler
+        Sampled fs{f, 0, {}};
+        fs.token = f->sampler.sample(own, f->generated, &fs.lp);
+        sampled.push_back(std::move(fs));
+      }
+    }
     Sampled sm{&r, 0, {}};
     sm.token = r.sampler.sample(lg, r.generated, &sm.lp);
     sampled.push_back(std::move(sm));
   }
   for (auto& sm : sampled) emit_token(*sm.r, sm.token, sm.r->params.logprobs >= 0 ? &sm.lp : nullptr);
+}
+
+// The held requests that share `lead`'s prompt (the other n choices) take its KV blocks as they
+// are now, copy-on-write: the full blocks shared, the partial last one copied into a block of
+// their own. They run from the next step with their prompt cached. One that cannot (no free
+// block or slot) stays held and reads the prefix cache later.
+std::vector<Engine::Request*> Engine::fork_held(const Request& lead) {
+  std::vector<Request*> forked;
+  auto& st = *st_;
+  for (auto it = held_.begin(); it != held_.end();) {
+    Request& f = **it;
+    if (f.after != lead.id || f.prompt_logprobs >= 0 || f.seq.tokens != lead.seq.tokens) {
+      ++it;
+      continue;
+    }
+    int32_t from = -1;
+    const int32_t fresh = st.kv.fork(lead.id, f.id, lead.prompt_len, &from);
+    if (from == -2) break;
+    if (!st.sched.add_running(&f.seq)) {
+      st.kv.release(f.id);
+      break;
+    }
+    if (fresh >= 0) backend_->copy_kv_block(from, fresh);
+    f.seq.n_cached = lead.prompt_len;
+    forked.push_back(&f);
+    st.live.emplace(f.id, std::move(*it));
+    it = held_.erase(it);
+  }
+  return forked;
 }
 
 void Engine::emit_token(Request& r, int32_t token, const TokenLogprobs* lp) {

@@ -90,6 +90,10 @@ class Engine {
   // Queues a request and returns its id. Throws QueueFullError, or std::invalid_argument when
   // the prompt is empty or does not fit the context.
   int64_t submit(GenerationRequest request);
+  // Queues requests that share one prompt (the n choices of an API request) together: all but
+  // the first wait for the first's prompt and fork from it (see `after`). Returns their ids;
+  // throws as submit() does, queueing none.
+  std::vector<int64_t> submit_group(std::vector<GenerationRequest> requests);
   // Cancels a queued or running request: its KV blocks are freed before the next step and its
   // callback gets a final output with FinishReason::Abort. Unknown ids are ignored.
   void cancel(int64_t id);
@@ -109,6 +113,7 @@ class Engine {
   void emit_token(Request& r, int32_t token, const TokenLogprobs* lp);
   void release_held();
   void sample_and_emit(const StepPlan& plan);
+  std::vector<Request*> fork_held(const Request& lead);
   void update_gauges();
 
   std::unique_ptr<Backend> backend_;

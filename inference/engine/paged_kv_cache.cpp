@@ -122,6 +122,36 @@ int PagedKvCache::match_prefix(int64_t seq, std::span<const int32_t> tokens) {
   return cached;
 }
 
+int32_t PagedKvCache::fork(int64_t src, int64_t dst, int n_tokens, int32_t* copy_from) {
+  *copy_from = -1;
+  const auto s = tables_.find(src);
+  if (s == tables_.end() || !block_table(dst).empty() || blocks_for(n_tokens) > static_cast<int>(s->second.size())) {
+    *copy_from = -2;
+    return -1;
+  }
+  const int full = n_tokens / block_size_;
+  const bool partial = n_tokens % block_size_ != 0;
+  if (partial && free_blocks() == 0) {
+    *copy_from = -2;
+    return -1;
+  }
+  const std::vector<int32_t> src_table = s->second;  // copied: tables_ may rehash below
+  auto& table = tables_[dst];
+  for (int i = 0; i < full; ++i) {
+    const int32_t b = src_table[static_cast<size_t>(i)];
+    Block& blk = blocks_[static_cast<size_t>(b)];
+    if (blk.refs++ == 0 && blk.registered) lru_.erase(blk.lru);
+    table.push_back(b);
+  }
+  if (auto c = chains_.find(src); c != chains_.end())
+    chains_[dst].assign(c->second.begin(), c->second.begin() + std::min<size_t>(c->second.size(), size_t(full)));
+  if (!partial) return -1;
+  const int32_t fresh = take_block();
+  table.push_back(fresh);
+  *copy_from = src_table[static_cast<size_t>(full)];
+  return fresh;
+}
+
 void PagedKvCache::publish(int64_t seq, std::span<const int32_t> tokens, int n_cached) {
   if (!prefix_caching_) return;
   auto t = tables_.find(seq);

@@ -54,6 +54,12 @@ class PagedKvCache {
   int match_prefix(int64_t seq, std::span<const int32_t> tokens);
   // Registers `seq`'s full blocks among its first n_cached positions (tokens[0, n_cached)).
   void publish(int64_t seq, std::span<const int32_t> tokens, int n_cached);
+  // For a sequence that holds no blocks yet: shares `src`'s blocks of its first n_tokens
+  // positions — the full ones by reference, the last partial one by a fresh block the caller
+  // must fill with a copy of *copy_from (copy-on-write: both will write past n_tokens there).
+  // Returns the fresh block, or -1 when there is none to copy (or no block free: nothing done,
+  // and *copy_from is -2).
+  int32_t fork(int64_t src, int64_t dst, int n_tokens, int32_t* copy_from);
   // Prompt tokens looked up by match_prefix, and how many of them were found cached
   // (vllm:prefix_cache_queries / vllm:prefix_cache_hits).
   int64_t prefix_queries() const { return queries_; }

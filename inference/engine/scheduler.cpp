@@ -13,6 +13,12 @@ Scheduler::Scheduler(PagedKvCache& kv, const SchedulerLimits& limits) : kv_(kv),
 
 void Scheduler::add(ScheduledSequence* seq) { waiting_.push_back(seq); }
 
+bool Scheduler::add_running(ScheduledSequence* seq) {
+  if (static_cast<int>(running_.size()) >= limits_.max_seqs) return false;
+  running_.push_back(seq);
+  return true;
+}
+
 void Scheduler::remove(ScheduledSequence* seq) {
   kv_.release(seq->id);
   running_.erase(std::remove(running_.begin(), running_.end(), seq), running_.end());

@@ -51,6 +51,9 @@ class Scheduler {
 
   // Queues a new sequence (FIFO). The caller keeps ownership; it must stay alive until remove().
   void add(ScheduledSequence* seq);
+  // Runs a sequence whose tokens are all cached already (a fork) from the next step on, when a
+  // slot is free; false (nothing changed) otherwise.
+  bool add_running(ScheduledSequence* seq);
   // Drops a sequence (finished, cancelled, failed) and frees its KV blocks.
   void remove(ScheduledSequence* seq);
   // Plans the next step and reserves KV blocks for it.

@@ -239,31 +239,31 @@ void OpenAiApi::completions(const HttpRequest& req, const std::shared_ptr<HttpRe
   submit_choices(cr, std::move(prompt), arrival, rc, resp, prompt_field);
 }
 
-// Queues the n choices: the first, then the others held until its prompt is cached (they share
-// its KV blocks through the prefix cache). Choice i > 0 with a seed draws with seed + i.
+// Queues the n choices as one group: the others fork from the first once its prompt is computed
+// (Engine::submit_group). Choice i > 0 with a seed draws with seed + i.
 void OpenAiApi::submit_choices(CompletionRequest& cr, std::vector<int32_t> prompt,
                                std::chrono::steady_clock::time_point arrival, const std::shared_ptr<OpenAiResponse>& rc,
                                const std::shared_ptr<HttpResponder>& resp, const char* prompt_field) {
   auto ids = std::make_shared<std::vector<int64_t>>();
   Engine* engine = engine_;
+  std::vector<GenerationRequest> group;
+  for (int i = 0; i < cr.n; ++i) {
+    GenerationRequest gr;
+    gr.prompt = prompt;
+    gr.sampling = cr.sampling;
+    if (i > 0 && gr.sampling.seed) gr.sampling.seed = *gr.sampling.seed + static_cast<uint64_t>(i);
+    gr.arrival = arrival;
+    if (cr.echo && cr.sampling.logprobs >= 0) gr.prompt_logprobs = cr.sampling.logprobs;
+    gr.on_output = [rc, i](const GenerationOutput& out) { rc->on_output(i, out); };
+    group.push_back(std::move(gr));
+  }
   try {
-    for (int i = 0; i < cr.n; ++i) {
-      GenerationRequest gr;
-      gr.prompt = prompt;
-      gr.sampling = cr.sampling;
-      if (i > 0 && gr.sampling.seed) gr.sampling.seed = *gr.sampling.seed + static_cast<uint64_t>(i);
-      gr.arrival = arrival;
-      gr.after = i > 0 ? ids->front() : 0;
-      if (cr.echo && cr.sampling.logprobs >= 0) gr.prompt_logprobs = cr.sampling.logprobs;
-      gr.on_output = [rc, i](const GenerationOutput& out) { rc->on_output(i, out); };
-      ids->push_back(engine->submit(std::move(gr)));
-    }
+    *ids = engine->submit_group(std::move(group));
   } catch (const std::exception& e) {
-    for (int64_t id : *ids) engine->cancel(id);
     const bool full = dynamic_cast<const QueueFullError*>(&e) != nullptr;
     ApiError err = full ? ApiError(503, std::string(e.what()) + "; retry later", "", "service_unavailable_error")
                         : ApiError(400, e.what(), prompt_field);
-    if (!cr.stream && ids->empty()) throw err;
+    if (!cr.stream) throw err;
     rc->fail(err);
     return;
   }

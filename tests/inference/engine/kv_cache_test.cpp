@@ -136,4 +136,29 @@ TEST(PrefixCache, AHashCollisionIsConfirmedAgainstTheTokensAndMisses) {
   EXPECT_EQ(kv.match_prefix(2, q), 2);
 }
 
+TEST(PrefixCache, AForkSharesTheFullBlocksAndGetsItsOwnCopyOfThePartialOne) {
+  PagedKvCache kv(8, 4, true);
+  ASSERT_TRUE(kv.reserve(1, 10));  // blocks for positions 0-3, 4-7, 8-9
+  const auto src = std::vector<int32_t>(kv.block_table(1).begin(), kv.block_table(1).end());
+  int32_t from = 0;
+  const int32_t fresh = kv.fork(1, 2, 10, &from);
+  const auto t = kv.block_table(2);
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[0], src[0]);
+  EXPECT_EQ(t[1], src[1]);
+  EXPECT_EQ(from, src[2]) << "the partial block is the one to copy";
+  EXPECT_EQ(t[2], fresh);
+  EXPECT_NE(fresh, src[2]);
+  EXPECT_EQ(kv.used_blocks(), 4);
+  kv.release(1);
+  EXPECT_EQ(kv.used_blocks(), 3) << "the shared blocks live on with the fork";
+  int32_t none = 0;
+  EXPECT_EQ(kv.fork(2, 3, 8, &none), -1) << "8 positions: whole blocks only, nothing to copy";
+  EXPECT_EQ(none, -1);
+  EXPECT_EQ(kv.block_table(3).size(), 2u);
+  int32_t refused = 0;
+  EXPECT_EQ(kv.fork(7, 4, 4, &refused), -1);
+  EXPECT_EQ(refused, -2) << "an unknown source";
+}
+
 }  // namespace rayctl::inference

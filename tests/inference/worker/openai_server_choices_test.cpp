@@ -100,9 +100,11 @@ TEST_F(OpenAiChoices, NChoicesComeBackIndexedWithTheirOwnLogprobs) {
   }
   EXPECT_EQ(j["usage"]["completion_tokens"], completion);
   EXPECT_EQ(completion, 24);
-  // Choices 1 and 2 waited for choice 0's prompt and read its full blocks from the cache.
+  // Choices 1 and 2 forked from choice 0 once its prompt was computed (its KV blocks shared, the
+  // partial last one copied): the steps fed the prompt once, then each choice's first 7 tokens
+  // back (the 8th ends it).
   const int prompt = j["usage"]["prompt_tokens"];
-  EXPECT_EQ(metric(get_metrics(port()), "vllm:prefix_cache_hits_total"), 2.0 * ((prompt - 1) / 16 * 16));
+  EXPECT_EQ(metric(get_metrics(port()), "vllm:iteration_tokens_total_sum"), prompt + 3 * 7);
   // Seeds: choice i draws with seed + i, so the same request gives the same three choices.
   auto [s2, b2] = post(port(), "/v1/chat/completions", req);
   ASSERT_EQ(s2, 200);
@@ -239,6 +241,22 @@ TEST_F(OpenAiChoices, EchoWithLogprobsGivesThePromptsTokensEachGivenTheOnesBefor
     EXPECT_LE(lp["token_logprobs"][i].get<double>(), 0.0);
   }
   EXPECT_EQ(lp["text_offset"][0], 0);
+}
+
+TEST_F(OpenAiChoices, GreedyForkedChoicesContinueExactlyAsOneRequestDoes) {
+  // The forked choices attend over shared and copied KV blocks: greedy, each must write what a
+  // single request writes (a wrong copy of the partial block would change their tokens).
+  start(false);  // no prefix cache: the single request computes everything itself
+  json one = {{"prompt", "a story about the sea and a boat"}, {"max_tokens", 12}, {"temperature", 0}};
+  auto [s1, b1] = post(port(), "/v1/completions", one);
+  ASSERT_EQ(s1, 200) << b1;
+  const std::string want = json::parse(b1)["choices"][0]["text"];
+  one["n"] = 3;
+  auto [s3, b3] = post(port(), "/v1/completions", one);
+  ASSERT_EQ(s3, 200) << b3;
+  const json reply = json::parse(b3);
+  ASSERT_EQ(reply["choices"].size(), 3u);
+  for (const json& c : reply["choices"]) EXPECT_EQ(c["text"], want) << c.dump();
 }
 
 }  // namespace rayctl::inference
