@@ -307,7 +307,8 @@ ToolFormat OpenAiApi::prepare_tools(CompletionRequest& cr) {
 // The compiled grammar of a response_format, shared by every request that asks for the same
 // one (so is its cache of token masks). Up to 64 are kept; beyond that the map starts over.
 std::shared_ptr<const JsonGrammar> OpenAiApi::grammar_for(const CompletionRequest& cr) {
-  const std::string key = cr.response_format == "json_object" ? std::string("{}") : cr.schema.dump();
+  // Keyed by kind too: a json_schema of {} (any value) is not json_object (any object).
+  const std::string key = cr.response_format == "json_object" ? std::string("object") : "schema:" + cr.schema.dump();
   {
     std::lock_guard<std::mutex> lk(grammar_mu_);
     if (auto it = grammars_.find(key); it != grammars_.end()) return it->second;
