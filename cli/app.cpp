@@ -30,6 +30,7 @@ const CommandEntry kCommands[] = {
     {"status", setup_status},
     {"serve", setup_serve},
     {"dashboard", setup_dashboard},
+    {"doctor", setup_doctor},
 #endif
     {"version", setup_version},
     {"completion", setup_completion},

@@ -36,27 +36,35 @@ HealthCallback progress_of(IOStreams& io, std::unique_ptr<KubeProgress>& progres
 
 class KubeProxyDashboard : public DashboardTransport {
  public:
-  KubeProxyDashboard(std::unique_ptr<KubeClient> client, std::string service)
-      : client_(std::move(client)), service_(std::move(service)) {}
+  KubeProxyDashboard(std::unique_ptr<KubeClient> client, std::string service, std::string port)
+      : client_(std::move(client)), service_(std::move(service)), port_(std::move(port)) {}
   HttpResponse send(HttpRequest req) override {
-    req.url = KubeClient::service_proxy_path(client_->ns(), service_, "dashboard", req.url);
+    req.url = KubeClient::service_proxy_path(client_->ns(), service_, port_, req.url);
     bool safe_to_retry = req.method == "GET";
     return client_->send(std::move(req), safe_to_retry);
   }
   std::string url() const override {
-    return client_->target().server + KubeClient::service_proxy_path(client_->ns(), service_, "dashboard", "");
+    return client_->target().server + KubeClient::service_proxy_path(client_->ns(), service_, port_, "");
   }
-  std::string route() const override { return "the API server's service proxy to " + client_->ns() + "/" + service_; }
+  std::string route() const override {
+    return "the API server's service proxy to " + client_->ns() + "/" + service_ +
+           (port_ == "dashboard" ? "" : ":" + port_);
+  }
 
  private:
   std::unique_ptr<KubeClient> client_;
-  std::string service_;
+  std::string service_, port_;
 };
 
 }  // namespace
 
 std::unique_ptr<DashboardTransport> kube_proxy_dashboard(const KubeClient& client, const std::string& service) {
-  return std::make_unique<KubeProxyDashboard>(client.clone(), service);
+  return kube_proxy_service(client, service, "dashboard");
+}
+
+std::unique_ptr<DashboardTransport> kube_proxy_service(const KubeClient& client, const std::string& service,
+                                                       const std::string& port) {
+  return std::make_unique<KubeProxyDashboard>(client.clone(), service, port);
 }
 
 KubeRayCluster::KubeRayCluster(const ClusterRef& ref, std::optional<KubeRaySpec> spec, bool stdin_is_tty)

@@ -34,6 +34,12 @@ class KubeRayCluster : public Cluster, private ServeConfigOwner {
   std::unique_ptr<DashboardTransport> dashboard(IOStreams& io, const CancelFlag* cancel) override;
   ServeConfigOwner* serve_config_owner() override;
 
+  // For `rayctl doctor`, which reads the API itself: the client (kubeconfig loaded on first use;
+  // throws its Error) and the object's kind (asked of the API server when the target did not
+  // name it; throws the API's Error, e.g. Auth on a 403).
+  KubeClient& kube_client(IOStreams* io = nullptr) { return client(io); }
+  const KubeResource& kube_resource() { return resource(); }
+
  private:
   // ServeConfigOwner (a RayService only).
   KubeUpResult deploy(const std::string& serve_config_yaml, bool wait, std::chrono::milliseconds timeout,
@@ -56,5 +62,9 @@ class KubeRayCluster : public Cluster, private ServeConfigOwner {
 // The dashboard of the head service `service` (port "dashboard") through the API server's
 // service proxy: /api/v1/namespaces/NS/services/SERVICE:dashboard/proxy/...
 std::unique_ptr<DashboardTransport> kube_proxy_dashboard(const KubeClient& client, const std::string& service);
+// Any HTTP port of a service (by port name or number) the same way: the Serve proxy is
+// kube_proxy_service(client, "NAME-serve-svc", "serve").
+std::unique_ptr<DashboardTransport> kube_proxy_service(const KubeClient& client, const std::string& service,
+                                                       const std::string& port);
 
 }  // namespace rayctl

@@ -7,12 +7,20 @@
 #   scripts/k8s/rig.sh up      # build if needed, start everything, install CRDs, create nodes
 #   scripts/k8s/rig.sh down    # stop what `up` started (by the pids it recorded)
 #   scripts/k8s/rig.sh env     # print KUBECONFIG=... for eval
+#   scripts/k8s/rig.sh stop-operator    # stop the KubeRay operator (a test's fault)
+#   scripts/k8s/rig.sh start-operator   # start it again; returns once it leads
+#
+# The operator runs as a local process with leader election on, as a Helm install does (its
+# Lease ray-operator-leader lives in namespace kuberay-system): `rayctl doctor` tells a running
+# operator from a stopped one by that Lease. A restarted operator waits for the old Lease to
+# expire (15 s) before it reconciles; start-operator returns once it holds the Lease.
 #
 # Network: every listener is on 127.0.0.1. kwok gives pods addresses from 10.244.0.0/24 that
-# nothing dials: the operator's dashboard and Serve health clients go through HTTP_PROXY to a
-# loopback port where nothing listens (or RAYCTL_K8S_RAY_PROXY, a test's own proxy); Go never
-# proxies loopback, so its API traffic is direct. Never use pods/proxy, logs or exec against
-# these pods: the API server would dial the pod or node IP.
+# nothing dials: the operator's dashboard and Serve health clients, and the API server's service
+# proxy (services/NAME:PORT/proxy, what rayctl's dashboard access uses), go through HTTP_PROXY to
+# a loopback port where nothing listens (or RAYCTL_K8S_RAY_PROXY, a test's own proxy); Go never
+# proxies loopback, so API and etcd traffic is direct. Never use pods/proxy, logs or exec against
+# these pods: the API server would dial the pod or node IP (HTTPS to kubelets is not proxied).
 #
 # Env: RAYCTL_K8S_STATE (default /tmp/rayctl-k8s-$UID), RAYCTL_K8S_PORT_BASE (default 16400:
 # apiserver +43, etcd +79/+80, scheduler +59, controller-manager +57, operator probe +82,
@@ -25,6 +33,7 @@ API_PORT=$((BASE + 43)); ETCD_PORT=$((BASE + 79)); ETCD_PEER=$((BASE + 80))
 SCHED_PORT=$((BASE + 59)); KCM_PORT=$((BASE + 57)); OP_PROBE=$((BASE + 82))
 RAY_PROXY="${RAYCTL_K8S_RAY_PROXY:-http://127.0.0.1:$((BASE + 65))}"
 KCFG="$STATE/admin.kubeconfig"
+OP_NS=kuberay-system
 
 log() { echo "rig: $*" >&2; }
 t0=$(date +%s.%N)
@@ -141,7 +150,11 @@ cmd_up() {
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$ETCD_PEER" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER" \
     --initial-cluster "rig=http://127.0.0.1:$ETCD_PEER" --unsafe-no-fsync --listen-metrics-urls ""
-  start_bg kube-apiserver "$bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+  # HTTP_PROXY: the service proxy's transport honours it (k8s.io/apimachinery/pkg/util/net
+  # SetTransportDefaults → ProxyFromEnvironment), so proxied requests to kwok pods reach the
+  # test's loopback proxy instead of a 10.244.0.x address.
+  start_bg kube-apiserver env -u NO_PROXY -u no_proxy HTTP_PROXY="$RAY_PROXY" http_proxy="$RAY_PROXY" \
+    "$bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" --cert-dir "$p" \
     --tls-cert-file "$p/apiserver.crt" --tls-private-key-file "$p/apiserver.key" --client-ca-file "$p/ca.crt" \
     --service-account-issuer "https://127.0.0.1:$API_PORT" --service-account-key-file "$p/sa.pub" \
@@ -169,29 +182,49 @@ cmd_up() {
     --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --manage-nodes-with-label-selector "" \
     --cidr 10.244.0.0/24 --node-ip 10.244.0.1 --node-lease-duration-seconds 40 --server-address ""
   create_nodes
-  # The operator: HTTP_PROXY catches its dashboard / Serve-health requests (to pod and service
-  # names) on loopback; NO_PROXY stays empty so nothing escapes to a real address.
-  env -u NO_PROXY -u no_proxy HTTP_PROXY="$RAY_PROXY" http_proxy="$RAY_PROXY" KUBECONFIG="$KCFG" \
-    setsid "$bin/ray-operator" --enable-leader-election=false --metrics-addr 0 \
-    --health-probe-bind-address "127.0.0.1:$OP_PROBE" --log-stdout-encoder console \
-    >"$STATE/logs/ray-operator.log" 2>&1 </dev/null &
-  echo $! >"$STATE/pids/ray-operator"
+  echo "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"$OP_NS\"}}" >"$STATE/ns-$OP_NS.json"
+  apply_file "/api/v1/namespaces/$OP_NS" "$STATE/ns-$OP_NS.json"
   wait_for "CRDs established" 60 bash -c "curl -sS --cacert '$p/ca.crt' --cert '$p/admin.crt' --key '$p/admin.key' -f 'https://127.0.0.1:$API_PORT/apis/ray.io/v1' | grep -q rayservices"
-  wait_for "ray-operator healthz" 60 curl -sf "http://127.0.0.1:$OP_PROBE/healthz"
+  start_operator "$bin"
   wait_for "fake nodes Ready" 60 nodes_ready
   log "rig up in $(elapsed) s (state $STATE)"
   echo "KUBECONFIG=$KCFG"
 }
 
+lease_holder() {  # the operator's current leader identity ("" when none)
+  curl_api -f "https://127.0.0.1:$API_PORT/apis/coordination.k8s.io/v1/namespaces/$OP_NS/leases/ray-operator-leader" \
+    2>/dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["spec"].get("holderIdentity", ""))' 2>/dev/null
+}
+
+leader_is_new() { local now; now="$(lease_holder)"; [[ -n "$now" && "$now" != "$1" ]]; }
+
+start_operator() {  # start_operator <bin dir>: starts it and waits until it holds the Lease
+  local bin="$1" before; before="$(lease_holder || true)"
+  # HTTP_PROXY catches its dashboard / Serve-health requests (to pod and service names) on
+  # loopback; NO_PROXY stays empty so nothing escapes to a real address.
+  env -u NO_PROXY -u no_proxy HTTP_PROXY="$RAY_PROXY" http_proxy="$RAY_PROXY" KUBECONFIG="$KCFG" \
+    setsid "$bin/ray-operator" --enable-leader-election=true --leader-election-namespace "$OP_NS" --metrics-addr 0 \
+    --health-probe-bind-address "127.0.0.1:$OP_PROBE" --log-stdout-encoder console \
+    >>"$STATE/logs/ray-operator.log" 2>&1 </dev/null &
+  echo $! >"$STATE/pids/ray-operator"
+  wait_for "ray-operator healthz" 60 curl -sf "http://127.0.0.1:$OP_PROBE/healthz"
+  wait_for "ray-operator to lead (Lease $OP_NS/ray-operator-leader)" 60 leader_is_new "$before"
+}
+
+stop_pid_file() {  # stop_pid_file <name>: SIGTERM, then SIGKILL after 5 s
+  local name="$1" pid
+  [[ -f "$STATE/pids/$name" ]] || return 0
+  pid="$(cat "$STATE/pids/$name")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$STATE/pids/$name"
+}
+
 cmd_down() {
-  local name pid
+  local name
   for name in ray-operator kwok kube-controller-manager kube-scheduler kube-apiserver etcd; do
-    [[ -f "$STATE/pids/$name" ]] || continue
-    pid="$(cat "$STATE/pids/$name")"
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$STATE/pids/$name"
+    stop_pid_file "$name"
   done
   rm -rf "$STATE/etcd"
   log "rig down"
@@ -201,5 +234,12 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   env) echo "KUBECONFIG=$KCFG" ;;
-  *) echo "usage: $0 up|down|env" >&2; exit 2 ;;
+  stop-operator) stop_pid_file ray-operator; log "operator stopped" ;;
+  start-operator)
+    if [[ -f "$STATE/pids/ray-operator" ]] && kill -0 "$(cat "$STATE/pids/ray-operator")" 2>/dev/null; then
+      log "operator already running"
+    else
+      start_operator "$("$here/build.sh")"; log "operator leads again after $(elapsed) s"
+    fi ;;
+  *) echo "usage: $0 up|down|env|stop-operator|start-operator" >&2; exit 2 ;;
 esac

@@ -11,5 +11,8 @@ add_test(NAME ssh_rig_dead_node COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integra
 add_test(NAME ssh_rig_proxy COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/proxy.sh $<TARGET_FILE:rayctl>)
 # The LLM worker through Ray Serve on the rig (#13): up, inference deploy, chat, scale, kill, undeploy, down.
 add_test(NAME ssh_rig_llm_deploy COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/llm_deploy.sh $<TARGET_FILE:rayctl>)
-set_tests_properties(ssh_rig_e2e ssh_rig_faults ssh_rig_access ssh_rig_dead_node ssh_rig_proxy ssh_rig_llm_deploy PROPERTIES LABELS integration RESOURCE_LOCK ssh TIMEOUT 900)
-set_tests_properties(ssh_rig_e2e ssh_rig_faults ssh_rig_llm_deploy PROPERTIES LABELS "integration;ray")  # they start Ray
+# `rayctl doctor` (#15): one Ray bring-up, then each injected fault named by its layer and check
+# ID (route, 5xx, import_path, GPU ask, dashboard, raylet, head's sshd), ~2 min warm.
+add_test(NAME ssh_rig_doctor COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ssh/doctor.sh $<TARGET_FILE:rayctl>)
+set_tests_properties(ssh_rig_e2e ssh_rig_faults ssh_rig_access ssh_rig_dead_node ssh_rig_proxy ssh_rig_llm_deploy ssh_rig_doctor PROPERTIES LABELS integration RESOURCE_LOCK ssh TIMEOUT 900)
+set_tests_properties(ssh_rig_e2e ssh_rig_faults ssh_rig_llm_deploy ssh_rig_doctor PROPERTIES LABELS "integration;ray")  # they start Ray

@@ -7,15 +7,24 @@ forwarder sends each one to 127.0.0.1 at the port mapped from the requested port
 operator talks to a real Ray head and a real Serve. It answers nothing itself: an unmapped
 port gets 502. Plain HTTP only (what the operator uses); every request is logged.
 
-    ray_loopback_proxy.py LISTEN_PORT LOG_FILE 8265=8275 8000=8075
+The kube-apiserver's service proxy (services/NAME:PORT/proxy/..., rig.sh starts it with this
+HTTP_PROXY too) sends its requests here with its own address as the host: Go's transport writes
+the Host header into a proxied request line, and the service proxy keeps the client's. Its
+X-Forwarded-Uri header still names the service port, so a mapping may also be keyed by port
+name (dashboard=8275 serve=8075).
+
+    ray_loopback_proxy.py LISTEN_PORT LOG_FILE 8265=8275 8000=8075 [dashboard=8275 serve=8075]
 """
 import http.client
+import re
 import sys
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LISTEN, LOG = int(sys.argv[1]), sys.argv[2]
-PORTS = {int(a): int(b) for a, b in (m.split("=") for m in sys.argv[3:])}
+PORTS = {(int(a) if a.isdigit() else a): int(b) for a, b in (m.split("=") for m in sys.argv[3:])}
+# /api/v1/namespaces/NS/services/[https:]NAME[:PORT]/proxy/...
+SERVICE_PORT = re.compile(r"/services/(?:https?:)?[^/:]+:([^/:]+)(?::[^/]*)?/proxy(?:/|$)")
 HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailers",
        "transfer-encoding", "upgrade"}
 
@@ -30,6 +39,10 @@ class Forward(BaseHTTPRequestHandler):
     def forward(self):
         url = urllib.parse.urlsplit(self.path)
         target = PORTS.get(url.port or 80)
+        via = SERVICE_PORT.search(self.headers.get("X-Forwarded-Uri", ""))
+        if via:  # the API server's service proxy: the host is the API server's own address
+            port = via.group(1)
+            target = PORTS.get(int(port) if port.isdigit() else port)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if not url.hostname or target is None:
             return self.reply(502, b"ray_loopback_proxy: no mapping for " + self.path.encode())
