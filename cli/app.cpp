@@ -31,6 +31,7 @@ const CommandEntry kCommands[] = {
     {"serve", setup_serve},
     {"dashboard", setup_dashboard},
     {"doctor", setup_doctor},
+    {"diff", setup_diff},
 #endif
     {"version", setup_version},
     {"completion", setup_completion},

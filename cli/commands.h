@@ -20,6 +20,7 @@ void setup_status(CLI::App& root, CliContext& ctx);
 void setup_serve(CLI::App& root, CliContext& ctx);
 void setup_dashboard(CLI::App& root, CliContext& ctx);
 void setup_doctor(CLI::App& root, CliContext& ctx);
+void setup_diff(CLI::App& root, CliContext& ctx);
 void setup_version(CLI::App& root, CliContext& ctx);
 void setup_completion(CLI::App& root, CliContext& ctx);
 

@@ -17,6 +17,8 @@ complete -c rayctl -n '__fish_use_subcommand' -a logs -d 'Print (or follow) Ray'
 complete -c rayctl -n '__fish_use_subcommand' -a status -d 'Show a cluster: each node reachable, Ray alive, resources (or a KubeRay object'\''s health)'
 complete -c rayctl -n '__fish_use_subcommand' -a serve -d 'Deploy and inspect Ray Serve applications through the dashboard'
 complete -c rayctl -n '__fish_use_subcommand' -a dashboard -d 'Open the head'\''s Ray dashboard on a local port (SSH tunnel or service proxy) until Ctrl-C'
+complete -c rayctl -n '__fish_use_subcommand' -a doctor -d 'Walk a cluster'\''s layers outside in and name the first broken one, with evidence and the fix'
+complete -c rayctl -n '__fish_use_subcommand' -a diff -d 'Show what applying a file would change, and how: in place, a new cluster, ignored, restarts'
 complete -c rayctl -n '__fish_use_subcommand' -a version -d 'Print rayctl'\''s version and build information'
 complete -c rayctl -n '__fish_use_subcommand' -a completion -d 'Print a shell completion script (bash, zsh or fish)'
 complete -c rayctl -n '__fish_seen_subcommand_from validate' -l cluster -d 'Check Serve configs against this cluster (launcher file, RayCluster or RayService)' -r -F
@@ -199,3 +201,20 @@ complete -c rayctl -n '__fish_seen_subcommand_from dashboard' -l context -d 'Kub
 complete -c rayctl -n '__fish_seen_subcommand_from dashboard' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
 complete -c rayctl -n '__fish_seen_subcommand_from dashboard' -l port -d 'Local port on 127.0.0.1 (0: any free port)' -r -F
 complete -c rayctl -n '__fish_seen_subcommand_from dashboard' -F -a '(rayctl __complete clusters 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from doctor' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from doctor' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from doctor' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from doctor' -l address -d 'A Ray dashboard URL to check instead of a TARGET (its Serve and application layers)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from doctor' -l token-file -d 'File with the dashboard'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from doctor' -l app -d 'Check only this Serve application (it must be deployed)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from doctor' -l path -d 'Also request this route on the Serve proxy (repeatable): /v1/chat' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from doctor' -l check-timeout -d 'Longest wait for one check'\''s network calls (a duration: 5s, 500ms; default 5s)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from doctor' -l accept-new-host-keys -d 'Record unknown host keys in known_hosts'
+complete -c rayctl -n '__fish_seen_subcommand_from doctor' -F -a '(rayctl __complete clusters 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from diff' -l kubeconfig -d 'Kubernetes: kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from diff' -l context -d 'Kubernetes: kubeconfig context (default: current-context)' -xa '(rayctl __complete contexts 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from diff' -l namespace -d 'Kubernetes: namespace (default: the context'\''s, else default)' -xa '(rayctl __complete namespaces 2>/dev/null)'
+complete -c rayctl -n '__fish_seen_subcommand_from diff' -l address -d 'Serve configs: the Ray dashboard URL (else $RAY_DASHBOARD_ADDRESS, else http://127.0.0.1:8265)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from diff' -l token-file -d 'File with the dashboard'\''s auth token (else $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH)' -r -F
+complete -c rayctl -n '__fish_seen_subcommand_from diff' -l merge -d 'Serve configs: live applications the file leaves out are kept'
+complete -c rayctl -n '__fish_seen_subcommand_from diff' -F -a '(rayctl __complete clusters 2>/dev/null)'
