@@ -32,8 +32,7 @@ check() {  # check <description> <condition...>
 }
 RAY_CLUSTER=rayctl-kube-it
 cleanup() {
-  [[ -n "${proxy_pid:-}" ]] && kill "$proxy_pid" 2>/dev/null
-  [[ -n "${ray_state:-}" ]] && RAYCTL_STATE_DIR="$ray_state" "$RAYCTL" down "$RAY_CLUSTER" >/dev/null 2>&1
+  declare -F loopback_ray_head_down >/dev/null && loopback_ray_head_down
   [[ -n "${RAYCTL_K8S_KEEP:-}" ]] || "$SRC/scripts/k8s/rig.sh" down
   [[ -n "${out:-}" ]] && rm -rf "$out"
 }
@@ -135,28 +134,10 @@ check "tls-server-name outside the certificate: exit 7 (TLS verification)" test 
 check "tls-server-name outside the certificate: names the name" grep -q "not-in-the-cert.example" "$out/sni-bad.txt"
 
 # 8. a RayService reaches Ready against a real Ray head on loopback
-VENV="$(bash "$SRC/scripts/install-ray.sh")"
-ray_state="$out/state"
-cat >"$out/ray-head.yaml" <<YAML
-cluster_name: $RAY_CLUSTER
-provider: {type: local, head_ip: 127.0.0.1, worker_ips: []}
-auth: {ssh_user: root}
-head_start_ray_commands:
-  - $VENV/bin/ray start --head --port=6375 --dashboard-port=8275 --dashboard-agent-listen-port=52375 --ray-client-server-port=10075 --min-worker-port=24000 --max-worker-port=24199 --num-cpus=2 --num-gpus=0 --temp-dir=$out/ray --disable-usage-stats --include-dashboard=true
-YAML
-RAYCTL_STATE_DIR="$ray_state" "$RAYCTL" up "$out/ray-head.yaml" --timeout 180 >"$out/rayup.txt" 2>&1
+source "$here/loopback_ray.sh"  # instance 5: GCS 6375, dashboard 8275, Serve 8075, workers 24000-24199
+loopback_ray_head "$out" 5 >"$out/rayup.txt" 2>&1
 check "real Ray head on loopback: rayctl up exits 0" test $? -eq 0 || cat "$out/rayup.txt"
-python3 "$here/ray_loopback_proxy.py" "$((RAYCTL_K8S_PORT_BASE + 65))" "$out/proxy.log" 8265=8275 8000=8075 &
-proxy_pid=$!
-# The app's code as a zip with one top-level directory (Ray's format for a working_dir URI).
-python3 - "$SRC/manifests/apps" "$out/apps.zip" <<'PY'
-import os, sys, zipfile
-src, dst = sys.argv[1:3]
-with zipfile.ZipFile(dst, "w") as z:
-    for f in sorted(os.listdir(src)):
-        if f.endswith(".py"):
-            z.write(os.path.join(src, f), "apps/" + f)
-PY
+apps_zip "$out/apps.zip"
 "$VENV/bin/python" - "$SRC/manifests/serve/rag.yaml" "$out/apps.zip" "$out/rayservice-real.yaml" <<'PY'
 import sys, yaml
 serve = yaml.safe_load(open(sys.argv[1]))

@@ -2,8 +2,9 @@
 # RAY_CLUSTER and a rig already up): `rayctl up` of a local launcher file, and
 # ray_loopback_proxy.py on the rig's HTTP_PROXY port, so that the operator's dashboard calls, its
 # Serve health checks and the API server's service proxy reach that head for the kwok pods.
-# Each test instance N has its own ports (diff.sh 7, doctor.sh 6): GCS 637N, dashboard 827N,
-# Serve 807N, client 1007N, agent 5237N, workers 24200+200*(N-6) and the 199 after.
+# Each test instance N has its own ports (kube_e2e_test.sh 5, doctor.sh 6, diff.sh 7): GCS
+# 637N, dashboard 827N, Serve 807N, client 1007N, agent 5237N, workers 24200+200*(N-6) and the
+# 199 after.
 
 loopback_ray_head() {  # loopback_ray_head <work dir> <N>: sets VENV, ray_state, proxy_pid; rayctl up's status
   local work="$1" n="$2" rc
