@@ -204,10 +204,15 @@ PY
 "$RAYCTL" up "$out/rayservice-llm.yaml" --timeout 240 >"$out/rsllm.txt" 2>&1
 rc=$?; cat "$out/rsllm.txt"
 check "llm rayservice on a real head: up exits 0 (Ready)" test $rc -eq 0 || tail -n 30 "$out/proxy.log"
-# Ready means Serve endpoints exist; the replica may still be loading the model: bounded wait.
+# Ready means Serve endpoints exist; the replica may still be loading the model, and until the
+# operator's PUT replaces them the head still runs step 8's applications (the RAG app at / answers
+# this path with its own JSON, and its endpoints can make the RayService Ready early): bounded
+# wait for a chat completion.
+is_chat() { python3 -c "import json,sys; sys.exit(0 if 'choices' in json.load(open(sys.argv[1])) else 1)" "$1" 2>/dev/null; }
 for _ in $(seq 1 120); do
   curl -sf -m 60 http://127.0.0.1:8075/llm/v1/chat/completions -H 'Content-Type: application/json' \
-    -d '{"messages":[{"role":"user","content":"Say hello."}],"max_tokens":8,"temperature":0}' >"$out/llm.json" && break
+    -d '{"messages":[{"role":"user","content":"Say hello."}],"max_tokens":8,"temperature":0}' >"$out/llm.json" &&
+    is_chat "$out/llm.json" && break
   sleep 1
 done
 check "llm rayservice on a real head: the worker answers a chat request through Serve" python3 -c \
